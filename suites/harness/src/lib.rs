@@ -1,0 +1,30 @@
+//! The harness every llconf suite is built on.
+//!
+//! - [`sys`]: the three Landlock syscalls, raw enough for bad arguments.
+//! - [`abi`]: the UAPI constants, each with the ABI that brought it.
+//! - [`probe`]: what the running kernel offers, found by probing.
+//! - [`ruleset`]: create, add rules, enforce, and check the domain took.
+//! - [`check`]: the exact-errno assertions test bodies return.
+//! - [`requirement`] and [`test`]: how a test declares what it needs.
+//! - [`fixture`]: temporary trees, peer processes, network namespaces.
+//! - [`runner`]: the process-per-test main with libtest's CLI.
+
+pub mod abi;
+pub mod check;
+pub mod fixture;
+pub mod forked;
+pub mod probe;
+pub mod requirement;
+pub mod ruleset;
+pub mod runner;
+pub mod sys;
+pub mod test;
+
+pub use check::{
+    expect_eq, expect_errno, expect_ok, expect_result, fail, skip, OrFail, Stop, TestResult,
+};
+pub use nix::errno::Errno;
+pub use requirement::Requirement;
+pub use ruleset::Ruleset;
+pub use sys::RulesetAttr;
+pub use test::Test;

@@ -1,0 +1,121 @@
+//! What a test needs from the kernel and the process, and the skip reason
+//! when it is missing.
+
+use crate::abi::{self, Flag};
+use crate::probe::{self, FlagKind, Kernel};
+use llconf_reports::record::LandlockStatus;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requirement {
+    /// Landlock must be enabled (any ABI).
+    Landlock,
+    /// One access right, scope or flag, found by probing.
+    Feature(FlagKind, Flag),
+    /// An ABI version, for behaviour that has no probe of its own (for
+    /// example the errata query).
+    Abi { version: u32, what: &'static str },
+    /// Effective root (CAP_SYS_ADMIN and friends).
+    Root,
+}
+
+impl Requirement {
+    /// A right, scope or flag by its UAPI name, looked up in the tables.
+    pub fn feature(name: &str) -> Requirement {
+        let tables: [(FlagKind, &[Flag]); 5] = [
+            (FlagKind::AccessFs, abi::ACCESS_FS),
+            (FlagKind::AccessNet, abi::ACCESS_NET),
+            (FlagKind::Scope, abi::SCOPE),
+            (FlagKind::RestrictSelf, abi::RESTRICT_SELF_FLAGS),
+            (FlagKind::AddRule, abi::ADD_RULE_FLAGS),
+        ];
+        for (kind, table) in tables {
+            if let Some(f) = table.iter().find(|f| f.name == name) {
+                return Requirement::Feature(kind, *f);
+            }
+        }
+        panic!("unknown Landlock feature name {name}");
+    }
+
+    /// `None` when met, otherwise the reason to skip.
+    pub fn unmet(&self, kernel: &Kernel) -> Option<String> {
+        let enabled = kernel.status == LandlockStatus::Enabled;
+        match self {
+            Requirement::Landlock if !enabled => Some(format!(
+                "needs Landlock; kernel {} has {}",
+                kernel.release,
+                kernel.describe_abi()
+            )),
+            Requirement::Landlock => None,
+            Requirement::Feature(kind, flag) => {
+                if enabled && probe::flag_supported(*kind, *flag) {
+                    None
+                } else {
+                    Some(format!(
+                        "needs {} (ABI {}); kernel has {}",
+                        flag.name,
+                        flag.abi,
+                        kernel.describe_abi()
+                    ))
+                }
+            }
+            Requirement::Abi { version, what } => {
+                if enabled && kernel.abi >= *version {
+                    None
+                } else {
+                    Some(format!(
+                        "needs {what} (ABI {version}); kernel has {}",
+                        kernel.describe_abi()
+                    ))
+                }
+            }
+            Requirement::Root => {
+                let euid = nix::unistd::geteuid();
+                (!euid.is_root()).then(|| format!("needs root; running as uid {euid}"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kernel(status: LandlockStatus, abi: u32) -> Kernel {
+        Kernel {
+            release: "6.12.0-test".into(),
+            status,
+            abi,
+            errata: None,
+        }
+    }
+
+    #[test]
+    fn abi_reason_names_feature_and_kernel_abi() {
+        let r = Requirement::Abi {
+            version: 9,
+            what: "LANDLOCK_ACCESS_FS_RESOLVE_UNIX",
+        };
+        assert_eq!(
+            r.unmet(&kernel(LandlockStatus::Enabled, 6)).unwrap(),
+            "needs LANDLOCK_ACCESS_FS_RESOLVE_UNIX (ABI 9); kernel has ABI 6"
+        );
+        assert_eq!(r.unmet(&kernel(LandlockStatus::Enabled, 9)), None);
+    }
+
+    #[test]
+    fn disabled_landlock_is_named_in_the_reason() {
+        let r = Requirement::Landlock.unmet(&kernel(LandlockStatus::Disabled, 0));
+        assert_eq!(
+            r.unwrap(),
+            "needs Landlock; kernel 6.12.0-test has Landlock disabled (EOPNOTSUPP)"
+        );
+    }
+
+    #[test]
+    fn feature_names_resolve_to_their_abi() {
+        match Requirement::feature("LANDLOCK_ACCESS_FS_RESOLVE_UNIX") {
+            Requirement::Feature(FlagKind::AccessFs, f) => assert_eq!(f.abi, 9),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! The suite binary's main: a libtest-compatible CLI (libtest-mimic) whose
+//! every test runs in a fresh process of this same binary.
+//!
+//! libtest-mimic runs trials on reused worker threads and has no timeout, so
+//! each trial here only spawns and supervises a child process; the isolation,
+//! the timeout and the process-group kill live in [`spawn`].
+
+mod child;
+mod results_file;
+mod spawn;
+mod verdict;
+
+pub use results_file::RESULTS_ENV;
+pub use verdict::CHILD_TEST_ENV;
+
+use crate::fixture::tree::SCRATCH_ENV;
+use crate::probe::{self, Kernel};
+use crate::ruleset::BASE_DEPTH_ENV;
+use crate::test::Test;
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use llconf_reports::record::{
+    Failure, LandlockStatus, Outcome, Record, SuiteFinished, SuiteStarted, TestRecord,
+};
+use results_file::ResultsFile;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+use verdict::VerdictKind;
+
+/// Serial tests take it for writing, so they run with no other test alive.
+static SERIAL: RwLock<()> = RwLock::new(());
+
+/// Multiplies every timeout, for slow machines such as TCG guests.
+pub const TIMEOUT_SCALE_ENV: &str = "LLCONF_TIMEOUT_SCALE";
+
+/// Runs the suite and exits. Call it from the suite's `main`.
+pub fn main(suite: &str, tests: Vec<Test>) -> ! {
+    check_unique_names(&tests);
+    if let Ok(name) = std::env::var(CHILD_TEST_ENV) {
+        child::run(&name, &tests);
+    }
+    let args = Arguments::from_args();
+    std::process::exit(run(suite, tests, &args))
+}
+
+fn check_unique_names(tests: &[Test]) {
+    let mut names: Vec<&str> = tests.iter().map(|t| t.name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        panic!("two tests are named {}", w[0]);
+    }
+}
+
+struct Shared {
+    kernel: Kernel,
+    results: Option<ResultsFile>,
+    capture: bool,
+    timeout_scale: f64,
+    child_env: Vec<(String, String)>,
+}
+
+fn run(suite: &str, tests: Vec<Test>, args: &Arguments) -> i32 {
+    if args.list {
+        let trials = tests
+            .iter()
+            .map(|t| Trial::test(t.name.clone(), || Ok(())).with_ignored_flag(t.ignored))
+            .collect();
+        let _ = libtest_mimic::run(args, trials);
+        return 0;
+    }
+    let kernel = probe::kernel().clone();
+    announce_kernel(suite, &kernel);
+    let base_depth = match probe::domain_depth() {
+        Some(d) => d.to_string(),
+        None if kernel.status == LandlockStatus::Enabled => {
+            eprintln!(
+                "llconf: WARNING: landlock_restrict_self returns success without enforcing \
+                 (more than 16 layers could be stacked); every enforcement test will fail"
+            );
+            "unmeasurable".into()
+        }
+        None => "0".into(),
+    };
+    let results = ResultsFile::default_path(suite).and_then(|p| match ResultsFile::create(&p) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            eprintln!("llconf: cannot create results file {}: {e}", p.display());
+            None
+        }
+    });
+    let timeout_scale = std::env::var(TIMEOUT_SCALE_ENV)
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| *v > 0.0)
+        .unwrap_or(1.0);
+    let shared = Arc::new(Shared {
+        kernel,
+        results,
+        capture: !args.nocapture,
+        timeout_scale,
+        child_env: vec![(BASE_DEPTH_ENV.into(), base_depth)],
+    });
+
+    let start = Instant::now();
+    let mut planned = 0;
+    let mut trials = Vec::with_capacity(tests.len());
+    let mut not_run = Vec::new();
+    for test in tests {
+        let name = test.name.clone();
+        let ignored = test.ignored;
+        let s = shared.clone();
+        let trial = Trial::ignorable_test(name.clone(), move || run_one(&s, &test))
+            .with_ignored_flag(ignored);
+        if !args.is_filtered_out(&trial) {
+            if args.is_ignored(&trial) {
+                not_run.push(name);
+            } else {
+                planned += 1;
+            }
+        }
+        trials.push(trial);
+    }
+    if let Some(r) = &shared.results {
+        r.write(&Record::SuiteStarted(SuiteStarted {
+            suite: suite.into(),
+            kernel: shared.kernel.info(),
+            tests_planned: planned,
+            started_at: SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0),
+        }));
+        for name in not_run {
+            r.write(&Record::TestFinished(skipped(
+                name,
+                "ignored; run with --ignored".into(),
+                false,
+            )));
+        }
+    }
+    let conclusion = libtest_mimic::run(args, trials);
+    if let Some(r) = &shared.results {
+        r.write(&Record::SuiteFinished(SuiteFinished {
+            suite: suite.into(),
+            passed: conclusion.num_passed as usize,
+            failed: conclusion.num_failed as usize,
+            skipped: conclusion.num_ignored as usize,
+            duration_ms: ms(start.elapsed()),
+        }));
+        eprintln!("llconf: results written to {}", r.path().display());
+    }
+    if conclusion.has_failed() {
+        101
+    } else {
+        0
+    }
+}
+
+fn announce_kernel(suite: &str, k: &Kernel) {
+    match k.status {
+        LandlockStatus::Enabled => eprintln!(
+            "llconf: suite {suite} on kernel {}: Landlock ABI {}, errata {}",
+            k.release,
+            k.abi,
+            k.errata
+                .map(|e| format!("{e:#x}"))
+                .unwrap_or_else(|| "n/a".into())
+        ),
+        status => eprintln!(
+            "\nllconf: !!! LANDLOCK IS {} ON KERNEL {} !!!\n\
+             llconf: !!! every enforcement test is skipped as not enforced; none can pass !!!\n",
+            status.to_string().to_uppercase(),
+            k.release
+        ),
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn skipped(name: String, reason: String, enforcement: bool) -> TestRecord {
+    TestRecord {
+        name,
+        outcome: Outcome::Skipped,
+        duration_ms: 0.0,
+        skip_reason: Some(reason),
+        failure: None,
+        enforcement,
+        restrict_self_calls: 0,
+        stdout: String::new(),
+        stderr: String::new(),
+    }
+}
+
+fn run_one(shared: &Shared, test: &Test) -> Result<Completion, Failed> {
+    let record = supervise(shared, test);
+    if let Some(r) = &shared.results {
+        r.write(&Record::TestFinished(record.clone()));
+    }
+    match record.outcome {
+        Outcome::Passed => Ok(Completion::Completed),
+        Outcome::Skipped => Ok(Completion::ignored_with(
+            record.skip_reason.unwrap_or_default(),
+        )),
+        Outcome::Failed => {
+            let mut msg = record.failure.map(|f| f.to_string()).unwrap_or_default();
+            for (label, text) in [("stdout", &record.stdout), ("stderr", &record.stderr)] {
+                if !text.is_empty() {
+                    msg.push_str(&format!(
+                        "\n---- {} {label} ----\n{}",
+                        record.name,
+                        text.trim_end()
+                    ));
+                }
+            }
+            Err(msg.into())
+        }
+    }
+}
+
+fn supervise(shared: &Shared, test: &Test) -> TestRecord {
+    for req in &test.requires {
+        if let Some(reason) = req.unmet(&shared.kernel) {
+            return skipped(test.name.clone(), reason, test.enforcement);
+        }
+    }
+    let _guard = if test.serial {
+        Guard::Write(SERIAL.write().unwrap_or_else(|p| p.into_inner()))
+    } else {
+        Guard::Read(SERIAL.read().unwrap_or_else(|p| p.into_inner()))
+    };
+    let timeout = test.timeout.mul_f64(shared.timeout_scale);
+    // Removed when this function returns, from outside any sandbox.
+    let scratch = tempfile::Builder::new().prefix("llconf-").tempdir();
+    let mut env = shared.child_env.clone();
+    if let Ok(dir) = &scratch {
+        env.push((
+            SCRATCH_ENV.into(),
+            dir.path().to_string_lossy().into_owned(),
+        ));
+    }
+    let mut record = TestRecord {
+        enforcement: test.enforcement,
+        ..skipped(test.name.clone(), String::new(), test.enforcement)
+    };
+    record.skip_reason = None;
+    let run = match spawn::run(spawn::Spawn {
+        test_name: &test.name,
+        timeout,
+        capture: shared.capture,
+        env,
+    }) {
+        Ok(run) => run,
+        Err(e) => {
+            record.outcome = Outcome::Failed;
+            record.failure = Some(Failure::Crash { exit_code: -1 });
+            record.stderr = format!("llconf: cannot start the test process: {e}");
+            return record;
+        }
+    };
+    record.duration_ms = ms(run.duration);
+    record.stdout = run.stdout;
+    record.stderr = run.stderr;
+    let failure = if run.timed_out {
+        Some(Failure::Timeout {
+            seconds: timeout.as_secs_f64(),
+        })
+    } else if let Some(sig) = spawn::exit_signal(&run.status) {
+        Some(Failure::Signal {
+            signal: spawn::signal_name(sig),
+            number: sig,
+        })
+    } else {
+        match run.verdict {
+            Some(v) => {
+                record.restrict_self_calls = v.restrict_self_calls;
+                match v.kind {
+                    VerdictKind::Passed => None,
+                    VerdictKind::Failed { failure } => Some(failure),
+                    VerdictKind::Skipped { reason } => {
+                        record.outcome = Outcome::Skipped;
+                        record.skip_reason = Some(reason);
+                        return record;
+                    }
+                }
+            }
+            None => Some(Failure::Crash {
+                exit_code: run.status.code().unwrap_or(-1),
+            }),
+        }
+    };
+    record.outcome = if failure.is_some() {
+        Outcome::Failed
+    } else {
+        Outcome::Passed
+    };
+    record.failure = failure;
+    record
+}
+
+enum Guard<'a> {
+    Read(#[allow(dead_code)] std::sync::RwLockReadGuard<'a, ()>),
+    Write(#[allow(dead_code)] std::sync::RwLockWriteGuard<'a, ()>),
+}

@@ -1,0 +1,237 @@
+//! The runner side of one test: re-execute this binary for that test alone,
+//! in its own process group, collect its output and verdict, and kill the
+//! whole group when it ends or runs past its timeout.
+
+use super::verdict::{Verdict, CHILD_TEST_ENV, VERDICT_FD, VERDICT_FD_ENV};
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// Output kept per stream; a runaway test must not exhaust the runner.
+const OUTPUT_LIMIT: usize = 1 << 20;
+
+pub struct ChildRun {
+    pub status: ExitStatus,
+    pub timed_out: bool,
+    pub verdict: Option<Verdict>,
+    pub stdout: String,
+    pub stderr: String,
+    pub duration: Duration,
+}
+
+pub struct Spawn<'a> {
+    pub test_name: &'a str,
+    pub timeout: Duration,
+    /// When false the test inherits the runner's stdout and stderr.
+    pub capture: bool,
+    pub env: Vec<(String, String)>,
+}
+
+fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: fds has room for two.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both fds are new and ours.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+fn pidfd_open(pid: u32) -> Option<OwnedFd> {
+    // SAFETY: plain integer arguments.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    // SAFETY: a non-negative result is a new fd.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+fn set_nonblocking(fd: RawFd) {
+    // SAFETY: fcntl on an fd we own.
+    unsafe {
+        let fl = libc::fcntl(fd, libc::F_GETFL);
+        libc::fcntl(fd, libc::F_SETFL, fl | libc::O_NONBLOCK);
+    }
+}
+
+/// Reads what is available now; returns false at end of file.
+fn drain(fd: RawFd, into: &mut Vec<u8>) -> bool {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        // SAFETY: buf is writable for its length.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        match n {
+            0 => return false,
+            n if n > 0 => {
+                let room = OUTPUT_LIMIT.saturating_sub(into.len());
+                into.extend_from_slice(&buf[..(n as usize).min(room)]);
+            }
+            _ => return io::Error::last_os_error().kind() != io::ErrorKind::UnexpectedEof,
+        }
+    }
+}
+
+fn kill_group(pgid: u32) {
+    // SAFETY: signalling a process group we created; ESRCH is fine.
+    unsafe { libc::kill(-(pgid as libc::pid_t), libc::SIGKILL) };
+}
+
+pub fn run(spec: Spawn<'_>) -> io::Result<ChildRun> {
+    let exe = std::env::current_exe()?;
+    let (verdict_r, verdict_w) = pipe()?;
+    let verdict_w_raw = verdict_w.as_raw_fd();
+    let mut cmd = Command::new(exe);
+    cmd.env(CHILD_TEST_ENV, spec.test_name)
+        .env(VERDICT_FD_ENV, VERDICT_FD.to_string())
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .process_group(0);
+    if spec.capture {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            if verdict_w_raw == VERDICT_FD {
+                let fl = libc::fcntl(VERDICT_FD, libc::F_GETFD);
+                libc::fcntl(VERDICT_FD, libc::F_SETFD, fl & !libc::FD_CLOEXEC);
+            } else if libc::dup2(verdict_w_raw, VERDICT_FD) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // A runner that dies must not leave test processes behind.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    let start = Instant::now();
+    let mut child = cmd.spawn()?;
+    drop(verdict_w);
+    let pid = child.id();
+    let pidfd = pidfd_open(pid);
+
+    let out_fd = child.stdout.as_ref().map(|s| s.as_raw_fd());
+    let err_fd = child.stderr.as_ref().map(|s| s.as_raw_fd());
+    for fd in [out_fd, err_fd, Some(verdict_r.as_raw_fd())]
+        .into_iter()
+        .flatten()
+    {
+        set_nonblocking(fd);
+    }
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let mut verdict_bytes = Vec::new();
+    let (mut out_open, mut err_open, mut verdict_open) = (out_fd.is_some(), err_fd.is_some(), true);
+    let deadline = start + spec.timeout;
+    let mut timed_out = false;
+
+    loop {
+        let exited = match &pidfd {
+            Some(_) => false,
+            None => child.try_wait()?.is_some(),
+        };
+        if exited {
+            break;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            timed_out = true;
+            break;
+        }
+        let mut fds: Vec<libc::pollfd> = Vec::with_capacity(4);
+        let mut push = |fd: RawFd| {
+            fds.push(libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            })
+        };
+        if let Some(p) = &pidfd {
+            push(p.as_raw_fd());
+        }
+        if out_open {
+            push(out_fd.unwrap());
+        }
+        if err_open {
+            push(err_fd.unwrap());
+        }
+        if verdict_open {
+            push(verdict_r.as_raw_fd());
+        }
+        let wait_ms = if pidfd.is_some() {
+            (deadline - now).as_millis().min(i32::MAX as u128) as i32 + 1
+        } else {
+            10
+        };
+        // SAFETY: fds is a valid array of pollfd.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, wait_ms) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        let mut child_gone = false;
+        for p in &fds {
+            if p.revents == 0 {
+                continue;
+            }
+            if Some(p.fd) == pidfd.as_ref().map(|f| f.as_raw_fd()) {
+                child_gone = true;
+            } else if Some(p.fd) == out_fd {
+                out_open = drain(p.fd, &mut stdout);
+            } else if Some(p.fd) == err_fd {
+                err_open = drain(p.fd, &mut stderr);
+            } else {
+                verdict_open = drain(p.fd, &mut verdict_bytes);
+            }
+        }
+        if child_gone {
+            break;
+        }
+    }
+
+    // The leader is a zombie or still running, so its pid still names the
+    // group: no other process can have taken it yet.
+    kill_group(pid);
+    let status = child.wait()?;
+    let duration = start.elapsed();
+    if let Some(fd) = out_fd {
+        drain(fd, &mut stdout);
+    }
+    if let Some(fd) = err_fd {
+        drain(fd, &mut stderr);
+    }
+    drain(verdict_r.as_raw_fd(), &mut verdict_bytes);
+    let verdict = if timed_out {
+        None
+    } else {
+        serde_json::from_slice(&verdict_bytes).ok()
+    };
+    Ok(ChildRun {
+        status,
+        timed_out,
+        verdict,
+        stdout: lossy(stdout),
+        stderr: lossy(stderr),
+        duration,
+    })
+}
+
+fn lossy(mut bytes: Vec<u8>) -> String {
+    if bytes.len() >= OUTPUT_LIMIT {
+        bytes.extend_from_slice(b"\n[llconf: output truncated at 1 MiB]\n");
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The signal's name, as the report shows it.
+pub fn signal_name(sig: i32) -> String {
+    nix::sys::signal::Signal::try_from(sig)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|_| format!("SIG{sig}"))
+}
+
+pub fn exit_signal(status: &ExitStatus) -> Option<i32> {
+    status.signal()
+}

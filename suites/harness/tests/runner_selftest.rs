@@ -1,0 +1,324 @@
+//! Tests of the runner itself. The binary plays two parts: run by cargo, it
+//! starts itself again as a small suite of misbehaving tests, with a results
+//! file, and then checks what the runner recorded about each of them.
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use llconf_harness::requirement::Requirement;
+use llconf_harness::{expect_errno, skip, Errno, Test};
+use llconf_reports::record::{read_records, Failure, Outcome, Record, TestRecord};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+const INNER_ENV: &str = "LLCONF_SELFTEST_INNER";
+const DIR_ENV: &str = "LLCONF_SELFTEST_DIR";
+
+fn shared_dir() -> PathBuf {
+    PathBuf::from(std::env::var(DIR_ENV).expect("set by the outer run"))
+}
+
+fn sleep_while_marked(name: &str, alone: bool) -> llconf_harness::TestResult {
+    let running = shared_dir().join("running");
+    std::fs::create_dir_all(&running).unwrap();
+    let others = || std::fs::read_dir(&running).unwrap().count();
+    if alone && others() != 0 {
+        return Err(llconf_harness::fail(
+            "a serial test started while others ran",
+        ));
+    }
+    let mark = running.join(name);
+    std::fs::write(&mark, b"").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let seen = others();
+    std::fs::remove_file(&mark).unwrap();
+    if alone && seen != 1 {
+        return Err(llconf_harness::fail(format!(
+            "{seen} tests ran beside a serial test"
+        )));
+    }
+    Ok(())
+}
+
+fn inner_tests() -> Vec<Test> {
+    let mut tests = vec![
+        Test::new("selftest::outcome::passes", || Ok(())),
+        Test::new("selftest::outcome::wrong_errno", || {
+            expect_errno("open(\"/\")", Ok::<(), Errno>(()), Errno::EACCES)
+        }),
+        Test::new("selftest::outcome::panics", || panic!("boom at line 1")),
+        Test::new("selftest::signal::segfault", || {
+            // A real fault: Rust's own SIGSEGV handler swallows a raise(3).
+            // SAFETY: deliberately kills this test process.
+            unsafe { std::ptr::write_volatile(std::ptr::null_mut::<i32>(), 1) };
+            Ok(())
+        }),
+        Test::new("selftest::signal::abort", || std::process::abort()),
+        Test::new("selftest::exit::without_verdict", || std::process::exit(7)),
+        Test::new("selftest::timeout::hangs_with_a_grandchild", || {
+            // The grandchild must die with the test's process group.
+            let pid = unsafe { libc::fork() };
+            if pid == 0 {
+                loop {
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+            std::fs::write(shared_dir().join("grandchild.pid"), pid.to_string()).unwrap();
+            std::thread::sleep(Duration::from_secs(120));
+            Ok(())
+        })
+        .timeout(Duration::from_millis(1500)),
+        Test::new("selftest::skip::unmet_requirement", || Ok(())).requires(Requirement::Abi {
+            version: 99,
+            what: "LANDLOCK_ACCESS_FS_FUTURE",
+        }),
+        Test::new("selftest::skip::at_run_time", || {
+            Err(skip("auditd owns the audit socket (EEXIST)"))
+        }),
+        Test::new("selftest::output::captured", || {
+            println!("hello on stdout");
+            eprintln!("hello on stderr");
+            Ok(())
+        }),
+        Test::new("selftest::isolation::own_process", || {
+            let me = std::env::var(llconf_harness::runner::CHILD_TEST_ENV).unwrap_or_default();
+            llconf_harness::expect_eq(
+                "test process runs",
+                me.as_str(),
+                "selftest::isolation::own_process",
+            )
+        }),
+        Test::new("selftest::ignored::by_flag", || Ok(())).ignored(),
+        Test::new("selftest::serial::alone", || {
+            sleep_while_marked("alone", true)
+        })
+        .serial(),
+    ];
+    for i in 0..4 {
+        tests.push(Test::new(
+            format!("selftest::serial::parallel_{i}"),
+            move || sleep_while_marked(&format!("parallel_{i}"), false),
+        ));
+    }
+    tests
+}
+
+struct InnerRun {
+    records: HashMap<String, TestRecord>,
+    exit_code: Option<i32>,
+    wall: Duration,
+    dir: PathBuf,
+    output: String,
+}
+
+static RUN: OnceLock<InnerRun> = OnceLock::new();
+
+fn inner_run_if_started() -> Option<&'static InnerRun> {
+    RUN.get()
+}
+
+fn inner_run() -> &'static InnerRun {
+    RUN.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let results = dir.join("results.jsonl");
+        let start = Instant::now();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--test-threads", "4"])
+            .env(INNER_ENV, "1")
+            .env(DIR_ENV, &dir)
+            .env(llconf_harness::runner::RESULTS_ENV, &results)
+            .output()
+            .unwrap();
+        let wall = start.elapsed();
+        let (records, bad) = read_records(std::io::BufReader::new(
+            std::fs::File::open(&results).unwrap(),
+        ))
+        .unwrap();
+        assert!(bad.is_empty(), "torn records: {bad:?}");
+        let records = records
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::TestFinished(t) => Some((t.name.clone(), t)),
+                _ => None,
+            })
+            .collect();
+        InnerRun {
+            records,
+            exit_code: out.status.code(),
+            wall,
+            dir,
+            output: String::from_utf8_lossy(&out.stdout).into_owned(),
+        }
+    })
+}
+
+fn record(name: &str) -> Result<&'static TestRecord, Failed> {
+    inner_run()
+        .records
+        .get(name)
+        .ok_or_else(|| format!("no record for {name}").into())
+}
+
+fn check(cond: bool, msg: impl Into<String>) -> Result<(), Failed> {
+    if cond {
+        Ok(())
+    } else {
+        Err(msg.into().into())
+    }
+}
+
+fn failure(name: &str) -> Result<Failure, Failed> {
+    let r = record(name)?;
+    check(
+        r.outcome == Outcome::Failed,
+        format!("{name} must fail: {r:?}"),
+    )?;
+    r.failure
+        .clone()
+        .ok_or_else(|| "failed without a failure".into())
+}
+
+fn outer_checks() -> Vec<Trial> {
+    vec![
+        Trial::test("runner::suite::exit_code_is_101_when_a_test_failed", || {
+            check(
+                inner_run().exit_code == Some(101),
+                format!("{:?}", inner_run().exit_code),
+            )
+        }),
+        Trial::test("runner::outcome::pass_is_recorded", || {
+            check(
+                record("selftest::outcome::passes")?.outcome == Outcome::Passed,
+                "not passed",
+            )
+        }),
+        Trial::test(
+            "runner::outcome::errno_failure_keeps_expected_and_observed",
+            || {
+                let f = failure("selftest::outcome::wrong_errno")?;
+                check(
+                    f.to_string() == "open(\"/\"): expected EACCES (13), observed success",
+                    f.to_string(),
+                )
+            },
+        ),
+        Trial::test(
+            "runner::outcome::panic_is_a_failure_with_its_message",
+            || {
+                let f = failure("selftest::outcome::panics")?;
+                check(
+                    matches!(&f, Failure::Panic { message } if message == "boom at line 1"),
+                    format!("{f:?}"),
+                )
+            },
+        ),
+        Trial::test("runner::signal::segfault_is_reported_as_sigsegv", || {
+            let f = failure("selftest::signal::segfault")?;
+            check(
+                f == Failure::Signal {
+                    signal: "SIGSEGV".into(),
+                    number: 11,
+                },
+                format!("{f:?}"),
+            )
+        }),
+        Trial::test("runner::signal::abort_is_reported_as_sigabrt", || {
+            let f = failure("selftest::signal::abort")?;
+            check(
+                matches!(&f, Failure::Signal { signal, .. } if signal == "SIGABRT"),
+                format!("{f:?}"),
+            )
+        }),
+        Trial::test("runner::exit::exit_without_verdict_is_a_crash", || {
+            let f = failure("selftest::exit::without_verdict")?;
+            check(f == Failure::Crash { exit_code: 7 }, format!("{f:?}"))
+        }),
+        Trial::test(
+            "runner::timeout::hung_test_is_killed_with_its_group",
+            || {
+                let f = failure("selftest::timeout::hangs_with_a_grandchild")?;
+                check(
+                    matches!(f, Failure::Timeout { seconds } if (seconds - 1.5).abs() < 1e-9),
+                    format!("{f:?}"),
+                )?;
+                let pid: i32 = std::fs::read_to_string(inner_run().dir.join("grandchild.pid"))
+                    .map_err(|e| format!("grandchild pid: {e}"))?
+                    .parse()
+                    .unwrap();
+                // The grandchild was reparented to init (or a subreaper) and
+                // reaped there; give that a moment.
+                let mut alive = true;
+                for _ in 0..100 {
+                    alive = Path::new(&format!("/proc/{pid}")).exists()
+                        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                            .unwrap_or_default()
+                            .contains(") Z ");
+                    if !alive {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                check(!alive, format!("grandchild {pid} outlived the timeout"))?;
+                check(
+                    inner_run().wall < Duration::from_secs(60),
+                    "the hung test held up the run",
+                )
+            },
+        ),
+        Trial::test(
+            "runner::skip::unmet_requirement_names_feature_and_kernel",
+            || {
+                let r = record("selftest::skip::unmet_requirement")?;
+                check(r.outcome == Outcome::Skipped, "not skipped")?;
+                let reason = r.skip_reason.clone().unwrap_or_default();
+                check(
+                    reason.starts_with("needs LANDLOCK_ACCESS_FS_FUTURE (ABI 99); kernel has "),
+                    reason,
+                )
+            },
+        ),
+        Trial::test("runner::skip::run_time_skip_keeps_its_reason", || {
+            let r = record("selftest::skip::at_run_time")?;
+            check(
+                r.outcome == Outcome::Skipped
+                    && r.skip_reason.as_deref() == Some("auditd owns the audit socket (EEXIST)"),
+                format!("{r:?}"),
+            )
+        }),
+        Trial::test("runner::skip::ignored_test_is_recorded_as_skipped", || {
+            let r = record("selftest::ignored::by_flag")?;
+            check(r.outcome == Outcome::Skipped, format!("{r:?}"))
+        }),
+        Trial::test("runner::output::stdout_and_stderr_are_captured", || {
+            let r = record("selftest::output::captured")?;
+            check(
+                r.stdout == "hello on stdout\n" && r.stderr == "hello on stderr\n",
+                format!("{r:?}"),
+            )
+        }),
+        Trial::test("runner::isolation::each_test_in_its_own_process", || {
+            check(
+                record("selftest::isolation::own_process")?.outcome == Outcome::Passed,
+                "not re-executed for the one test",
+            )
+        }),
+        Trial::test("runner::serial::serial_test_runs_alone", || {
+            let r = record("selftest::serial::alone")?;
+            check(r.outcome == Outcome::Passed, format!("{r:?}"))
+        }),
+    ]
+}
+
+fn main() {
+    if std::env::var_os(INNER_ENV).is_some() {
+        llconf_harness::runner::main("selftest", inner_tests());
+    }
+    let args = Arguments::from_args();
+    let conclusion = libtest_mimic::run(&args, outer_checks());
+    if conclusion.has_failed() {
+        if let Some(run) = inner_run_if_started() {
+            eprintln!("inner run output:\n{}", run.output);
+        }
+    }
+    conclusion.exit();
+}
