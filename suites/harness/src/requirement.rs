@@ -14,6 +14,9 @@ pub enum Requirement {
     /// An ABI version, for behaviour that has no probe of its own (for
     /// example the errata query).
     Abi { version: u32, what: &'static str },
+    /// Behaviour that only kernels older than an ABI show (an unknown flag
+    /// that a later ABI defines).
+    AbiBelow { version: u32, what: &'static str },
     /// Effective root (CAP_SYS_ADMIN and friends).
     Root,
 }
@@ -64,6 +67,16 @@ impl Requirement {
                 } else {
                     Some(format!(
                         "needs {what} (ABI {version}); kernel has {}",
+                        kernel.describe_abi()
+                    ))
+                }
+            }
+            Requirement::AbiBelow { version, what } => {
+                if enabled && kernel.abi < *version {
+                    None
+                } else {
+                    Some(format!(
+                        "checks {what}, which only kernels before ABI {version} show; kernel has {}",
                         kernel.describe_abi()
                     ))
                 }
