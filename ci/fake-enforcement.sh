@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every suite under a seccomp filter that makes landlock_restrict_self
+# return 0 without enforcing anything, then checks that every enforcement
+# test failed and that no test that called restrict_self passed.
+# A suite that passes under this lie has a test that cannot fail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-target/fake-enforcement}
+rm -rf "$out" && mkdir -p "$out"
+
+cargo build -q -p llconf-harness --bin llconf-fake-restrict-self
+suites=$(cargo metadata -q --no-deps --format-version 1 | python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["packages"]:
+    s = (p.get("metadata") or {}).get("llconf", {}).get("suite")
+    if s: print(s)')
+for suite in $suites; do
+  bin=$(cargo test -q -p "$suite" --no-run --message-format=json | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["profile"]["test"] and m["target"]["name"] == sys.argv[1] and m.get("executable"):
+        print(m["executable"])' "$suite")
+  echo "== $suite under a faked landlock_restrict_self: $bin"
+  # The suite is expected to fail here; its verdicts are checked below.
+  LLCONF_RESULTS="$out/$suite.jsonl" target/debug/llconf-fake-restrict-self "$bin" --test-threads 2 \
+    >"$out/$suite.log" 2>&1 || true
+done
+
+python3 - "$out" <<'PY'
+import glob, json, sys
+bad, enforcement, total = [], 0, 0
+for path in sorted(glob.glob(sys.argv[1] + "/*.jsonl")):
+    for line in open(path):
+        r = json.loads(line)
+        if r["type"] != "test_finished":
+            continue
+        total += 1
+        if r["enforcement"]:
+            enforcement += 1
+            if r["outcome"] != "failed":
+                bad.append(f'{r["name"]}: enforcement test {r["outcome"]} under a faked restrict_self')
+        if r["outcome"] == "passed" and r.get("restrict_self_calls", 0) > 0:
+            bad.append(f'{r["name"]}: passed although its restrict_self calls were faked')
+if enforcement == 0:
+    bad.append("no enforcement test ran: nothing was checked")
+print(f"fake-enforcement: {total} tests, {enforcement} enforcement tests, {len(bad)} problems")
+for b in bad:
+    print("  " + b)
+sys.exit(1 if bad else 0)
+PY
