@@ -4,7 +4,9 @@
 use crate::abi;
 use llconf_harness::abi::{self as uapi};
 use llconf_harness::fixture::TempTree;
-use llconf_harness::{expect_errno, expect_ok, sys, Errno, OrFail, Requirement, RulesetAttr, Stop, Test, TestResult};
+use llconf_harness::{
+    expect_errno, expect_ok, sys, Errno, OrFail, Requirement, RulesetAttr, Stop, Test, TestResult,
+};
 use std::os::fd::{AsRawFd, OwnedFd};
 
 fn ruleset(fs: u64, net: u64) -> Result<OwnedFd, Stop> {
@@ -46,7 +48,10 @@ fn file_rule_rights() -> TestResult {
         format!("add_rule(file, {file_rights:#x} = the file rights)"),
         beneath(&rs, file_rights, &f, 0),
     )?;
-    for flag in uapi::ACCESS_FS.iter().filter(|x| x.bit & all & !uapi::fs::FILE_RIGHTS != 0) {
+    for flag in uapi::ACCESS_FS
+        .iter()
+        .filter(|x| x.bit & all & !uapi::fs::FILE_RIGHTS != 0)
+    {
         expect_errno(
             format!("add_rule(regular file, {})", flag.name),
             beneath(&rs, flag.bit, &f, 0),
@@ -63,14 +68,25 @@ pub fn tests() -> Vec<Test> {
         Test::new("base::add_rule::flags::unknown_einval", move || {
             let (_t, d) = tmp_dir()?;
             let rs = ruleset(exec, 0)?;
-            expect_errno("add_rule(flags=1<<31)", beneath(&rs, exec, &d, 1 << 31), Errno::EINVAL)
+            expect_errno(
+                "add_rule(flags=1<<31)",
+                beneath(&rs, exec, &d, 1 << 31),
+                Errno::EINVAL,
+            )
         })
         .requires(ll.clone()),
-        Test::new("base::add_rule::flags::quiet_before_abi10_einval", move || {
-            let (_t, d) = tmp_dir()?;
-            let rs = ruleset(exec, 0)?;
-            expect_errno("add_rule(flags=QUIET)", beneath(&rs, exec, &d, uapi::add_rule::QUIET), Errno::EINVAL)
-        })
+        Test::new(
+            "base::add_rule::flags::quiet_before_abi10_einval",
+            move || {
+                let (_t, d) = tmp_dir()?;
+                let rs = ruleset(exec, 0)?;
+                expect_errno(
+                    "add_rule(flags=QUIET)",
+                    beneath(&rs, exec, &d, uapi::add_rule::QUIET),
+                    Errno::EINVAL,
+                )
+            },
+        )
         .requires(ll.clone())
         .requires(Requirement::AbiBelow {
             version: 10,
@@ -85,15 +101,18 @@ pub fn tests() -> Vec<Test> {
             )
         })
         .requires(ll.clone()),
-        Test::new("base::add_rule::ruleset_fd::not_a_ruleset_ebadfd", move || {
-            let (_t, d) = tmp_dir()?;
-            let null = std::fs::File::open("/dev/null").or_fail("open /dev/null")?;
-            expect_errno(
-                "add_rule(ruleset_fd=/dev/null)",
-                sys::add_path_beneath(null.as_raw_fd(), exec, d.as_raw_fd(), 0),
-                Errno::EBADFD,
-            )
-        })
+        Test::new(
+            "base::add_rule::ruleset_fd::not_a_ruleset_ebadfd",
+            move || {
+                let (_t, d) = tmp_dir()?;
+                let null = std::fs::File::open("/dev/null").or_fail("open /dev/null")?;
+                expect_errno(
+                    "add_rule(ruleset_fd=/dev/null)",
+                    sys::add_path_beneath(null.as_raw_fd(), exec, d.as_raw_fd(), 0),
+                    Errno::EBADFD,
+                )
+            },
+        )
         .requires(ll.clone()),
         Test::new("base::add_rule::rule_type::unknown_einval", move || {
             let (_t, d) = tmp_dir()?;
@@ -104,54 +123,86 @@ pub fn tests() -> Vec<Test> {
             };
             for rule_type in [0u32, 0xffff] {
                 // SAFETY: attr outlives the call.
-                let r = unsafe { sys::add_rule_raw(rs.as_raw_fd(), rule_type, (&attr as *const sys::PathBeneathAttr).cast(), 0) };
+                let r = unsafe {
+                    sys::add_rule_raw(
+                        rs.as_raw_fd(),
+                        rule_type,
+                        (&attr as *const sys::PathBeneathAttr).cast(),
+                        0,
+                    )
+                };
                 expect_errno(format!("add_rule(rule_type={rule_type})"), r, Errno::EINVAL)?;
             }
             Ok(())
         })
         .requires(ll.clone()),
-        Test::new("base::add_rule::path_beneath::null_attr_efault", move || {
-            let rs = ruleset(exec, 0)?;
-            // SAFETY: a null attr is the subject; the kernel must fault.
-            let r = unsafe { sys::add_rule_raw(rs.as_raw_fd(), uapi::RULE_PATH_BENEATH, std::ptr::null(), 0) };
-            expect_errno("add_rule(PATH_BENEATH, NULL)", r, Errno::EFAULT)
-        })
+        Test::new(
+            "base::add_rule::path_beneath::null_attr_efault",
+            move || {
+                let rs = ruleset(exec, 0)?;
+                // SAFETY: a null attr is the subject; the kernel must fault.
+                let r = unsafe {
+                    sys::add_rule_raw(rs.as_raw_fd(), uapi::RULE_PATH_BENEATH, std::ptr::null(), 0)
+                };
+                expect_errno("add_rule(PATH_BENEATH, NULL)", r, Errno::EFAULT)
+            },
+        )
         .requires(ll.clone()),
-        Test::new("base::add_rule::path_beneath::empty_access_enomsg", move || {
-            let (_t, d) = tmp_dir()?;
-            let rs = ruleset(exec, 0)?;
-            expect_errno("add_rule(allowed_access=0)", beneath(&rs, 0, &d, 0), Errno::ENOMSG)
-        })
+        Test::new(
+            "base::add_rule::path_beneath::empty_access_enomsg",
+            move || {
+                let (_t, d) = tmp_dir()?;
+                let rs = ruleset(exec, 0)?;
+                expect_errno(
+                    "add_rule(allowed_access=0)",
+                    beneath(&rs, 0, &d, 0),
+                    Errno::ENOMSG,
+                )
+            },
+        )
         .requires(ll.clone()),
-        Test::new("base::add_rule::path_beneath::unhandled_right_einval", move || {
-            let (_t, d) = tmp_dir()?;
-            let rs = ruleset(exec, 0)?;
-            expect_errno(
-                "add_rule(READ_FILE) on a ruleset handling EXECUTE",
-                beneath(&rs, uapi::fs::READ_FILE, &d, 0),
-                Errno::EINVAL,
-            )
-        })
+        Test::new(
+            "base::add_rule::path_beneath::unhandled_right_einval",
+            move || {
+                let (_t, d) = tmp_dir()?;
+                let rs = ruleset(exec, 0)?;
+                expect_errno(
+                    "add_rule(READ_FILE) on a ruleset handling EXECUTE",
+                    beneath(&rs, uapi::fs::READ_FILE, &d, 0),
+                    Errno::EINVAL,
+                )
+            },
+        )
         .requires(ll.clone()),
-        Test::new("base::add_rule::path_beneath::bad_parent_fd_ebadf", move || {
-            let rs = ruleset(exec, 0)?;
-            expect_errno(
-                "add_rule(parent_fd=-1)",
-                sys::add_path_beneath(rs.as_raw_fd(), exec, -1, 0),
-                Errno::EBADF,
-            )
-        })
+        Test::new(
+            "base::add_rule::path_beneath::bad_parent_fd_ebadf",
+            move || {
+                let rs = ruleset(exec, 0)?;
+                expect_errno(
+                    "add_rule(parent_fd=-1)",
+                    sys::add_path_beneath(rs.as_raw_fd(), exec, -1, 0),
+                    Errno::EBADF,
+                )
+            },
+        )
         .requires(ll.clone()),
-        Test::new("base::add_rule::path_beneath::file_takes_only_file_rights", file_rule_rights).requires(ll.clone()),
-        Test::new("base::add_rule::net_port::unhandled_right_einval", move || {
-            let rs = ruleset(exec, 0)?;
-            // Before ABI 4 the rule type itself is unknown: EINVAL as well.
-            expect_errno(
-                "add_rule(NET_PORT, BIND_TCP) on an fs-only ruleset",
-                sys::add_net_port(rs.as_raw_fd(), uapi::net::BIND_TCP, 80, 0),
-                Errno::EINVAL,
-            )
-        })
+        Test::new(
+            "base::add_rule::path_beneath::file_takes_only_file_rights",
+            file_rule_rights,
+        )
+        .requires(ll.clone()),
+        Test::new(
+            "base::add_rule::net_port::unhandled_right_einval",
+            move || {
+                let rs = ruleset(exec, 0)?;
+                // Before ABI 4 the rule type itself is unknown: EINVAL as well.
+                expect_errno(
+                    "add_rule(NET_PORT, BIND_TCP) on an fs-only ruleset",
+                    sys::add_net_port(rs.as_raw_fd(), uapi::net::BIND_TCP, 80, 0),
+                    Errno::EINVAL,
+                )
+            },
+        )
         .requires(ll.clone()),
         Test::new("base::add_rule::net_port::port_above_65535_einval", || {
             let rs = ruleset(uapi::fs::EXECUTE, uapi::net::BIND_TCP)?;

@@ -3,7 +3,9 @@
 
 use crate::abi;
 use llconf_harness::abi::{self as uapi};
-use llconf_harness::{expect_errno, expect_ok, sys, Errno, Requirement, RulesetAttr, Test, TestResult};
+use llconf_harness::{
+    expect_errno, expect_ok, sys, Errno, Requirement, RulesetAttr, Test, TestResult,
+};
 
 fn fs_exec() -> RulesetAttr {
     RulesetAttr {
@@ -59,23 +61,37 @@ pub fn tests() -> Vec<Test> {
         })
         .requires(ll.clone()),
         Test::new("base::create_ruleset::size::abi1_struct_accepted", || {
-            expect_ok("create_ruleset(&attr, 8, 0)", sys::create_ruleset(&fs_exec(), 8, 0)).map(drop)
-        })
-        .requires(ll.clone()),
-        Test::new("base::create_ruleset::size::larger_zero_tail_accepted", || {
-            let buf = padded(fs_exec(), 128);
-            expect_ok("create_ruleset(attr + 80 zero bytes, 128, 0)", sys::create_ruleset_bytes(&buf, 128, 0)).map(drop)
-        })
-        .requires(ll.clone()),
-        Test::new("base::create_ruleset::size::larger_nonzero_tail_e2big", || {
-            let mut buf = padded(fs_exec(), 128);
-            buf[127] = 1;
-            expect_errno(
-                "create_ruleset(attr + non-zero tail, 128, 0)",
-                sys::create_ruleset_bytes(&buf, 128, 0),
-                Errno::E2BIG,
+            expect_ok(
+                "create_ruleset(&attr, 8, 0)",
+                sys::create_ruleset(&fs_exec(), 8, 0),
             )
+            .map(drop)
         })
+        .requires(ll.clone()),
+        Test::new(
+            "base::create_ruleset::size::larger_zero_tail_accepted",
+            || {
+                let buf = padded(fs_exec(), 128);
+                expect_ok(
+                    "create_ruleset(attr + 80 zero bytes, 128, 0)",
+                    sys::create_ruleset_bytes(&buf, 128, 0),
+                )
+                .map(drop)
+            },
+        )
+        .requires(ll.clone()),
+        Test::new(
+            "base::create_ruleset::size::larger_nonzero_tail_e2big",
+            || {
+                let mut buf = padded(fs_exec(), 128);
+                buf[127] = 1;
+                expect_errno(
+                    "create_ruleset(attr + non-zero tail, 128, 0)",
+                    sys::create_ruleset_bytes(&buf, 128, 0),
+                    Errno::E2BIG,
+                )
+            },
+        )
         .requires(ll.clone()),
         Test::new("base::create_ruleset::size::above_page_e2big", || {
             let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
@@ -91,51 +107,82 @@ pub fn tests() -> Vec<Test> {
         })
         .requires(ll.clone()),
         Test::new("base::create_ruleset::handled::empty_enomsg", || {
-            create("create_ruleset(all zero)", RulesetAttr::default(), full_size(), Errno::ENOMSG)
+            create(
+                "create_ruleset(all zero)",
+                RulesetAttr::default(),
+                full_size(),
+                Errno::ENOMSG,
+            )
         })
         .requires(ll.clone()),
-        Test::new("base::create_ruleset::handled::unknown_fs_bit_einval", || {
-            let bit = first_unknown_bit(uapi::ACCESS_FS);
-            let attr = RulesetAttr {
-                handled_access_fs: bit,
-                ..Default::default()
-            };
-            create(&format!("handled_access_fs={bit:#x}"), attr, 8, Errno::EINVAL)?;
-            let attr = RulesetAttr {
-                handled_access_fs: uapi::fs::EXECUTE | 1 << 63,
-                ..Default::default()
-            };
-            create("handled_access_fs=EXECUTE|1<<63", attr, 8, Errno::EINVAL)
-        })
+        Test::new(
+            "base::create_ruleset::handled::unknown_fs_bit_einval",
+            || {
+                let bit = first_unknown_bit(uapi::ACCESS_FS);
+                let attr = RulesetAttr {
+                    handled_access_fs: bit,
+                    ..Default::default()
+                };
+                create(
+                    &format!("handled_access_fs={bit:#x}"),
+                    attr,
+                    8,
+                    Errno::EINVAL,
+                )?;
+                let attr = RulesetAttr {
+                    handled_access_fs: uapi::fs::EXECUTE | 1 << 63,
+                    ..Default::default()
+                };
+                create("handled_access_fs=EXECUTE|1<<63", attr, 8, Errno::EINVAL)
+            },
+        )
         .requires(ll.clone()),
         // Before ABI 4 the net field lies past the struct the kernel knows.
-        Test::new("base::create_ruleset::handled::unknown_net_bit_rejected", || {
-            let bit = first_unknown_bit(uapi::ACCESS_NET);
-            let attr = RulesetAttr {
-                handled_access_net: bit,
-                ..Default::default()
-            };
-            let expected = if abi() >= 4 { Errno::EINVAL } else { Errno::E2BIG };
-            create(&format!("handled_access_net={bit:#x}"), attr, 16, expected)
-        })
+        Test::new(
+            "base::create_ruleset::handled::unknown_net_bit_rejected",
+            || {
+                let bit = first_unknown_bit(uapi::ACCESS_NET);
+                let attr = RulesetAttr {
+                    handled_access_net: bit,
+                    ..Default::default()
+                };
+                let expected = if abi() >= 4 {
+                    Errno::EINVAL
+                } else {
+                    Errno::E2BIG
+                };
+                create(&format!("handled_access_net={bit:#x}"), attr, 16, expected)
+            },
+        )
         .requires(ll.clone()),
         // Before ABI 6 the scoped field lies past the struct the kernel knows.
-        Test::new("base::create_ruleset::handled::unknown_scope_bit_rejected", || {
-            let bit = first_unknown_bit(uapi::SCOPE);
-            let attr = RulesetAttr {
-                scoped: bit,
-                ..Default::default()
-            };
-            let expected = if abi() >= 6 { Errno::EINVAL } else { Errno::E2BIG };
-            create(&format!("scoped={bit:#x}"), attr, 24, expected)
-        })
+        Test::new(
+            "base::create_ruleset::handled::unknown_scope_bit_rejected",
+            || {
+                let bit = first_unknown_bit(uapi::SCOPE);
+                let attr = RulesetAttr {
+                    scoped: bit,
+                    ..Default::default()
+                };
+                let expected = if abi() >= 6 {
+                    Errno::EINVAL
+                } else {
+                    Errno::E2BIG
+                };
+                create(&format!("scoped={bit:#x}"), attr, 24, expected)
+            },
+        )
         .requires(ll.clone()),
         Test::new("base::create_ruleset::handled::net_only_accepted", || {
             let attr = RulesetAttr {
                 handled_access_net: uapi::net::BIND_TCP,
                 ..Default::default()
             };
-            expect_ok("create_ruleset(handled_access_net=BIND_TCP)", sys::create_ruleset(&attr, 16, 0)).map(drop)
+            expect_ok(
+                "create_ruleset(handled_access_net=BIND_TCP)",
+                sys::create_ruleset(&attr, 16, 0),
+            )
+            .map(drop)
         })
         .needs("LANDLOCK_ACCESS_NET_BIND_TCP"),
         Test::new("base::create_ruleset::handled::scope_only_accepted", || {
@@ -143,7 +190,11 @@ pub fn tests() -> Vec<Test> {
                 scoped: uapi::scope::SIGNAL,
                 ..Default::default()
             };
-            expect_ok("create_ruleset(scoped=SIGNAL)", sys::create_ruleset(&attr, 24, 0)).map(drop)
+            expect_ok(
+                "create_ruleset(scoped=SIGNAL)",
+                sys::create_ruleset(&attr, 24, 0),
+            )
+            .map(drop)
         })
         .needs("LANDLOCK_SCOPE_SIGNAL"),
     ]

@@ -6,8 +6,8 @@ use llconf_harness::abi::{self as uapi};
 use llconf_harness::fixture::TempTree;
 use llconf_harness::ruleset::verify_domain_in_effect;
 use llconf_harness::{
-    ensure, expect_errno, expect_ok, fail, skip, sys, Errno, OrFail, Requirement, Ruleset, RulesetAttr, Stop, Test,
-    TestResult,
+    ensure, expect_errno, expect_ok, fail, skip, sys, Errno, OrFail, Requirement, Ruleset,
+    RulesetAttr, Stop, Test, TestResult,
 };
 use std::os::fd::{AsRawFd, OwnedFd};
 
@@ -52,13 +52,18 @@ fn drop_all_capabilities() -> TestResult {
 
 fn no_new_privs_already_set() -> bool {
     std::fs::read_to_string("/proc/self/status")
-        .map(|s| s.lines().any(|l| l.starts_with("NoNewPrivs:") && l.ends_with('1')))
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("NoNewPrivs:") && l.ends_with('1'))
+        })
         .unwrap_or(false)
 }
 
 fn without_nnp_eperm() -> TestResult {
     if no_new_privs_already_set() {
-        return Err(skip("the test process inherited no_new_privs, so the EPERM path cannot be reached"));
+        return Err(skip(
+            "the test process inherited no_new_privs, so the EPERM path cannot be reached",
+        ));
     }
     let rs = exec_ruleset()?;
     drop_all_capabilities()?;
@@ -74,14 +79,22 @@ fn flags_known_per_abi() -> TestResult {
     let known = abi().min(uapi::NEWEST_KNOWN_ABI);
     for flag in uapi::RESTRICT_SELF_FLAGS {
         // With a bad fd the kernel says EBADF only once it accepted the flag.
-        let expected = if flag.abi <= known { Errno::EBADF } else { Errno::EINVAL };
+        let expected = if flag.abi <= known {
+            Errno::EBADF
+        } else {
+            Errno::EINVAL
+        };
         expect_errno(
             format!("restrict_self(fd=-2, {}) on ABI {}", flag.name, abi()),
             sys::restrict_self(-2, flag.bit as u32),
             expected,
         )?;
     }
-    expect_errno("restrict_self(fd=-2, 1<<31)", sys::restrict_self(-2, 1 << 31), Errno::EINVAL)
+    expect_errno(
+        "restrict_self(fd=-2, 1<<31)",
+        sys::restrict_self(-2, 1 << 31),
+        Errno::EINVAL,
+    )
 }
 
 fn sixteen_layers_then_e2big() -> TestResult {
@@ -93,11 +106,21 @@ fn sixteen_layers_then_e2big() -> TestResult {
         .unwrap_or(0);
     for layer in base + 1..=16 {
         let rs = exec_ruleset()?;
-        expect_ok(format!("restrict_self for layer {layer}"), sys::restrict_self(rs.as_raw_fd(), 0))?;
+        expect_ok(
+            format!("restrict_self for layer {layer}"),
+            sys::restrict_self(rs.as_raw_fd(), 0),
+        )?;
     }
     let rs = exec_ruleset()?;
-    expect_errno("restrict_self for layer 17", sys::restrict_self(rs.as_raw_fd(), 0), Errno::E2BIG)?;
-    ensure!(sys::restrict_self_calls() - start == 16 - base, "wrong number of layers enforced");
+    expect_errno(
+        "restrict_self for layer 17",
+        sys::restrict_self(rs.as_raw_fd(), 0),
+        Errno::E2BIG,
+    )?;
+    ensure!(
+        sys::restrict_self_calls() - start == 16 - base,
+        "wrong number of layers enforced"
+    );
     verify_domain_in_effect()
 }
 
@@ -106,8 +129,15 @@ fn denies_outside_rule() -> TestResult {
     let rs = Ruleset::fs(uapi::fs::READ_FILE)?;
     rs.allow_path(&t.path("allowed"), uapi::fs::READ_FILE)?;
     rs.enforce()?;
-    expect_ok("read allowed/f", std::fs::read(t.path("allowed/f")).map_err(errno))?;
-    expect_errno("read denied/f", std::fs::read(t.path("denied/f")).map_err(errno), Errno::EACCES)
+    expect_ok(
+        "read allowed/f",
+        std::fs::read(t.path("allowed/f")).map_err(errno),
+    )?;
+    expect_errno(
+        "read denied/f",
+        std::fs::read(t.path("denied/f")).map_err(errno),
+        Errno::EACCES,
+    )
 }
 
 fn unhandled_right_unaffected() -> TestResult {
@@ -119,7 +149,11 @@ fn unhandled_right_unaffected() -> TestResult {
         "write f (WRITE_FILE not handled)",
         std::fs::write(t.path("f"), b"x").map_err(errno),
     )?;
-    expect_errno("read f (READ_FILE handled)", std::fs::read(t.path("f")).map_err(errno), Errno::EACCES)
+    expect_errno(
+        "read f (READ_FILE handled)",
+        std::fs::read(t.path("f")).map_err(errno),
+        Errno::EACCES,
+    )
 }
 
 fn fd_outlives_close() -> TestResult {
@@ -128,48 +162,88 @@ fn fd_outlives_close() -> TestResult {
     rs.allow_path(&t.path("a"), uapi::fs::READ_FILE)?;
     // The domain copies the ruleset; closing the fd must not undo it.
     rs.enforce()?;
-    expect_errno("read b/f after the ruleset fd closed", std::fs::read(t.path("b/f")).map_err(errno), Errno::EACCES)?;
+    expect_errno(
+        "read b/f after the ruleset fd closed",
+        std::fs::read(t.path("b/f")).map_err(errno),
+        Errno::EACCES,
+    )?;
     let f = std::fs::File::open(t.path("a/f")).or_fail("open a/f")?;
     drop(f);
     Ok(())
 }
 
 fn errno(e: std::io::Error) -> Errno {
-    e.raw_os_error().map(Errno::from_raw).unwrap_or(Errno::UnknownErrno)
+    e.raw_os_error()
+        .map(Errno::from_raw)
+        .unwrap_or(Errno::UnknownErrno)
 }
 
 pub fn tests() -> Vec<Test> {
     let ll = Requirement::Landlock;
     vec![
-        Test::new("base::restrict_self::privileges::without_nnp_eperm", without_nnp_eperm).enforcement(),
-        Test::new("base::restrict_self::flags::unknown_per_abi_einval", flags_known_per_abi).requires(ll.clone()),
+        Test::new(
+            "base::restrict_self::privileges::without_nnp_eperm",
+            without_nnp_eperm,
+        )
+        .enforcement(),
+        Test::new(
+            "base::restrict_self::flags::unknown_per_abi_einval",
+            flags_known_per_abi,
+        )
+        .requires(ll.clone()),
         Test::new("base::restrict_self::ruleset_fd::bad_fd_ebadf", || {
             expect_ok("prctl(PR_SET_NO_NEW_PRIVS)", sys::set_no_new_privs())?;
-            expect_errno("restrict_self(fd=-1, 0)", sys::restrict_self(-1, 0), Errno::EBADF)
-        })
-        .requires(ll.clone()),
-        Test::new("base::restrict_self::ruleset_fd::not_a_ruleset_ebadfd", || {
-            expect_ok("prctl(PR_SET_NO_NEW_PRIVS)", sys::set_no_new_privs())?;
-            let null = std::fs::File::open("/dev/null").or_fail("open /dev/null")?;
             expect_errno(
-                "restrict_self(fd=/dev/null, 0)",
-                sys::restrict_self(null.as_raw_fd(), 0),
-                Errno::EBADFD,
+                "restrict_self(fd=-1, 0)",
+                sys::restrict_self(-1, 0),
+                Errno::EBADF,
             )
         })
         .requires(ll.clone()),
-        Test::new("base::restrict_self::layers::sixteen_then_e2big", sixteen_layers_then_e2big).enforcement(),
-        Test::new("base::restrict_self::enforce::denies_outside_rule", denies_outside_rule).enforcement(),
-        Test::new("base::restrict_self::enforce::unhandled_right_unaffected", unhandled_right_unaffected).enforcement(),
-        Test::new("base::restrict_self::enforce::survives_ruleset_close", fd_outlives_close).enforcement(),
-        Test::new("base::restrict_self::enforce::domain_depth_measurable", || {
-            Ruleset::fs(uapi::fs::EXECUTE)?.enforce()?;
-            Ruleset::fs(uapi::fs::EXECUTE)?.enforce()?;
-            if sys::restrict_self_calls() != 2 {
-                return Err(fail("two layers enforced, counter disagrees"));
-            }
-            Ok(())
-        })
+        Test::new(
+            "base::restrict_self::ruleset_fd::not_a_ruleset_ebadfd",
+            || {
+                expect_ok("prctl(PR_SET_NO_NEW_PRIVS)", sys::set_no_new_privs())?;
+                let null = std::fs::File::open("/dev/null").or_fail("open /dev/null")?;
+                expect_errno(
+                    "restrict_self(fd=/dev/null, 0)",
+                    sys::restrict_self(null.as_raw_fd(), 0),
+                    Errno::EBADFD,
+                )
+            },
+        )
+        .requires(ll.clone()),
+        Test::new(
+            "base::restrict_self::layers::sixteen_then_e2big",
+            sixteen_layers_then_e2big,
+        )
+        .enforcement(),
+        Test::new(
+            "base::restrict_self::enforce::denies_outside_rule",
+            denies_outside_rule,
+        )
+        .enforcement(),
+        Test::new(
+            "base::restrict_self::enforce::unhandled_right_unaffected",
+            unhandled_right_unaffected,
+        )
+        .enforcement(),
+        Test::new(
+            "base::restrict_self::enforce::survives_ruleset_close",
+            fd_outlives_close,
+        )
+        .enforcement(),
+        Test::new(
+            "base::restrict_self::enforce::domain_depth_measurable",
+            || {
+                Ruleset::fs(uapi::fs::EXECUTE)?.enforce()?;
+                Ruleset::fs(uapi::fs::EXECUTE)?.enforce()?;
+                if sys::restrict_self_calls() != 2 {
+                    return Err(fail("two layers enforced, counter disagrees"));
+                }
+                Ok(())
+            },
+        )
         .enforcement(),
     ]
 }

@@ -17,12 +17,20 @@ pub fn tests() -> Vec<Test> {
         Test::new("base::ruleset_fd::io::read_einval", || {
             let fd = ruleset()?;
             let mut buf = [0u8; 8];
-            expect_errno("read(ruleset_fd)", nix::unistd::read(fd.as_raw_fd(), &mut buf), Errno::EINVAL)
+            expect_errno(
+                "read(ruleset_fd)",
+                nix::unistd::read(fd.as_raw_fd(), &mut buf),
+                Errno::EINVAL,
+            )
         })
         .requires(Requirement::Landlock),
         Test::new("base::ruleset_fd::io::write_einval", || {
             let fd = ruleset()?;
-            expect_errno("write(ruleset_fd)", nix::unistd::write(&fd, b"x"), Errno::EINVAL)
+            expect_errno(
+                "write(ruleset_fd)",
+                nix::unistd::write(&fd, b"x"),
+                Errno::EINVAL,
+            )
         })
         .requires(Requirement::Landlock),
         Test::new("base::ruleset_fd::flags::close_on_exec", || {
@@ -31,7 +39,10 @@ pub fn tests() -> Vec<Test> {
                 "fcntl(F_GETFD)",
                 nix::fcntl::fcntl(fd.as_raw_fd(), nix::fcntl::FcntlArg::F_GETFD),
             )?;
-            ensure!(flags & libc::FD_CLOEXEC != 0, "ruleset fd lacks FD_CLOEXEC (flags {flags:#x})");
+            ensure!(
+                flags & libc::FD_CLOEXEC != 0,
+                "ruleset fd lacks FD_CLOEXEC (flags {flags:#x})"
+            );
             Ok(())
         })
         .requires(Requirement::Landlock),

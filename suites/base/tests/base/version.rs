@@ -4,7 +4,9 @@
 use crate::abi;
 use llconf_harness::abi::{self as uapi, Flag};
 use llconf_harness::probe::{self, FlagKind};
-use llconf_harness::{ensure, expect_errno, fail, sys, Errno, Requirement, RulesetAttr, Test, TestResult};
+use llconf_harness::{
+    ensure, expect_errno, fail, sys, Errno, Requirement, RulesetAttr, Test, TestResult,
+};
 
 fn query_must_reject(what: &str, attr: *const libc::c_void, size: usize, flags: u32) -> TestResult {
     // SAFETY: attr is null or points to a live RulesetAttr of at least size bytes.
@@ -31,7 +33,11 @@ fn probed_rights_match_version() -> TestResult {
                     "{} (ABI {}) is {}",
                     flag.name,
                     flag.abi,
-                    if supported { "supported" } else { "not supported" }
+                    if supported {
+                        "supported"
+                    } else {
+                        "not supported"
+                    }
                 ));
             }
         }
@@ -49,9 +55,18 @@ fn errata_bits_match_abi() -> TestResult {
     let version = abi();
     match sys::errata() {
         Ok(bits) => {
-            ensure!(bits & !0xf == 0, "errata {bits:#x} has bits no erratum defines");
-            ensure!(version >= 4 || bits & 1 == 0, "erratum 1 (TCP) reported on ABI {version}");
-            ensure!(version >= 6 || bits & 2 == 0, "erratum 2 (scoped signals) reported on ABI {version}");
+            ensure!(
+                bits & !0xf == 0,
+                "errata {bits:#x} has bits no erratum defines"
+            );
+            ensure!(
+                version >= 4 || bits & 1 == 0,
+                "erratum 1 (TCP) reported on ABI {version}"
+            );
+            ensure!(
+                version >= 6 || bits & 2 == 0,
+                "erratum 2 (scoped signals) reported on ABI {version}"
+            );
             Ok(())
         }
         // Stable kernels before ABI 7 got the query as a backport, or not.
@@ -63,8 +78,11 @@ fn errata_bits_match_abi() -> TestResult {
 pub fn tests() -> Vec<Test> {
     let attr = RulesetAttr::default();
     vec![
-        Test::new("base::version::query::matches_probed_rights", probed_rights_match_version)
-            .requires(Requirement::Landlock),
+        Test::new(
+            "base::version::query::matches_probed_rights",
+            probed_rights_match_version,
+        )
+        .requires(Requirement::Landlock),
         Test::new("base::version::query::non_null_attr_einval", move || {
             query_must_reject(
                 "create_ruleset(&attr, 0, VERSION)",
@@ -75,7 +93,12 @@ pub fn tests() -> Vec<Test> {
         })
         .requires(Requirement::Landlock),
         Test::new("base::version::query::non_zero_size_einval", || {
-            query_must_reject("create_ruleset(NULL, 8, VERSION)", std::ptr::null(), 8, uapi::CREATE_RULESET_VERSION)
+            query_must_reject(
+                "create_ruleset(NULL, 8, VERSION)",
+                std::ptr::null(),
+                8,
+                uapi::CREATE_RULESET_VERSION,
+            )
         })
         .requires(Requirement::Landlock),
         Test::new("base::version::query::two_query_flags_einval", || {
@@ -87,7 +110,8 @@ pub fn tests() -> Vec<Test> {
             )
         })
         .requires(Requirement::Landlock),
-        Test::new("base::errata::query::bits_match_abi", errata_bits_match_abi).requires(Requirement::Landlock),
+        Test::new("base::errata::query::bits_match_abi", errata_bits_match_abi)
+            .requires(Requirement::Landlock),
         Test::new("base::errata::query::answers_from_abi7", || {
             let r = sys::errata();
             ensure!(r.is_ok(), "errata query gave {:?}", r.err());
@@ -97,7 +121,10 @@ pub fn tests() -> Vec<Test> {
             version: 7,
             what: "LANDLOCK_CREATE_RULESET_ERRATA",
         }),
-        Test::new("base::status::syscalls::answer_consistently", status_is_consistent),
+        Test::new(
+            "base::status::syscalls::answer_consistently",
+            status_is_consistent,
+        ),
     ]
 }
 
@@ -113,7 +140,11 @@ fn status_is_consistent() -> TestResult {
         ..Default::default()
     };
     expect_errno("create_ruleset", sys::create_ruleset(&attr, 8, 0), expected)?;
-    expect_errno("add_rule", sys::add_path_beneath(-1, uapi::fs::EXECUTE, -1, 0), expected)?;
+    expect_errno(
+        "add_rule",
+        sys::add_path_beneath(-1, uapi::fs::EXECUTE, -1, 0),
+        expected,
+    )?;
     // The EPERM check for no_new_privs comes after the Landlock check.
     expect_errno("restrict_self", sys::restrict_self(-1, 0), expected)
 }

@@ -1,0 +1,5 @@
+//! Suite `fs`: not written yet.
+
+fn main() {
+    llconf_harness::runner::main("fs", Vec::new())
+}

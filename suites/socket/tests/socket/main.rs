@@ -1,0 +1,5 @@
+//! Suite `socket`: not written yet.
+
+fn main() {
+    llconf_harness::runner::main("socket", Vec::new())
+}
