@@ -81,8 +81,8 @@ impl std::fmt::Display for Errno {
     }
 }
 
-/// Why a test failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Why a test failed. Not `Eq`: a timeout carries an `f64`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Failure {
     /// The test body checked a result and it was wrong.
@@ -151,7 +151,10 @@ impl std::fmt::Display for Failure {
                 write!(f, "timed out after {seconds:.1} s; process group killed")
             }
             Failure::Crash { exit_code } => {
-                write!(f, "test process exited with code {exit_code} without a verdict")
+                write!(
+                    f,
+                    "test process exited with code {exit_code} without a verdict"
+                )
             }
         }
     }

@@ -1,0 +1,71 @@
+//! `llconf run`: runs the suites, shows progress, writes the reports.
+
+use crate::cli::RunArgs;
+use crate::collector::Collector;
+use crate::events::Consumer;
+use crate::host_run::{self, HostRun};
+use crate::progress::Progress;
+use crate::{junit_writer, suite_selection};
+use anyhow::{bail, Context, Result};
+use llconf_reports::summary;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::mpsc;
+
+pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
+    if !args.host {
+        bail!(
+            "running the suites in VMs is not implemented yet; use `llconf run --host` \
+             to run them on the running kernel"
+        );
+    }
+    // A bad --junit is found before anything is built or run.
+    if let Some(junit) = &args.junit {
+        junit_writer::check_destination(junit)?;
+    }
+    let suites = suite_selection::resolve(root, &args.suites)?;
+
+    let out = std::path::absolute(&args.out)
+        .with_context(|| format!("output directory {}", args.out.display()))?;
+    let results_dir = out.join("results");
+    let logs_dir = out.join("logs");
+    for dir in [&results_dir, &logs_dir] {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let junit = args.junit.clone().unwrap_or_else(|| out.join("junit.xml"));
+    junit_writer::check_destination(&junit)?;
+
+    let (tx, rx) = mpsc::channel();
+    let plan = HostRun {
+        suites,
+        suite_args: args.suites.suite_args.clone(),
+        results_dir,
+        logs_dir,
+    };
+    let producer = std::thread::spawn(move || host_run::run(plan, tx));
+
+    let stderr = std::io::stderr();
+    let live = stderr.is_terminal();
+    let mut progress = Progress::new(stderr, live);
+    let mut collector = Collector::default();
+    for event in rx {
+        progress.on_event(&event);
+        collector.on_event(&event);
+    }
+    if producer.join().is_err() {
+        bail!("the suite runner thread panicked");
+    }
+
+    let results = collector.into_results();
+    print!("\n{}", summary::render(&results));
+    junit_writer::write(&junit, &results)?;
+    println!("JUnit report: {}", junit.display());
+
+    let all_good = results.iter().all(|s| s.is_success());
+    Ok(if all_good {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,89 @@
+//! What a run produces, in order, for the consumers (progress, collector).
+//! Producers send these over a channel; nothing flows back.
+
+use llconf_reports::record::{KernelInfo, SuiteFinished, TestRecord};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// About to start the suite binary.
+    SuiteLaunched {
+        suite: String,
+        binary: PathBuf,
+    },
+    /// The binary's `suite_started` record.
+    SuiteStarted {
+        suite: String,
+        kernel: KernelInfo,
+        tests_planned: usize,
+        started_at: f64,
+    },
+    TestFinished {
+        suite: String,
+        record: TestRecord,
+    },
+    /// The binary's closing `suite_finished` record.
+    SuiteFinished {
+        suite: String,
+        record: SuiteFinished,
+    },
+    /// A results line that is not a record, e.g. torn by a crash.
+    UnreadableLine {
+        suite: String,
+        line: String,
+        error: String,
+    },
+    /// The suite binary is gone; no more events for this suite.
+    SuiteEnded {
+        suite: String,
+        cause: EndCause,
+        elapsed: Duration,
+        /// The binary's stdout and stderr.
+        log: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndCause {
+    Exited(i32),
+    Signaled(i32),
+    SpawnFailed(String),
+}
+
+impl EndCause {
+    pub fn describe(&self) -> String {
+        match self {
+            EndCause::Exited(code) => format!("exited with code {code}"),
+            EndCause::Signaled(n) => format!("killed by signal {}", signal_name(*n)),
+            EndCause::SpawnFailed(e) => format!("could not be started: {e}"),
+        }
+    }
+}
+
+/// `SIGSEGV (11)`.
+pub fn signal_name(number: i32) -> String {
+    match nix::sys::signal::Signal::try_from(number) {
+        Ok(s) => format!("{} ({number})", s.as_str()),
+        Err(_) => format!("signal {number}"),
+    }
+}
+
+/// Something that reacts to events as they arrive.
+pub trait Consumer {
+    fn on_event(&mut self, event: &Event);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_are_named() {
+        assert_eq!(
+            EndCause::Signaled(11).describe(),
+            "killed by signal SIGSEGV (11)"
+        );
+        assert_eq!(signal_name(9999), "signal 9999");
+    }
+}

@@ -1,0 +1,34 @@
+//! Writing the JUnit report file.
+
+use anyhow::{bail, Context, Result};
+use llconf_reports::{junit, results::SuiteResults};
+use std::path::Path;
+
+/// Fails when the report could not be written there, so that this is known
+/// before any suite runs rather than after.
+pub fn check_destination(path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        bail!(
+            "the directory of the JUnit report does not exist: {} (for --junit {})",
+            dir.display(),
+            path.display()
+        );
+    }
+    if path.is_dir() {
+        bail!("the JUnit report path is a directory: {}", path.display());
+    }
+    Ok(())
+}
+
+pub fn write(path: &Path, results: &[SuiteResults]) -> Result<()> {
+    let xml = junit::to_xml(results, None).context("serializing the JUnit report")?;
+    // Through a temporary file so that a reader never sees half a report.
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, xml).with_context(|| format!("writing {}", Path::new(&tmp).display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}

@@ -1,0 +1,132 @@
+//! Bad input is refused with exit code 2 and a message naming the culprit,
+//! before any suite runs.
+
+mod support;
+
+use support::*;
+
+fn ok_suite(f: &Fixture) -> std::path::PathBuf {
+    f.suite(
+        "base",
+        &[started("base", 0), finished("base", 0, 0, 0)],
+        None,
+        End::Exit(0),
+    )
+}
+
+#[test]
+fn junit_in_a_missing_directory_is_refused_before_running() {
+    let f = Fixture::new();
+    let base = ok_suite(&f);
+    let missing = f.path().join("no-such-dir");
+    let output = f
+        .llconf()
+        .args(["run", "--host", "--junit"])
+        .arg(missing.join("junit.xml"))
+        .arg(suite_bin("base", &base))
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2);
+    let err = stderr(&output);
+    assert!(err.contains(&missing.display().to_string()), "{err}");
+    assert!(f.args_of("base").is_none(), "the suite ran anyway");
+    assert!(!f.out().exists(), "output was created anyway");
+}
+
+#[test]
+fn a_missing_suite_binary_is_named() {
+    let f = Fixture::new();
+    let missing = f.path().join("not-built");
+    let output = f
+        .llconf()
+        .args(["run", "--host", &suite_bin("base", &missing)])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2);
+    let err = stderr(&output);
+    assert!(err.contains(&missing.display().to_string()), "{err}");
+    assert!(err.contains("`base`"), "{err}");
+}
+
+#[test]
+fn run_without_host_says_to_use_host() {
+    let f = Fixture::new();
+    let base = ok_suite(&f);
+    let output = f
+        .llconf()
+        .args(["run", &suite_bin("base", &base)])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2);
+    let err = stderr(&output);
+    assert!(
+        err.contains("not implemented") && err.contains("--host"),
+        "{err}"
+    );
+    assert!(f.args_of("base").is_none());
+}
+
+#[test]
+fn a_malformed_suite_bin_is_a_usage_error() {
+    let f = Fixture::new();
+    let output = f
+        .llconf()
+        .args(["run", "--host", "--suite-bin", "base"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("NAME=PATH"), "{}", stderr(&output));
+}
+
+/// A workspace with one suite, `base`, and one package that is not a suite;
+/// `cargo metadata --no-deps` reads it without building or downloading.
+fn workspace(f: &Fixture) -> std::path::PathBuf {
+    let ws = f.path().join("ws");
+    for (pkg, extra) in [
+        ("base", "[package.metadata.llconf]\nsuite = \"base\"\n"),
+        ("helper", ""),
+    ] {
+        std::fs::create_dir_all(ws.join(pkg).join("src")).unwrap();
+        std::fs::write(ws.join(pkg).join("src/lib.rs"), "").unwrap();
+        std::fs::write(
+            ws.join(pkg).join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{pkg}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n{extra}"
+            ),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        ws.join("Cargo.toml"),
+        "[workspace]\nresolver = \"2\"\nmembers = [\"base\", \"helper\"]\n",
+    )
+    .unwrap();
+    ws
+}
+
+#[test]
+fn an_unknown_suite_is_named_with_the_known_ones() {
+    let f = Fixture::new();
+    let ws = workspace(&f);
+    let base = ok_suite(&f);
+    let output = f
+        .llconf()
+        .args(["run", "--host", "--workspace"])
+        .arg(&ws)
+        .args([
+            "--suite",
+            "base",
+            "--suite",
+            "nope",
+            &suite_bin("base", &base),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2);
+    let err = stderr(&output);
+    assert!(err.contains("unknown suite `nope`"), "{err}");
+    assert!(err.contains("known suites: base"), "{err}");
+    assert!(!err.contains("helper"), "a non-suite package listed: {err}");
+    assert!(f.args_of("base").is_none(), "the suite ran anyway");
+    assert!(!f.out().exists(), "output was created anyway");
+}

@@ -1,0 +1,272 @@
+//! `llconf run --host` against fake suite binaries.
+
+mod support;
+
+use llconf_reports::quick_junit::{Report, TestCaseStatus};
+use support::*;
+
+fn read_junit(path: &std::path::Path) -> Report {
+    let xml =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    Report::deserialize_from_str(&xml).expect("JUnit report parses back")
+}
+
+#[test]
+fn all_passed_or_skipped_exits_0_with_a_summary_and_junit() {
+    let f = Fixture::new();
+    let base = f.suite(
+        "base",
+        &[
+            started("base", 3),
+            passed("base::ruleset::size::exact"),
+            passed("base::ruleset::size::bigger"),
+            skipped("base::scope::signal::denied", "needs Landlock ABI 6"),
+            finished("base", 2, 0, 1),
+        ],
+        None,
+        End::Exit(0),
+    );
+    let output = f
+        .llconf()
+        .args(["run", "--host", &suite_bin("base", &base)])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
+    assert_eq!(
+        summary_row(&output, "base"),
+        ["base", "ok", "2", "0", "1", RELEASE, "enabled", "7", "0x7"]
+    );
+    assert!(stdout(&output).contains("total: 2 passed, 0 failed, 1 skipped"));
+
+    let report = read_junit(&f.out().join("junit.xml"));
+    assert_eq!((report.tests, report.failures, report.skipped), (3, 0, 1));
+    let suite = &report.test_suites[0];
+    let skipped = suite
+        .test_cases
+        .iter()
+        .find(|c| c.name.as_str() == "base::scope::signal::denied")
+        .unwrap();
+    assert_eq!(
+        skipped.classname.as_ref().unwrap().as_str(),
+        "landlock.base.scope.signal"
+    );
+    assert!(matches!(
+        &skipped.status,
+        TestCaseStatus::Skipped { message: Some(m), .. } if m.as_str() == "needs Landlock ABI 6"
+    ));
+
+    // The records and the binary's output stay on disk.
+    let results = std::fs::read_to_string(f.out().join("results/base.jsonl")).unwrap();
+    assert_eq!(results.lines().count(), 5);
+    let log = std::fs::read_to_string(f.out().join("logs/base.log")).unwrap();
+    assert!(log.contains("fake base on stdout") && log.contains("fake base on stderr"));
+}
+
+#[test]
+fn a_failed_test_exits_1_and_reaches_junit_with_expected_and_observed() {
+    let f = Fixture::new();
+    let base = f.suite(
+        "base",
+        &[
+            started("base", 2),
+            passed("base::fs::read::allowed"),
+            failed("base::fs::read::denied"),
+            finished("base", 1, 1, 0),
+        ],
+        None,
+        End::Exit(101),
+    );
+    let junit = f.path().join("report.xml");
+    let output = f
+        .llconf()
+        .args(["run", "--host", "--junit"])
+        .arg(&junit)
+        .arg(suite_bin("base", &base))
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 1, "stderr:\n{}", stderr(&output));
+    assert_eq!(
+        summary_row(&output, "base")[..5],
+        ["base", "FAILED", "1", "1", "0"]
+    );
+    assert!(
+        stderr(&output).contains(
+            "FAILED base::fs::read::denied: open(\"/etc/passwd\"): expected EACCES (13), observed success"
+        ),
+        "stderr:\n{}",
+        stderr(&output)
+    );
+
+    let report = read_junit(&junit);
+    assert_eq!((report.tests, report.failures), (2, 1));
+    let case = report.test_suites[0]
+        .test_cases
+        .iter()
+        .find(|c| c.name.as_str() == "base::fs::read::denied")
+        .unwrap();
+    let TestCaseStatus::NonSuccess {
+        ty, description, ..
+    } = &case.status
+    else {
+        panic!("not failed: {:?}", case.status)
+    };
+    assert_eq!(ty.as_ref().unwrap().as_str(), "assertion");
+    let description = description.as_ref().unwrap().as_str();
+    assert!(
+        description.contains("expected: EACCES (13)"),
+        "{description}"
+    );
+    assert!(description.contains("observed: success"), "{description}");
+    assert_eq!(
+        case.system_err.as_ref().unwrap().as_str(),
+        "denied read was allowed"
+    );
+}
+
+#[test]
+fn a_crash_mid_suite_keeps_its_records_and_the_other_suites_still_run() {
+    let f = Fixture::new();
+    let crashy = f.suite(
+        "crashy",
+        &[
+            started("crashy", 4),
+            passed("crashy::a::one"),
+            passed("crashy::a::two"),
+        ],
+        Some(r#"{"type":"test_finished","name":"crashy::a::thr"#),
+        End::Signal("SEGV"),
+    );
+    let base = f.suite(
+        "base",
+        &[
+            started("base", 1),
+            passed("base::a::x"),
+            finished("base", 1, 0, 0),
+        ],
+        None,
+        End::Exit(0),
+    );
+    let output = f
+        .llconf()
+        .args(["run", "--host", "--suite", "crashy", "--suite", "base"])
+        .args([suite_bin("crashy", &crashy), suite_bin("base", &base)])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 1, "stderr:\n{}", stderr(&output));
+    assert_eq!(
+        summary_row(&output, "crashy")[..5],
+        ["crashy", "CRASHED", "2", "0", "0"]
+    );
+    assert_eq!(summary_row(&output, "base")[..2], ["base", "ok"]);
+    let out = stdout(&output);
+    assert!(
+        out.contains("crashy (2 of 4 tests reported): killed by signal SIGSEGV (11)"),
+        "{out}"
+    );
+    assert!(
+        stderr(&output).contains("unreadable results line"),
+        "the torn line is reported:\n{}",
+        stderr(&output)
+    );
+
+    let report = read_junit(&f.out().join("junit.xml"));
+    let crashy = report
+        .test_suites
+        .iter()
+        .find(|s| s.name.as_str() == "crashy")
+        .unwrap();
+    let names: Vec<&str> = crashy.test_cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["crashy::a::one", "crashy::a::two", "crashy::(suite-binary)"]
+    );
+    assert_eq!((crashy.tests, crashy.failures), (3, 1));
+    let binary = &crashy.test_cases[2];
+    assert_eq!(
+        binary.classname.as_ref().unwrap().as_str(),
+        "landlock.crashy"
+    );
+    assert!(
+        binary
+            .system_out
+            .as_ref()
+            .unwrap()
+            .as_str()
+            .contains("fake crashy on stderr"),
+        "the crashed binary's output is in the report"
+    );
+    assert!(report
+        .test_suites
+        .iter()
+        .any(|s| s.name.as_str() == "base" && s.tests == 1 && s.failures == 0));
+}
+
+#[test]
+fn an_exit_code_outside_the_contract_is_a_crash() {
+    let f = Fixture::new();
+    let base = f.suite(
+        "base",
+        &[
+            started("base", 1),
+            passed("base::a::x"),
+            finished("base", 1, 0, 0),
+        ],
+        None,
+        End::Exit(3),
+    );
+    let output = f
+        .llconf()
+        .args(["run", "--host", &suite_bin("base", &base)])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 1);
+    assert!(
+        stdout(&output).contains("exited with code 3"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn exiting_0_without_suite_finished_is_a_crash() {
+    let f = Fixture::new();
+    let base = f.suite(
+        "base",
+        &[started("base", 2), passed("base::a::x")],
+        None,
+        End::Exit(0),
+    );
+    let output = f
+        .llconf()
+        .args(["run", "--host", &suite_bin("base", &base)])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 1);
+    assert!(
+        stdout(&output).contains("without writing its suite_finished record"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn arguments_after_double_dash_reach_every_suite_binary() {
+    let f = Fixture::new();
+    let records = |s: &str| vec![started(s, 0), finished(s, 0, 0, 0)];
+    let a = f.suite("a", &records("a"), None, End::Exit(0));
+    let b = f.suite("b", &records("b"), None, End::Exit(0));
+    let output = f
+        .llconf()
+        .args(["run", "--host"])
+        .args([suite_bin("a", &a), suite_bin("b", &b)])
+        .args(["--", "ruleset::size", "--exact", "--test-threads", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
+    for s in ["a", "b"] {
+        assert_eq!(
+            f.args_of(s).unwrap(),
+            ["ruleset::size", "--exact", "--test-threads", "1"]
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! Fake suite binaries: shell scripts that behave like a suite binary on the
+//! outside (records appended to $LLCONF_RESULTS, libtest's exit codes,
+//! `--list --format terse`) without any Landlock.
+
+#![allow(dead_code)]
+
+use llconf_reports::record::{
+    Errno, ErrnoOrSuccess, Failure, KernelInfo, LandlockStatus, Outcome, Record, SuccessTag,
+    SuiteFinished, SuiteStarted, TestRecord,
+};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const RELEASE: &str = "6.12.0-fake";
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+/// How a fake suite binary ends after writing its records.
+pub enum End {
+    Exit(i32),
+    /// Kills itself with this signal (name as `kill -s` takes it).
+    Signal(&'static str),
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        Fixture {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.path().join("out")
+    }
+
+    /// Writes an executable script standing for suite `name`. `torn` is
+    /// written last without a newline, like a record cut by a crash.
+    pub fn suite(&self, name: &str, records: &[Record], torn: Option<&str>, end: End) -> PathBuf {
+        let path = self.path().join(format!("{name}-suite"));
+        let jsonl: String = records
+            .iter()
+            .map(|r| serde_json::to_string(r).unwrap() + "\n")
+            .collect();
+        let list: String = records
+            .iter()
+            .filter_map(|r| match r {
+                Record::TestFinished(t) => Some(format!("{}: test\n", t.name)),
+                _ => None,
+            })
+            .collect();
+        let torn = torn
+            .map(|t| format!("printf '%s' '{t}' >> \"$LLCONF_RESULTS\"\n"))
+            .unwrap_or_default();
+        let end = match end {
+            End::Exit(code) => format!("exit {code}"),
+            End::Signal(sig) => format!("kill -s {sig} $$\nsleep 5\nexit 99"),
+        };
+        let script = format!(
+            "#!/bin/sh\n\
+             ulimit -c 0\n\
+             printf '%s\\n' \"$@\" > \"$0.args\"\n\
+             if [ \"$1\" = --list ]; then\n\
+             cat <<'LIST'\n{list}LIST\n\
+             exit 0\n\
+             fi\n\
+             echo \"fake {name} on stdout\"\n\
+             echo \"fake {name} on stderr\" >&2\n\
+             cat >> \"$LLCONF_RESULTS\" <<'RECORDS'\n{jsonl}RECORDS\n\
+             {torn}\
+             {end}\n"
+        );
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    /// The arguments the fake suite got, or `None` if it never ran.
+    pub fn args_of(&self, name: &str) -> Option<Vec<String>> {
+        let text = std::fs::read_to_string(self.path().join(format!("{name}-suite.args"))).ok()?;
+        Some(text.lines().map(str::to_string).collect())
+    }
+
+    pub fn llconf(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_llconf"));
+        cmd.current_dir(self.path()).env_remove("LLCONF_RESULTS");
+        cmd
+    }
+}
+
+pub fn suite_bin(name: &str, path: &Path) -> String {
+    format!("--suite-bin={name}={}", path.display())
+}
+
+pub fn code(output: &Output) -> i32 {
+    output.status.code().expect("llconf exited, not killed")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The summary row of `suite`, split on whitespace.
+pub fn summary_row(output: &Output, suite: &str) -> Vec<String> {
+    stdout(output)
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .find(|cells| cells.first().map(String::as_str) == Some(suite))
+        .unwrap_or_else(|| panic!("no summary row for {suite} in:\n{}", stdout(output)))
+}
+
+pub fn started(suite: &str, planned: usize) -> Record {
+    Record::SuiteStarted(SuiteStarted {
+        suite: suite.into(),
+        kernel: KernelInfo {
+            release: RELEASE.into(),
+            landlock: LandlockStatus::Enabled,
+            abi: Some(7),
+            errata: Some(7),
+        },
+        tests_planned: planned,
+        started_at: 1_700_000_000.0,
+    })
+}
+
+pub fn finished(suite: &str, passed: usize, failed: usize, skipped: usize) -> Record {
+    Record::SuiteFinished(SuiteFinished {
+        suite: suite.into(),
+        passed,
+        failed,
+        skipped,
+        duration_ms: 10.0,
+    })
+}
+
+fn test(name: &str, outcome: Outcome) -> TestRecord {
+    TestRecord {
+        name: name.into(),
+        outcome,
+        duration_ms: 1.0,
+        skip_reason: None,
+        failure: None,
+        enforcement: false,
+        restrict_self_calls: 0,
+        stdout: String::new(),
+        stderr: String::new(),
+    }
+}
+
+pub fn passed(name: &str) -> Record {
+    Record::TestFinished(test(name, Outcome::Passed))
+}
+
+pub fn skipped(name: &str, reason: &str) -> Record {
+    let mut t = test(name, Outcome::Skipped);
+    t.skip_reason = Some(reason.into());
+    Record::TestFinished(t)
+}
+
+/// Expected EACCES, observed success.
+pub fn failed(name: &str) -> Record {
+    let mut t = test(name, Outcome::Failed);
+    t.failure = Some(Failure::Assertion {
+        message: "open(\"/etc/passwd\")".into(),
+        expected: Some(ErrnoOrSuccess::Errno(Errno {
+            name: "EACCES".into(),
+            code: 13,
+        })),
+        observed: Some(ErrnoOrSuccess::Success(SuccessTag::Success)),
+    });
+    t.stderr = "denied read was allowed".into();
+    Record::TestFinished(t)
+}
