@@ -19,6 +19,10 @@ pub enum Requirement {
     AbiBelow { version: u32, what: &'static str },
     /// Effective root (CAP_SYS_ADMIN and friends).
     Root,
+    /// Landlock audit records can be read: root, and ABI 7 or later. Whether
+    /// auditd already owns the audit socket is only known at run time, so
+    /// tests skip themselves for that.
+    Audit,
 }
 
 impl Requirement {
@@ -85,6 +89,16 @@ impl Requirement {
                 let euid = nix::unistd::geteuid();
                 (!euid.is_root()).then(|| format!("needs root; running as uid {euid}"))
             }
+            Requirement::Audit => Requirement::Abi {
+                version: 7,
+                what: "Landlock audit records",
+            }
+            .unmet(kernel)
+            .or_else(|| {
+                let euid = nix::unistd::geteuid();
+                (!euid.is_root())
+                    .then(|| format!("needs root to read audit records; running as uid {euid}"))
+            }),
         }
     }
 }

@@ -315,10 +315,11 @@ fn main() {
     }
     let args = Arguments::from_args();
     let conclusion = libtest_mimic::run(&args, outer_checks());
-    if conclusion.has_failed() {
-        if let Some(run) = inner_run_if_started() {
+    if let Some(run) = inner_run_if_started() {
+        if conclusion.has_failed() {
             eprintln!("inner run output:\n{}", run.output);
         }
+        let _ = std::fs::remove_dir_all(&run.dir);
     }
     conclusion.exit();
 }
