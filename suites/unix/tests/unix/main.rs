@@ -1,5 +1,34 @@
-//! Suite `unix`: not written yet.
+//! Suite `unix`: reaching named UNIX sockets under
+//! LANDLOCK_ACCESS_FS_RESOLVE_UNIX (ABI 9), the abstract-socket scope (ABI
+//! 6), and what older kernels must do without them. Every behaviour case
+//! runs once per socket type: stream, dgram and seqpacket sockets reach
+//! their server on different kernel paths.
+
+mod abstract_scope;
+mod connect;
+mod domain;
+mod layers;
+mod older_abi;
+mod precedence;
+mod ruleset;
+mod same_domain;
+mod send;
+mod server;
+mod sock;
+mod unaffected;
 
 fn main() {
-    llconf_harness::runner::main("unix", Vec::new())
+    let tests = [
+        ruleset::tests(),
+        connect::tests(),
+        send::tests(),
+        same_domain::tests(),
+        layers::tests(),
+        unaffected::tests(),
+        precedence::tests(),
+        abstract_scope::tests(),
+        older_abi::tests(),
+    ]
+    .concat();
+    llconf_harness::runner::main("unix", tests)
 }
