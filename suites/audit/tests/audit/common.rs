@@ -1,0 +1,116 @@
+//! Steps most audit tests share.
+
+use crate::objects::task_fields;
+use crate::session::Session;
+use llconf_harness::abi as uapi;
+use llconf_harness::fixture::Peer;
+use llconf_harness::{expect_errno, fail, Errno, Requirement, Ruleset, Stop, Test, TestResult};
+use nix::sys::signal::kill;
+use nix::unistd::{getppid, Pid};
+
+/// An audit test: root, ABI 7, alone (only one process can be the audit
+/// daemon), and an enforcement test.
+pub fn audit_test(name: &str, body: impl Fn() -> TestResult + Send + Sync + 'static) -> Test {
+    Test::new(format!("audit::{name}"), body)
+        .requires(Requirement::Audit)
+        .serial()
+        .enforcement()
+}
+
+pub fn io_errno(e: std::io::Error) -> Errno {
+    e.raw_os_error()
+        .map(Errno::from_raw)
+        .unwrap_or(Errno::UnknownErrno)
+}
+
+/// Runs `body` in a forked child and fails unless it succeeded. The test
+/// process is single-threaded when this is called.
+pub fn in_child(body: impl FnOnce() -> TestResult) -> TestResult {
+    let child = Peer::spawn(|ready| {
+        ready.signal();
+        match body() {
+            Ok(()) => 0,
+            Err(Stop::Failed(f)) => {
+                eprintln!("child: {f}");
+                1
+            }
+            Err(Stop::Skipped(s)) => {
+                eprintln!("child skipped: {s}");
+                2
+            }
+        }
+    })?;
+    child.wait_ready()?;
+    match child.join() {
+        0 => Ok(()),
+        code => Err(fail(format!(
+            "the sandboxed child failed (exit {code}); see stderr"
+        ))),
+    }
+}
+
+/// Enforces a signal scope and checks that signalling `target` is denied.
+pub fn deny_signal_to(target: Pid) -> TestResult {
+    Ruleset::scoped(uapi::scope::SIGNAL)?.enforce()?;
+    signal_denied(target)
+}
+
+pub fn signal_denied(target: Pid) -> TestResult {
+    expect_errno(
+        format!("kill({target}, 0) across the signal scope"),
+        kill(target, None),
+        Errno::EPERM,
+    )
+}
+
+/// The access record text of a denied signal to `pid`.
+pub fn signal_body(pid: Pid) -> Result<String, Stop> {
+    Ok(format!(
+        "blockers=scope.signal {}",
+        task_fields(pid.as_raw())?
+    ))
+}
+
+/// Proves the reader works before a test asserts silence: a child with a
+/// plain domain signals this process, and its record must arrive.
+pub fn control_record(session: &mut Session) -> Result<u64, Stop> {
+    in_child(|| deny_signal_to(getppid()))?;
+    let me = nix::unistd::getpid();
+    let r = session.expect_access(&signal_body(me)?)?;
+    Ok(r.domain)
+}
+
+/// A process outside any domain that only waits to be signalled. A
+/// sandboxed test may not kill it (the signal scope denies that), so it
+/// leaves by itself once `release` closes: fields drop in order.
+pub struct Sleeper {
+    release: Option<std::os::fd::OwnedFd>,
+    peer: Peer,
+}
+
+impl Sleeper {
+    pub fn pid(&self) -> Pid {
+        self.peer.pid()
+    }
+}
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        self.release.take();
+    }
+}
+
+pub fn sleeper() -> Result<Sleeper, Stop> {
+    let (r, w) = nix::unistd::pipe().map_err(|e| fail(format!("pipe: {e}")))?;
+    let mut w = Some(w);
+    let peer = Peer::spawn(|ready| {
+        w.take();
+        ready.signal();
+        let mut b = [0u8; 1];
+        let _ = nix::unistd::read(std::os::fd::AsRawFd::as_raw_fd(&r), &mut b);
+        0
+    })?;
+    drop(r);
+    peer.wait_ready()?;
+    Ok(Sleeper { release: w, peer })
+}

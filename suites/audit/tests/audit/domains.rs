@@ -1,0 +1,145 @@
+//! `audit::domain`: the AUDIT_LANDLOCK_DOMAIN records. Allocation comes with
+//! the first logged denial and names the task that enforced the domain;
+//! deallocation follows the domain's death with the count of denials; IDs
+//! are at least 2^32, increase, and nested domains go innermost first.
+
+use crate::common::{audit_test, deny_signal_to, in_child, signal_body, signal_denied};
+use crate::objects::own_exe_comm;
+use crate::session::Session;
+use llconf_harness::abi as uapi;
+use llconf_harness::{ensure, expect_eq, fail, Ruleset, Stop, Test, TestResult};
+use nix::unistd::{getpid, getppid, getuid};
+
+fn allocated_names_the_task() -> TestResult {
+    let target = crate::common::sleeper()?;
+    let mut session = Session::open()?;
+    let body = signal_body(target.pid())?;
+    let (exe, comm) = own_exe_comm()?;
+    deny_signal_to(target.pid())?;
+    let access = session.expect_access(&body)?;
+    let dom = session.expect_allocated(access.domain)?;
+    expect_eq(
+        "allocation record",
+        dom.rest,
+        format!(
+            "status=allocated mode=enforcing pid={} uid={} exe={exe} comm={comm}",
+            getpid(),
+            getuid()
+        ),
+    )
+}
+
+/// pid= is the thread group ID even when another thread enforced.
+fn allocated_pid_is_tgid() -> TestResult {
+    let target = crate::common::sleeper()?;
+    let mut session = Session::open()?;
+    let body = signal_body(target.pid())?;
+    let pid = target.pid();
+    let tid = std::thread::spawn(move || -> Result<i32, Stop> {
+        deny_signal_to(pid)?;
+        // SAFETY: no arguments.
+        Ok(unsafe { libc::gettid() })
+    })
+    .join()
+    .map_err(|_| fail("the enforcing thread panicked"))??;
+    ensure!(tid != getpid().as_raw(), "the thread has the process ID");
+    let access = session.expect_access(&body)?;
+    let dom = session.expect_allocated(access.domain)?;
+    expect_eq(
+        "pid= of the allocation",
+        dom.field("pid"),
+        Some(&*getpid().to_string()),
+    )
+}
+
+fn deallocated_counts_denials() -> TestResult {
+    let mut session = Session::open()?;
+    let me = getpid();
+    let body = signal_body(me)?;
+    in_child(|| {
+        deny_signal_to(getppid())?;
+        signal_denied(getppid())?;
+        signal_denied(getppid())
+    })?;
+    let first = session.expect_access(&body)?;
+    let dealloc = session.expect_deallocated(first.domain)?;
+    expect_eq(
+        "deallocation record",
+        dealloc.rest,
+        "status=deallocated denials=3".to_string(),
+    )
+}
+
+const LAYERS: usize = 4;
+
+/// A child stacks `LAYERS` domains, each with one denial; returns their IDs
+/// in creation order, read from the access records.
+fn stacked_domains(session: &mut Session) -> Result<Vec<u64>, Stop> {
+    let body = signal_body(getpid())?;
+    in_child(|| {
+        for _ in 0..LAYERS {
+            Ruleset::scoped(uapi::scope::SIGNAL)?.enforce()?;
+            signal_denied(getppid())?;
+        }
+        Ok(())
+    })?;
+    (0..LAYERS)
+        .map(|_| session.expect_access(&body).map(|r| r.domain))
+        .collect()
+}
+
+fn ids_increase() -> TestResult {
+    let mut session = Session::open()?;
+    let ids = stacked_domains(&mut session)?;
+    for (i, id) in ids.iter().enumerate() {
+        ensure!(*id >= 1 << 32, "domain {i} has ID {id:x}, below 2^32");
+        session.expect_allocated(*id)?;
+    }
+    ensure!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "domain IDs do not strictly increase with nesting: {ids:x?}"
+    );
+    Ok(())
+}
+
+fn nested_deallocated_innermost_first() -> TestResult {
+    let mut session = Session::open()?;
+    let ids = stacked_domains(&mut session)?;
+    for id in &ids {
+        let r = session.expect_deallocated(*id)?;
+        expect_eq(
+            format!("deallocation of {id:x}"),
+            r.rest,
+            "status=deallocated denials=1".to_string(),
+        )?;
+    }
+    let order: Vec<u64> = session
+        .seen()
+        .iter()
+        .filter(|r| r.is_domain() && r.field("status") == Some("deallocated"))
+        .map(|r| r.domain)
+        .filter(|d| ids.contains(d))
+        .collect();
+    let mut innermost_first = ids.clone();
+    innermost_first.reverse();
+    expect_eq("deallocation order", order, innermost_first)
+}
+
+pub fn tests() -> Vec<Test> {
+    vec![
+        audit_test("domain::allocated_names_the_task", allocated_names_the_task),
+        audit_test("domain::allocated_pid_is_tgid", allocated_pid_is_tgid),
+        audit_test(
+            "domain::deallocated_counts_denials",
+            deallocated_counts_denials,
+        ),
+        audit_test("domain::ids_at_least_2_32_and_increasing", ids_increase),
+        audit_test(
+            "domain::nested_deallocated_innermost_first",
+            nested_deallocated_innermost_first,
+        ),
+    ]
+    .into_iter()
+    .map(|t| t.needs("LANDLOCK_SCOPE_SIGNAL"))
+    .collect()
+}
