@@ -1,0 +1,196 @@
+//! The socket calls under test, with raw arguments and the raw errno.
+
+use crate::addr::{Addr, Family};
+use llconf_harness::{Errno, OrFail, Stop};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+pub const IPPROTO_MPTCP: libc::c_int = 262;
+
+pub fn socket(fam: Family, ty: libc::c_int, proto: libc::c_int) -> Result<OwnedFd, Errno> {
+    // SAFETY: plain integer arguments.
+    let fd = unsafe { libc::socket(fam.af(), ty | libc::SOCK_CLOEXEC, proto) };
+    Errno::result(fd).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+pub fn tcp(fam: Family) -> Result<OwnedFd, Stop> {
+    socket(fam, libc::SOCK_STREAM, 0).or_fail(format!("socket({}, SOCK_STREAM)", fam.name()))
+}
+
+pub fn udp(fam: Family) -> Result<OwnedFd, Stop> {
+    socket(fam, libc::SOCK_DGRAM, 0).or_fail(format!("socket({}, SOCK_DGRAM)", fam.name()))
+}
+
+fn len(a: &Addr) -> libc::socklen_t {
+    a.len as libc::socklen_t
+}
+
+pub fn bind(fd: &impl AsRawFd, a: &Addr) -> Result<(), Errno> {
+    // SAFETY: the address buffer holds at least len bytes.
+    Errno::result(unsafe { libc::bind(fd.as_raw_fd(), a.as_ptr(), len(a)) }).map(drop)
+}
+
+pub fn connect(fd: &impl AsRawFd, a: &Addr) -> Result<(), Errno> {
+    connect_raw(fd.as_raw_fd(), a)
+}
+
+/// For threads that share a socket by its number.
+pub fn connect_raw(fd: RawFd, a: &Addr) -> Result<(), Errno> {
+    // SAFETY: as for bind.
+    Errno::result(unsafe { libc::connect(fd, a.as_ptr(), len(a)) }).map(drop)
+}
+
+pub fn listen(fd: &impl AsRawFd) -> Result<(), Errno> {
+    // SAFETY: plain integer arguments.
+    Errno::result(unsafe { libc::listen(fd.as_raw_fd(), 4096) }).map(drop)
+}
+
+/// sendto(2) with flags; `None` passes a NULL address.
+pub fn sendto_raw(
+    fd: RawFd,
+    data: &[u8],
+    flags: libc::c_int,
+    to: Option<&Addr>,
+) -> Result<usize, Errno> {
+    let (p, l) = match to {
+        Some(a) => (a.as_ptr(), len(a)),
+        None => (std::ptr::null(), 0),
+    };
+    // SAFETY: data and the address are readable for the lengths given.
+    let r = unsafe { libc::sendto(fd, data.as_ptr().cast(), data.len(), flags, p, l) };
+    Errno::result(r).map(|n| n as usize)
+}
+
+pub fn sendto(fd: &impl AsRawFd, data: &[u8], to: &Addr) -> Result<usize, Errno> {
+    sendto_raw(fd.as_raw_fd(), data, libc::MSG_DONTWAIT, Some(to))
+}
+
+/// send(2): no address at all.
+pub fn send(fd: &impl AsRawFd, data: &[u8]) -> Result<usize, Errno> {
+    sendto_raw(fd.as_raw_fd(), data, libc::MSG_DONTWAIT, None)
+}
+
+fn msghdr(iov: &mut libc::iovec, to: Option<&Addr>) -> libc::msghdr {
+    // SAFETY: all-zero is a valid msghdr.
+    let mut m: libc::msghdr = unsafe { std::mem::zeroed() };
+    if let Some(a) = to {
+        m.msg_name = a.as_ptr() as *mut libc::c_void;
+        m.msg_namelen = len(a);
+    }
+    m.msg_iov = iov;
+    m.msg_iovlen = 1;
+    m
+}
+
+pub fn sendmsg(fd: &impl AsRawFd, data: &[u8], to: Option<&Addr>) -> Result<usize, Errno> {
+    let mut iov = libc::iovec {
+        iov_base: data.as_ptr() as *mut libc::c_void,
+        iov_len: data.len(),
+    };
+    let m = msghdr(&mut iov, to);
+    // SAFETY: m points to live buffers.
+    let r = unsafe { libc::sendmsg(fd.as_raw_fd(), &m, libc::MSG_DONTWAIT) };
+    Errno::result(r).map(|n| n as usize)
+}
+
+/// sendmmsg(2) with one datagram per destination; returns how many went out.
+pub fn sendmmsg(fd: &impl AsRawFd, data: &[u8], to: &[Addr]) -> Result<usize, Errno> {
+    let mut iovs: Vec<libc::iovec> = to
+        .iter()
+        .map(|_| libc::iovec {
+            iov_base: data.as_ptr() as *mut libc::c_void,
+            iov_len: data.len(),
+        })
+        .collect();
+    let mut msgs: Vec<libc::mmsghdr> = iovs
+        .iter_mut()
+        .zip(to)
+        .map(|(iov, a)| libc::mmsghdr {
+            msg_hdr: msghdr(iov, Some(a)),
+            msg_len: 0,
+        })
+        .collect();
+    // SAFETY: every header points to live buffers.
+    let r = unsafe {
+        libc::sendmmsg(
+            fd.as_raw_fd(),
+            msgs.as_mut_ptr(),
+            msgs.len() as libc::c_uint,
+            libc::MSG_DONTWAIT,
+        )
+    };
+    Errno::result(r).map(|n| n as usize)
+}
+
+/// The local port a socket is bound to (0 when unbound).
+pub fn local_port(fd: &impl AsRawFd) -> Result<u16, Errno> {
+    // SAFETY: sockaddr_storage is large enough for any address.
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let mut l = std::mem::size_of_val(&ss) as libc::socklen_t;
+    Errno::result(unsafe {
+        libc::getsockname(
+            fd.as_raw_fd(),
+            (&mut ss as *mut libc::sockaddr_storage).cast(),
+            &mut l,
+        )
+    })?;
+    let b: [u8; 4] = unsafe { *(&ss as *const libc::sockaddr_storage).cast::<[u8; 4]>() };
+    Ok(u16::from_be_bytes([b[2], b[3]]))
+}
+
+/// getpeername(2): ENOTCONN once a socket is disconnected.
+pub fn peer_port(fd: &impl AsRawFd) -> Result<u16, Errno> {
+    // SAFETY: as for local_port.
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let mut l = std::mem::size_of_val(&ss) as libc::socklen_t;
+    Errno::result(unsafe {
+        libc::getpeername(
+            fd.as_raw_fd(),
+            (&mut ss as *mut libc::sockaddr_storage).cast(),
+            &mut l,
+        )
+    })?;
+    let b: [u8; 4] = unsafe { *(&ss as *const libc::sockaddr_storage).cast::<[u8; 4]>() };
+    Ok(u16::from_be_bytes([b[2], b[3]]))
+}
+
+pub fn set_int_opt(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    v: libc::c_int,
+) -> Result<(), Errno> {
+    // SAFETY: an int option of the right size.
+    Errno::result(unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&v as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    })
+    .map(drop)
+}
+
+/// setsockopt(IPV6_ADDRFORM, AF_INET): turns a connected IPv6 socket into
+/// an IPv4 one.
+pub fn addrform_to_v4(fd: RawFd) -> Result<(), Errno> {
+    set_int_opt(fd, libc::IPPROTO_IPV6, libc::IPV6_ADDRFORM, libc::AF_INET)
+}
+
+/// The socket's current family, read back with SO_DOMAIN.
+pub fn domain_of(fd: RawFd) -> Result<libc::c_int, Errno> {
+    let mut v: libc::c_int = 0;
+    let mut l = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: an int option of the right size.
+    Errno::result(unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_DOMAIN,
+            (&mut v as *mut libc::c_int).cast(),
+            &mut l,
+        )
+    })?;
+    Ok(v)
+}

@@ -1,0 +1,139 @@
+//! `net::older_abi`: what kernels before the UDP rights (ABI < 10) and
+//! before any network right (ABI < 4) must answer.
+
+use crate::case::{per_family, TCP};
+use llconf_harness::abi::{self as uapi, net};
+use llconf_harness::{
+    expect_errno, expect_ok, probe, sys, Errno, Requirement, RulesetAttr, Test, TestResult,
+};
+use llconf_net::port::{ALLOWED, DENIED, SOURCE};
+use llconf_net::{call, domain, Addr, Family, Listener, Receiver};
+
+const BEFORE_UDP: Requirement = Requirement::AbiBelow {
+    version: 10,
+    what: "UDP rights rejected as unknown",
+};
+
+fn net_attr(handled: u64) -> RulesetAttr {
+    RulesetAttr {
+        handled_access_net: handled,
+        ..Default::default()
+    }
+}
+
+fn udp_rights_einval() -> TestResult {
+    for (name, bits) in [
+        ("BIND_UDP", net::BIND_UDP),
+        ("CONNECT_SEND_UDP", net::CONNECT_SEND_UDP),
+        (
+            "BIND_TCP|CONNECT_TCP|BIND_UDP|CONNECT_SEND_UDP",
+            domain::TCP | domain::UDP,
+        ),
+    ] {
+        for size in [16, std::mem::size_of::<RulesetAttr>()] {
+            expect_errno(
+                format!("create_ruleset(handled_access_net={name}, size {size})"),
+                sys::create_ruleset(&net_attr(bits), size, 0),
+                Errno::EINVAL,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Under a domain that handles every network right this kernel knows, UDP
+/// goes anywhere.
+fn udp_unrestricted(f: Family) -> TestResult {
+    let r = Receiver::bind(f, DENIED)?;
+    let l = Listener::bind(f, DENIED)?;
+    let known = uapi::mask_for_abi(uapi::ACCESS_NET, probe::kernel().abi);
+    domain::enforce(known, &[(ALLOWED, known)])?;
+    let s = call::udp(f)?;
+    expect_ok(
+        "UDP bind(port with no rule)",
+        call::bind(&s, &Addr::loopback(f, SOURCE)),
+    )?;
+    expect_ok(
+        "UDP connect(port with no rule)",
+        call::connect(&s, &Addr::loopback(f, DENIED)),
+    )?;
+    expect_ok("UDP send()", call::send(&s, b"x"))?;
+    let s2 = call::udp(f)?;
+    expect_ok(
+        "UDP first sendto on an unbound socket",
+        call::sendto(&s2, b"y", &Addr::loopback(f, DENIED)),
+    )?;
+    r.expect("UDP on a kernel without UDP rights", 2)?;
+    expect_errno(
+        "TCP connect(port with no rule)",
+        call::connect(&call::tcp(f)?, &Addr::loopback(f, DENIED)),
+        Errno::EACCES,
+    )?;
+    l.expect("denied TCP connect", 0)
+}
+
+/// Before ABI 4 the struct ends after handled_access_fs: a non-zero
+/// handled_access_net lies past it.
+fn handled_net_e2big() -> TestResult {
+    let attr = RulesetAttr {
+        handled_access_fs: uapi::fs::EXECUTE,
+        handled_access_net: net::BIND_TCP,
+        ..Default::default()
+    };
+    expect_errno(
+        "create_ruleset(fs=EXECUTE, net=BIND_TCP, size 16)",
+        sys::create_ruleset(&attr, 16, 0),
+        Errno::E2BIG,
+    )?;
+    expect_errno(
+        "create_ruleset(net=BIND_TCP only, size 16)",
+        sys::create_ruleset(&net_attr(net::BIND_TCP), 16, 0),
+        Errno::E2BIG,
+    )?;
+    expect_ok(
+        "create_ruleset(fs=EXECUTE, size 8): the net field unread",
+        sys::create_ruleset(&attr, 8, 0),
+    )
+    .map(drop)
+}
+
+fn net_port_rule_einval() -> TestResult {
+    let attr = RulesetAttr {
+        handled_access_fs: uapi::fs::EXECUTE,
+        ..Default::default()
+    };
+    let rs = expect_ok(
+        "create_ruleset(fs=EXECUTE, size 8)",
+        sys::create_ruleset(&attr, 8, 0),
+    )?;
+    use std::os::fd::AsRawFd;
+    expect_errno(
+        "add_rule(LANDLOCK_RULE_NET_PORT) before ABI 4",
+        sys::add_net_port(rs.as_raw_fd(), net::BIND_TCP, 80, 0),
+        Errno::EINVAL,
+    )
+}
+
+pub fn tests() -> Vec<Test> {
+    let before_net = Requirement::AbiBelow {
+        version: 4,
+        what: "handled_access_net past the struct the kernel knows",
+    };
+    let mut v = vec![
+        Test::new("net::older_abi::udp_rights_einval", udp_rights_einval)
+            .needs(TCP)
+            .requires(BEFORE_UDP),
+        Test::new("net::older_abi::handled_net_e2big", handled_net_e2big)
+            .requires(Requirement::Landlock)
+            .requires(before_net.clone()),
+        Test::new("net::older_abi::net_port_rule_einval", net_port_rule_einval)
+            .requires(Requirement::Landlock)
+            .requires(before_net),
+    ];
+    v.extend(
+        per_family("net::older_abi", "udp_unrestricted", udp_unrestricted)
+            .into_iter()
+            .map(|t| t.needs(TCP).requires(BEFORE_UDP).enforcement()),
+    );
+    v
+}

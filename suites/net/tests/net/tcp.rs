@@ -1,0 +1,215 @@
+//! `net::tcp::<family>`: BIND_TCP and CONNECT_TCP (ABI 4), with every
+//! connection counted by a listener created before the sandbox.
+
+use crate::case::{enforced, Case, TCP};
+use llconf_harness::abi::net::{BIND_TCP, CONNECT_TCP};
+use llconf_harness::{
+    ensure, expect_errno, expect_ok, Errno, OrFail, Requirement, Test, TestResult,
+};
+use llconf_net::port::{ALLOWED, ALLOWED2, DENIED};
+use llconf_net::{call, domain, Addr, Family, Listener};
+
+fn bind_allowed(f: Family) -> TestResult {
+    domain::enforce(BIND_TCP, &[(ALLOWED, BIND_TCP)])?;
+    let s = call::tcp(f)?;
+    expect_ok(
+        "bind(allowed port)",
+        call::bind(&s, &Addr::loopback(f, ALLOWED)),
+    )?;
+    expect_ok("listen on the allowed port", call::listen(&s))
+}
+
+fn bind_denied(f: Family) -> TestResult {
+    domain::enforce(BIND_TCP, &[(ALLOWED, BIND_TCP)])?;
+    let s = call::tcp(f)?;
+    expect_errno(
+        "bind(denied port)",
+        call::bind(&s, &Addr::loopback(f, DENIED)),
+        Errno::EACCES,
+    )?;
+    expect_ok("getsockname after the denied bind", call::local_port(&s))
+        .and_then(|p| llconf_harness::expect_eq("local port after the denied bind", p, 0))
+}
+
+fn bind_port_zero_denied(f: Family) -> TestResult {
+    domain::enforce(BIND_TCP, &[(ALLOWED, BIND_TCP)])?;
+    let s = call::tcp(f)?;
+    expect_errno(
+        "bind(port 0) without a rule for port 0",
+        call::bind(&s, &Addr::loopback(f, 0)),
+        Errno::EACCES,
+    )
+}
+
+fn bind_port_zero_allowed(f: Family) -> TestResult {
+    domain::enforce(BIND_TCP, &[(0, BIND_TCP)])?;
+    let s = call::tcp(f)?;
+    expect_ok(
+        "bind(port 0) with a rule for port 0",
+        call::bind(&s, &Addr::loopback(f, 0)),
+    )?;
+    let p = call::local_port(&s).or_fail("getsockname")?;
+    ensure!(
+        p != 0,
+        "bind(port 0) succeeded but left the socket without a port"
+    );
+    let s2 = call::tcp(f)?;
+    expect_errno(
+        "bind(denied port): a rule for port 0 allows only the ephemeral bind",
+        call::bind(&s2, &Addr::loopback(f, DENIED)),
+        Errno::EACCES,
+    )
+}
+
+fn bind_unhandled_not_checked(f: Family) -> TestResult {
+    let l = Listener::bind(f, DENIED)?;
+    domain::enforce(CONNECT_TCP, &[])?;
+    let s = call::tcp(f)?;
+    expect_ok(
+        "bind(any port) when only CONNECT_TCP is handled",
+        call::bind(&s, &Addr::loopback(f, ALLOWED)),
+    )?;
+    // The domain is real: a connect is checked.
+    expect_errno(
+        "connect(no rule)",
+        call::connect(&s, &Addr::loopback(f, DENIED)),
+        Errno::EACCES,
+    )?;
+    l.expect("denied connect", 0)
+}
+
+fn connect_allowed(f: Family) -> TestResult {
+    let l = Listener::bind(f, ALLOWED)?;
+    domain::enforce(CONNECT_TCP, &[(ALLOWED, CONNECT_TCP)])?;
+    let s = call::tcp(f)?;
+    expect_ok(
+        "connect(allowed port)",
+        call::connect(&s, &Addr::loopback(f, ALLOWED)),
+    )?;
+    l.expect("allowed connect", 1)
+}
+
+fn connect_denied(f: Family) -> TestResult {
+    let denied = Listener::bind(f, DENIED)?;
+    let allowed = Listener::bind(f, ALLOWED)?;
+    domain::enforce(CONNECT_TCP, &[(ALLOWED, CONNECT_TCP)])?;
+    let s = call::tcp(f)?;
+    expect_errno(
+        "connect(denied port)",
+        call::connect(&s, &Addr::loopback(f, DENIED)),
+        Errno::EACCES,
+    )?;
+    denied.expect("denied connect", 0)?;
+    // A denial leaves the socket usable.
+    expect_ok(
+        "connect(allowed port) after the denial",
+        call::connect(&s, &Addr::loopback(f, ALLOWED)),
+    )?;
+    allowed.expect("allowed connect after a denial", 1)
+}
+
+fn connect_unhandled_not_checked(f: Family) -> TestResult {
+    let l = Listener::bind(f, DENIED)?;
+    domain::enforce(BIND_TCP, &[])?;
+    let s = call::tcp(f)?;
+    expect_ok(
+        "connect(any port) when only BIND_TCP is handled",
+        call::connect(&s, &Addr::loopback(f, DENIED)),
+    )?;
+    l.expect("connect", 1)?;
+    let s2 = call::tcp(f)?;
+    expect_errno(
+        "bind(no rule)",
+        call::bind(&s2, &Addr::loopback(f, ALLOWED)),
+        Errno::EACCES,
+    )
+}
+
+fn connect_layers_intersect(f: Family) -> TestResult {
+    let a = Listener::bind(f, ALLOWED)?;
+    let b = Listener::bind(f, ALLOWED2)?;
+    domain::enforce(
+        CONNECT_TCP,
+        &[(ALLOWED, CONNECT_TCP), (ALLOWED2, CONNECT_TCP)],
+    )?;
+    domain::enforce(CONNECT_TCP, &[(ALLOWED, CONNECT_TCP)])?;
+    let s = call::tcp(f)?;
+    expect_errno(
+        "connect(port allowed by the first layer only)",
+        call::connect(&s, &Addr::loopback(f, ALLOWED2)),
+        Errno::EACCES,
+    )?;
+    b.expect("connect denied by the second layer", 0)?;
+    expect_ok(
+        "connect(port allowed by both layers)",
+        call::connect(&s, &Addr::loopback(f, ALLOWED)),
+    )?;
+    a.expect("connect allowed by both layers", 1)
+}
+
+/// 0x0102 in a rule is port 258 on the wire, never 513 (0x0201).
+fn rule_port_host_endian(f: Family) -> TestResult {
+    let (port, swapped) = (0x0102u16, 0x0201u16);
+    domain::enforce(BIND_TCP, &[(port, BIND_TCP)])?;
+    let s = call::tcp(f)?;
+    expect_ok(
+        "bind(the rule's port, host-endian)",
+        call::bind(&s, &Addr::loopback(f, port)),
+    )?;
+    let s2 = call::tcp(f)?;
+    expect_errno(
+        "bind(the rule's port byte-swapped)",
+        call::bind(&s2, &Addr::loopback(f, swapped)),
+        Errno::EACCES,
+    )
+}
+
+/// sendto(MSG_FASTOPEN) connects: CONNECT_TCP must check it.
+fn fastopen_denied(f: Family) -> TestResult {
+    let l = Listener::bind(f, DENIED)?;
+    domain::enforce(CONNECT_TCP, &[(ALLOWED, CONNECT_TCP)])?;
+    let s = call::tcp(f)?;
+    let r = call::sendto_raw(
+        std::os::fd::AsRawFd::as_raw_fd(&s),
+        b"A",
+        libc::MSG_FASTOPEN,
+        Some(&Addr::loopback(f, DENIED)),
+    );
+    println!("sendto(MSG_FASTOPEN, denied) = {r:?}");
+    expect_errno("sendto(MSG_FASTOPEN, denied port)", r, Errno::EACCES)?;
+    l.expect("denied Fast Open connect", 0)
+}
+
+pub fn tests() -> Vec<Test> {
+    let cases: [Case; 10] = [
+        ("bind_allowed", bind_allowed),
+        ("bind_denied", bind_denied),
+        ("bind_port_zero_denied", bind_port_zero_denied),
+        ("bind_port_zero_allowed", bind_port_zero_allowed),
+        ("bind_unhandled_not_checked", bind_unhandled_not_checked),
+        ("connect_allowed", connect_allowed),
+        ("connect_denied", connect_denied),
+        (
+            "connect_unhandled_not_checked",
+            connect_unhandled_not_checked,
+        ),
+        ("connect_layers_intersect", connect_layers_intersect),
+        ("rule_port_host_endian", rule_port_host_endian),
+    ];
+    cases
+        .into_iter()
+        .flat_map(|(name, body)| enforced("net::tcp", TCP, name, body))
+        .chain(
+            enforced("net::tcp", TCP, "fastopen_denied", fastopen_denied)
+                .into_iter()
+                // Landlock gained its sendmsg hook, which checks Fast Open,
+                // with the UDP rights; ABI 7 (6.18) lets it connect anywhere.
+                .map(|t| {
+                    t.requires(Requirement::Abi {
+                        version: 10,
+                        what: "CONNECT_TCP checked on sendto(MSG_FASTOPEN)",
+                    })
+                }),
+        )
+        .collect()
+}

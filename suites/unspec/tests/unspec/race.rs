@@ -1,0 +1,427 @@
+//! The races around AF_UNSPEC. Thread A calls connect(AF_UNSPEC) or
+//! sendto(AF_UNSPEC) while thread B flips the same socket: it reconnects
+//! and disconnects it, or turns it from IPv6 to IPv4 (IPV6_ADDRFORM). A
+//! receiver on the denied port must get nothing; an allowed control port
+//! must get traffic, so that the race really ran.
+//!
+//! Each race runs `LLCONF_RACE_ITERATIONS` iterations (default 20000; also
+//! capped at 20 s), with jitter from a fixed seed, prints the iterations
+//! done and every call's errno counts, and stops at the first bypass with
+//! its iteration number. The domain is enforced with a bare restrict_self
+//! and checked only after the race, so that under a restrict_self that does
+//! nothing the bypass check itself is what fails.
+
+use crate::case::{one, TCP, UDP};
+use llconf_harness::abi::net::{BIND_UDP, CONNECT_SEND_UDP, CONNECT_TCP};
+use llconf_harness::ruleset::verify_domain_in_effect;
+use llconf_harness::{
+    ensure, expect_ok, fail, sys, Errno, OrFail, Ruleset, Stop, Test, TestResult,
+};
+use llconf_net::port::{ALLOWED, DENIED};
+use llconf_net::{call, Addr, Family, Listener, Receiver};
+use std::collections::BTreeMap;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering::SeqCst};
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+pub const ITERATIONS_ENV: &str = "LLCONF_RACE_ITERATIONS";
+pub const DEFAULT_ITERATIONS: u64 = 20_000;
+const SEED: u64 = 0x6c6c_636f_6e66_0007;
+const TIME_BUDGET: Duration = Duration::from_secs(20);
+
+fn iterations() -> u64 {
+    std::env::var(ITERATIONS_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_ITERATIONS)
+}
+
+/// xorshift64*: enough to vary the interleavings, the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn jitter(&mut self, max: u64) {
+        for _ in 0..self.next() % max {
+            std::hint::spin_loop();
+        }
+    }
+}
+
+/// How often each call returned each result.
+#[derive(Default)]
+pub struct Tally(BTreeMap<&'static str, BTreeMap<String, u64>>);
+
+impl Tally {
+    fn note<T>(&mut self, op: &'static str, r: &Result<T, Errno>) {
+        let k = match r {
+            Ok(_) => "ok".to_string(),
+            Err(e) => format!("{e:?}"),
+        };
+        *self.0.entry(op).or_default().entry(k).or_default() += 1;
+    }
+
+    fn note_key(&mut self, op: &'static str, key: String) {
+        *self.0.entry(op).or_default().entry(key).or_default() += 1;
+    }
+
+    fn merge(&mut self, other: Tally) {
+        for (op, m) in other.0 {
+            for (k, v) in m {
+                *self.0.entry(op).or_default().entry(k).or_default() += v;
+            }
+        }
+    }
+
+    fn print(&self) {
+        for (op, m) in &self.0 {
+            let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            println!("  {op}: {}", parts.join(" "));
+        }
+    }
+}
+
+/// Enforces without the harness's depth check, which runs after the race.
+fn restrict(handled: u64, rules: &[(u16, u64)]) -> TestResult {
+    let rs = Ruleset::net(handled)?;
+    for &(port, access) in rules {
+        rs.allow_port(port as u64, access)?;
+    }
+    expect_ok("prctl(PR_SET_NO_NEW_PRIVS)", sys::set_no_new_privs())?;
+    expect_ok("landlock_restrict_self", sys::restrict_self(rs.fd(), 0))
+}
+
+pub struct Race<'a> {
+    pub name: &'a str,
+    /// A fresh socket for each iteration.
+    pub make: &'a dyn Fn() -> Result<OwnedFd, Stop>,
+    /// Thread A; an error stops the race (a broken invariant).
+    pub a: &'a dyn Fn(RawFd, u64, &mut Tally) -> TestResult,
+    /// Thread B.
+    pub b: &'a (dyn Fn(RawFd, &mut Tally) + Sync),
+    /// After both, on the main thread.
+    pub after: &'a dyn Fn(RawFd, &mut Tally),
+    /// Connections or datagrams that reached the denied port.
+    pub denied: &'a dyn Fn() -> usize,
+    /// Those that reached the control port.
+    pub control: &'a dyn Fn() -> usize,
+}
+
+pub fn run(race: Race) -> TestResult {
+    let n = iterations();
+    let fd_cell = AtomicI32::new(-1);
+    let stop = AtomicBool::new(false);
+    let (start, end) = (Barrier::new(2), Barrier::new(2));
+    let mut tally = Tally::default();
+    let (mut done, mut control, mut bypass, mut broken) = (0u64, 0usize, None, None);
+    let t0 = Instant::now();
+    let b_tally = std::thread::scope(|sc| {
+        let h = sc.spawn(|| {
+            let mut t = Tally::default();
+            let mut rng = Rng(SEED ^ 0xb);
+            loop {
+                start.wait();
+                if stop.load(SeqCst) {
+                    return t;
+                }
+                rng.jitter(1 << 9);
+                (race.b)(fd_cell.load(SeqCst), &mut t);
+                end.wait();
+            }
+        });
+        let mut rng = Rng(SEED);
+        for i in 0..n {
+            let s = match (race.make)() {
+                Ok(s) => s,
+                Err(e) => {
+                    broken = Some(e);
+                    break;
+                }
+            };
+            fd_cell.store(s.as_raw_fd(), SeqCst);
+            start.wait();
+            // A waits longer on average, so that it lands before, during
+            // and after B's call.
+            rng.jitter(1 << 12);
+            let r = (race.a)(s.as_raw_fd(), i, &mut tally);
+            end.wait();
+            (race.after)(s.as_raw_fd(), &mut tally);
+            drop(s);
+            done = i + 1;
+            control += (race.control)();
+            let d = (race.denied)();
+            if d > 0 {
+                bypass = Some((i, d));
+                break;
+            }
+            if let Err(e) = r {
+                broken = Some(e);
+                break;
+            }
+            if t0.elapsed() > TIME_BUDGET {
+                break;
+            }
+        }
+        stop.store(true, SeqCst);
+        start.wait();
+        h.join().expect("race thread B panicked")
+    });
+    tally.merge(b_tally);
+    println!(
+        "race {}: seed {SEED:#x}, {done} of {n} iterations in {:.2} s ({ITERATIONS_ENV} sets the count); control port received {control}",
+        race.name,
+        t0.elapsed().as_secs_f64()
+    );
+    tally.print();
+    if let Some((i, d)) = bypass {
+        return Err(fail(format!(
+            "bypass at iteration {i}: the denied port {DENIED} received {d} (after {done} iterations)"
+        )));
+    }
+    if let Some(e) = broken {
+        return Err(e);
+    }
+    ensure!(
+        control > 0,
+        "the control port {ALLOWED} received nothing in {done} iterations: the race did not run"
+    );
+    verify_domain_in_effect()?;
+    Ok(())
+}
+
+fn with_send_timeout(s: OwnedFd) -> Result<OwnedFd, Stop> {
+    // Bounds a blocking connect that the other thread disturbed.
+    let tv = libc::timeval {
+        tv_sec: 1,
+        tv_usec: 0,
+    };
+    // SAFETY: a timeval of the right size.
+    let r = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_SNDTIMEO,
+            (&tv as *const libc::timeval).cast(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
+    Errno::result(r).or_fail("SO_SNDTIMEO")?;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a linger of the right size; closing with RST leaves no TIME_WAIT.
+    let r = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    Errno::result(r).or_fail("SO_LINGER")?;
+    Ok(s)
+}
+
+/// TCP: A disconnects with AF_UNSPEC (naming the denied port) and then
+/// tries the denied port; B connects to the allowed port and disconnects.
+fn tcp_connect_vs_reconnect(f: Family) -> TestResult {
+    let control = Listener::bind(f, ALLOWED)?;
+    let denied = Listener::bind(f, DENIED)?;
+    restrict(CONNECT_TCP, &[(ALLOWED, CONNECT_TCP)])?;
+    let (unspec, to_denied, to_allowed) = (
+        Addr::unspec(f, DENIED),
+        Addr::loopback(f, DENIED),
+        Addr::loopback(f, ALLOWED),
+    );
+    run(Race {
+        name: "tcp connect(AF_UNSPEC) vs reconnect",
+        make: &|| with_send_timeout(call::tcp(f)?),
+        a: &|fd, i, t| {
+            let r = call::connect_raw(fd, &unspec);
+            t.note("A connect(AF_UNSPEC)", &r);
+            if r == Err(Errno::EACCES) {
+                return Err(fail(format!(
+                    "connect(AF_UNSPEC) denied at iteration {i}: disconnecting is always allowed"
+                )));
+            }
+            t.note("A connect(denied port)", &call::connect_raw(fd, &to_denied));
+            Ok(())
+        },
+        b: &|fd, t| {
+            t.note(
+                "B connect(allowed port)",
+                &call::connect_raw(fd, &to_allowed),
+            );
+            t.note(
+                "B connect(AF_UNSPEC)",
+                &call::connect_raw(fd, &Addr::unspec_minimal()),
+            );
+        },
+        after: &|_, _| {},
+        denied: &|| denied.drain(),
+        control: &|| control.drain(),
+    })
+}
+
+/// UDP: as for TCP, with A also sending with no address and to an
+/// AF_UNSPEC address that names the denied port.
+fn udp_connect_vs_reconnect(f: Family) -> TestResult {
+    let control = Receiver::bind(f, ALLOWED)?;
+    let denied = Receiver::bind(f, DENIED)?;
+    restrict(
+        CONNECT_SEND_UDP | BIND_UDP,
+        &[(ALLOWED, CONNECT_SEND_UDP), (0, BIND_UDP)],
+    )?;
+    let (unspec, to_allowed) = (Addr::unspec(f, DENIED), Addr::loopback(f, ALLOWED));
+    let tally_ok = std::cell::Cell::new(0u64);
+    let r = run(Race {
+        name: "udp connect(AF_UNSPEC) vs reconnect",
+        make: &|| call::udp(f),
+        a: &|fd, i, t| {
+            let r = call::connect_raw(fd, &unspec);
+            t.note("A connect(AF_UNSPEC)", &r);
+            if r == Err(Errno::EACCES) {
+                return Err(fail(format!(
+                    "connect(AF_UNSPEC) denied at iteration {i}: disconnecting is always allowed"
+                )));
+            }
+            t.note(
+                "A send()",
+                &call::sendto_raw(fd, b"a", libc::MSG_DONTWAIT, None),
+            );
+            let s = call::sendto_raw(fd, b"u", libc::MSG_DONTWAIT, Some(&unspec));
+            if s.is_ok() {
+                tally_ok.set(tally_ok.get() + 1);
+            }
+            t.note("A sendto(AF_UNSPEC, denied port)", &s);
+            Ok(())
+        },
+        b: &|fd, t| {
+            t.note(
+                "B connect(allowed port)",
+                &call::connect_raw(fd, &to_allowed),
+            );
+            // Reaches the control port unless A disconnected in between.
+            t.note(
+                "B send()",
+                &call::sendto_raw(fd, b"b", libc::MSG_DONTWAIT, None),
+            );
+            t.note(
+                "B connect(AF_UNSPEC)",
+                &call::connect_raw(fd, &Addr::unspec_minimal()),
+            );
+        },
+        after: &|_, _| {},
+        denied: &|| denied.drain().len(),
+        control: &|| control.drain().len(),
+    });
+    r?;
+    ensure!(
+        tally_ok.get() == 0,
+        "sendto(AF_UNSPEC) succeeded {} times; it must always be EACCES here",
+        tally_ok.get()
+    );
+    Ok(())
+}
+
+/// UDP over IPv6: A sends to an AF_UNSPEC address naming the denied port
+/// while B turns the socket into an IPv4 one, where AF_UNSPEC reads as
+/// AF_INET. Landlock must deny both readings.
+fn udp_sendto_vs_addrform(f: Family) -> TestResult {
+    let control = Receiver::bind(Family::V4, ALLOWED)?;
+    let denied = Receiver::bind(Family::V4, DENIED)?;
+    restrict(
+        CONNECT_SEND_UDP | BIND_UDP,
+        &[(ALLOWED, CONNECT_SEND_UDP), (0, BIND_UDP)],
+    )?;
+    let unspec = Addr::unspec(Family::V4, DENIED);
+    let sent = std::cell::Cell::new(0u64);
+    run(Race {
+        name: "udp sendto(AF_UNSPEC) vs IPV6_ADDRFORM",
+        make: &|| {
+            let s = call::udp(f)?;
+            call::connect(&s, &Addr::v4_mapped_loopback(ALLOWED))
+                .or_fail("connect(::ffff:127.0.0.1, allowed port)")?;
+            Ok(s)
+        },
+        a: &|fd, i, t| {
+            // Both lengths: 16 is a whole sockaddr_in, 28 a sockaddr_in6.
+            let a = unspec.with_len(if i % 2 == 0 { 16 } else { 28 });
+            let r = call::sendto_raw(fd, b"u", libc::MSG_DONTWAIT, Some(&a));
+            if r.is_ok() {
+                sent.set(sent.get() + 1);
+            }
+            t.note("A sendto(AF_UNSPEC, denied port)", &r);
+            Ok(())
+        },
+        b: &|fd, t| {
+            t.note(
+                "B setsockopt(IPV6_ADDRFORM, AF_INET)",
+                &call::addrform_to_v4(fd),
+            )
+        },
+        after: &|fd, t| {
+            let fam = call::domain_of(fd).map(llconf_net::addr::family_name);
+            t.note_key("family after the race", format!("{fam:?}"));
+            t.note(
+                "send() to the connected control port",
+                &call::sendto_raw(fd, b"c", libc::MSG_DONTWAIT, None),
+            );
+        },
+        denied: &|| denied.drain().len(),
+        control: &|| control.drain().len(),
+    })?;
+    ensure!(
+        sent.get() == 0,
+        "sendto(AF_UNSPEC) succeeded {} times; it must always be EACCES here",
+        sent.get()
+    );
+    Ok(())
+}
+
+pub fn tests() -> Vec<Test> {
+    let timeout = Duration::from_secs(30);
+    let mut v = Vec::new();
+    for f in llconf_net::BOTH {
+        v.push(
+            one(
+                "unspec::race::tcp",
+                f,
+                "connect_unspec_vs_reconnect",
+                TCP,
+                tcp_connect_vs_reconnect,
+            )
+            .timeout(timeout),
+        );
+        v.push(
+            one(
+                "unspec::race::udp",
+                f,
+                "connect_unspec_vs_reconnect",
+                UDP,
+                udp_connect_vs_reconnect,
+            )
+            .timeout(timeout),
+        );
+    }
+    v.push(
+        one(
+            "unspec::race::udp",
+            Family::V6,
+            "sendto_unspec_vs_addrform",
+            UDP,
+            udp_sendto_vs_addrform,
+        )
+        .timeout(timeout),
+    );
+    v
+}
