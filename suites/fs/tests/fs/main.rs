@@ -1,5 +1,34 @@
-//! Suite `fs`: not written yet.
+//! Suite `fs`: every Landlock filesystem right, granted and denied, with
+//! file rules, layering, reparenting, truncation, device ioctls, mounts and
+//! the behaviour of kernels older than each right.
+
+mod common;
+mod ioctl;
+mod layers;
+mod mounts;
+mod older_abi;
+mod other_ops;
+mod paths;
+mod refer;
+mod rights;
+mod rule_objects;
+mod truncate;
+
+use llconf_harness::Test;
 
 fn main() {
-    llconf_harness::runner::main("fs", Vec::new())
+    let tests: Vec<Test> = [
+        rights::tests(),
+        other_ops::tests(),
+        rule_objects::tests(),
+        layers::tests(),
+        refer::tests(),
+        truncate::tests(),
+        ioctl::tests(),
+        mounts::tests(),
+        paths::tests(),
+        older_abi::tests(),
+    ]
+    .concat();
+    llconf_harness::runner::main("fs", tests)
 }

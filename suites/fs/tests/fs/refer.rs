@@ -1,0 +1,364 @@
+//! `fs::refer::*`: link, rename and RENAME_EXCHANGE within one directory
+//! and across two, with and without REFER. Across directories the kernel
+//! wants REFER on both sides and a destination at least as restricted as
+//! the source; when that fails it says EXDEV, unless a plain right
+//! (MAKE_*, REMOVE_*) is missing too, and then EACCES wins.
+
+use crate::common::*;
+use llconf_harness::abi::fs;
+use llconf_harness::fixture::TempTree;
+use llconf_harness::{ensure, expect_result, Errno, Ruleset, Test, TestResult};
+
+const MR: u64 = fs::MAKE_REG;
+const RF: u64 = fs::REMOVE_FILE;
+const RE: u64 = fs::REFER;
+const RD: u64 = fs::READ_FILE;
+const H: u64 = RE | MR | RF;
+const MD: u64 = fs::MAKE_DIR;
+const RMD: u64 = fs::REMOVE_DIR;
+const HD: u64 = RE | MD | RMD;
+
+#[derive(Clone, Copy)]
+enum Op {
+    Link(&'static str, &'static str),
+    Rename(&'static str, &'static str),
+    Exchange(&'static str, &'static str),
+}
+
+impl Op {
+    fn run(self, t: &TempTree) -> Result<(), Errno> {
+        match self {
+            Op::Link(a, b) => link(&t.path(a), &t.path(b)),
+            Op::Rename(a, b) => rename(&t.path(a), &t.path(b)),
+            Op::Exchange(a, b) => exchange(&t.path(a), &t.path(b)),
+        }
+    }
+    fn source(self) -> &'static str {
+        match self {
+            Op::Link(a, _) | Op::Rename(a, _) | Op::Exchange(a, _) => a,
+        }
+    }
+}
+
+/// One layer: the handled rights and its rules as (path, access).
+type Layer = (u64, &'static [(&'static str, u64)]);
+
+struct Case {
+    name: &'static str,
+    layers: &'static [Layer],
+    op: Op,
+    expect: Option<Errno>,
+}
+
+const SAME_DIR_LINK: Op = Op::Link("src/f", "src/l");
+const ACROSS_LINK: Op = Op::Link("src/f", "dst/l");
+const SAME_DIR_RENAME: Op = Op::Rename("src/f", "src/n");
+const ACROSS_RENAME: Op = Op::Rename("src/f", "dst/n");
+const SAME_DIR_EXCHANGE: Op = Op::Exchange("src/f", "src/g");
+const ACROSS_EXCHANGE: Op = Op::Exchange("src/f", "dst/h");
+const MOVE_DIR: Op = Op::Rename("src/sub", "dst/sub");
+const EACCES: Option<Errno> = Some(Errno::EACCES);
+const EXDEV: Option<Errno> = Some(Errno::EXDEV);
+
+const CASES: &[Case] = &[
+    // link(2): the new name needs MAKE_REG; across directories REFER too.
+    Case {
+        name: "link::same_dir::allowed_without_refer",
+        layers: &[(H, &[("src", MR)])],
+        op: SAME_DIR_LINK,
+        expect: None,
+    },
+    Case {
+        name: "link::same_dir::no_make_reg_eacces",
+        layers: &[(H, &[("src", RF | RE)])],
+        op: SAME_DIR_LINK,
+        expect: EACCES,
+    },
+    Case {
+        name: "link::across::refer_both_sides_allowed",
+        layers: &[(H, &[("src", RE), ("dst", RE | MR)])],
+        op: ACROSS_LINK,
+        expect: None,
+    },
+    Case {
+        name: "link::across::refer_on_common_parent_allowed",
+        layers: &[(H, &[("", RE | MR)])],
+        op: ACROSS_LINK,
+        expect: None,
+    },
+    Case {
+        name: "link::across::no_refer_exdev",
+        layers: &[(H, &[("src", MR), ("dst", MR)])],
+        op: ACROSS_LINK,
+        expect: EXDEV,
+    },
+    Case {
+        name: "link::across::refer_on_source_only_exdev",
+        layers: &[(H, &[("src", RE), ("dst", MR)])],
+        op: ACROSS_LINK,
+        expect: EXDEV,
+    },
+    Case {
+        name: "link::across::refer_on_destination_only_exdev",
+        layers: &[(H, &[("src", MR), ("dst", RE | MR)])],
+        op: ACROSS_LINK,
+        expect: EXDEV,
+    },
+    Case {
+        name: "link::across::no_make_reg_eacces_over_exdev",
+        layers: &[(H, &[("src", MR), ("dst", RF)])],
+        op: ACROSS_LINK,
+        expect: EACCES,
+    },
+    Case {
+        name: "link::across::to_less_restricted_exdev",
+        layers: &[(H | RD, &[("src", RE), ("dst", RE | MR | RD)])],
+        op: ACROSS_LINK,
+        expect: EXDEV,
+    },
+    // rename(2): MAKE_REG in the destination, REMOVE_FILE in the source.
+    Case {
+        name: "rename::same_dir::allowed_without_refer",
+        layers: &[(H, &[("src", MR | RF)])],
+        op: SAME_DIR_RENAME,
+        expect: None,
+    },
+    Case {
+        name: "rename::same_dir::no_remove_file_eacces",
+        layers: &[(H, &[("src", MR | RE)])],
+        op: SAME_DIR_RENAME,
+        expect: EACCES,
+    },
+    Case {
+        name: "rename::same_dir::no_make_reg_eacces",
+        layers: &[(H, &[("src", RF | RE)])],
+        op: SAME_DIR_RENAME,
+        expect: EACCES,
+    },
+    Case {
+        name: "rename::across::refer_both_sides_allowed",
+        layers: &[(H, &[("src", RE | RF), ("dst", RE | MR)])],
+        op: ACROSS_RENAME,
+        expect: None,
+    },
+    Case {
+        name: "rename::across::no_refer_exdev",
+        layers: &[(H, &[("src", RF), ("dst", MR)])],
+        op: ACROSS_RENAME,
+        expect: EXDEV,
+    },
+    Case {
+        name: "rename::across::no_remove_file_eacces_over_exdev",
+        layers: &[(H, &[("src", MR), ("dst", MR)])],
+        op: ACROSS_RENAME,
+        expect: EACCES,
+    },
+    Case {
+        name: "rename::across::no_make_reg_with_refer_eacces",
+        layers: &[(H, &[("src", RE | RF), ("dst", RE)])],
+        op: ACROSS_RENAME,
+        expect: EACCES,
+    },
+    Case {
+        name: "rename::across::to_less_restricted_exdev",
+        layers: &[(H | RD, &[("src", RE | RF), ("dst", RE | MR | RD)])],
+        op: ACROSS_RENAME,
+        expect: EXDEV,
+    },
+    Case {
+        name: "rename::across::to_more_restricted_allowed",
+        layers: &[(H | RD, &[("src", RE | RF | RD), ("dst", RE | MR)])],
+        op: ACROSS_RENAME,
+        expect: None,
+    },
+    Case {
+        name: "rename::across::overwrite_needs_remove_in_destination_eacces",
+        layers: &[(H, &[("src", RE | RF), ("dst", RE | MR)])],
+        op: Op::Rename("src/f", "dst/h"),
+        expect: EACCES,
+    },
+    Case {
+        name: "rename::across::overwrite_allowed",
+        layers: &[(H, &[("src", RE | RF), ("dst", RE | MR | RF)])],
+        op: Op::Rename("src/f", "dst/h"),
+        expect: None,
+    },
+    Case {
+        name: "rename::across::directory_allowed",
+        layers: &[(HD, &[("src", HD), ("dst", HD)])],
+        op: MOVE_DIR,
+        expect: None,
+    },
+    Case {
+        name: "rename::across::directory_no_refer_exdev",
+        layers: &[(HD, &[("src", MD | RMD), ("dst", MD | RMD)])],
+        op: MOVE_DIR,
+        expect: EXDEV,
+    },
+    // For a directory every right counts, not only the file ones: a
+    // destination that allows MAKE_DIR where the source did not widens.
+    Case {
+        name: "rename::across::directory_to_less_restricted_exdev",
+        layers: &[(HD, &[("src", RE | RMD), ("dst", HD)])],
+        op: MOVE_DIR,
+        expect: EXDEV,
+    },
+    // For a file only the file rights count: MAKE_REG in the destination
+    // alone does not make it less restricted.
+    Case {
+        name: "rename::across::file_ignores_directory_rights_allowed",
+        layers: &[(H, &[("src", RE | RF), ("dst", RE | MR | RF)])],
+        op: ACROSS_RENAME,
+        expect: None,
+    },
+    // RENAME_EXCHANGE: each side makes and removes a file.
+    Case {
+        name: "exchange::same_dir::allowed_without_refer",
+        layers: &[(H, &[("src", MR | RF)])],
+        op: SAME_DIR_EXCHANGE,
+        expect: None,
+    },
+    Case {
+        name: "exchange::same_dir::no_make_reg_eacces",
+        layers: &[(H, &[("src", RF | RE)])],
+        op: SAME_DIR_EXCHANGE,
+        expect: EACCES,
+    },
+    Case {
+        name: "exchange::same_dir::no_remove_file_eacces",
+        layers: &[(H, &[("src", MR | RE)])],
+        op: SAME_DIR_EXCHANGE,
+        expect: EACCES,
+    },
+    Case {
+        name: "exchange::across::refer_both_sides_allowed",
+        layers: &[(H, &[("src", H), ("dst", H)])],
+        op: ACROSS_EXCHANGE,
+        expect: None,
+    },
+    Case {
+        name: "exchange::across::no_refer_exdev",
+        layers: &[(H, &[("src", MR | RF), ("dst", MR | RF)])],
+        op: ACROSS_EXCHANGE,
+        expect: EXDEV,
+    },
+    Case {
+        name: "exchange::across::destination_no_remove_eacces_over_exdev",
+        layers: &[(H, &[("src", MR | RF), ("dst", MR)])],
+        op: ACROSS_EXCHANGE,
+        expect: EACCES,
+    },
+    Case {
+        name: "exchange::across::source_no_make_reg_with_refer_eacces",
+        layers: &[(H, &[("src", RE | RF), ("dst", H)])],
+        op: ACROSS_EXCHANGE,
+        expect: EACCES,
+    },
+    // Exchange moves both ways, so any difference in rights is a widening.
+    Case {
+        name: "exchange::across::asymmetric_rights_exdev",
+        layers: &[(H | RD, &[("src", H | RD), ("dst", H)])],
+        op: ACROSS_EXCHANGE,
+        expect: EXDEV,
+    },
+    Case {
+        name: "exchange::across::symmetric_rights_allowed",
+        layers: &[(H | RD, &[("src", H | RD), ("dst", H | RD)])],
+        op: ACROSS_EXCHANGE,
+        expect: None,
+    },
+    // REFER is denied by default by every layer, handled or not.
+    Case {
+        name: "implicit::not_handled::rename_across_exdev",
+        layers: &[(MR | RF, &[("src", MR | RF), ("dst", MR | RF)])],
+        op: ACROSS_RENAME,
+        expect: EXDEV,
+    },
+    Case {
+        name: "implicit::not_handled::link_across_exdev",
+        layers: &[(MR | RF, &[("src", MR | RF), ("dst", MR | RF)])],
+        op: ACROSS_LINK,
+        expect: EXDEV,
+    },
+    Case {
+        name: "implicit::not_handled::exchange_across_exdev",
+        layers: &[(MR | RF, &[("src", MR | RF), ("dst", MR | RF)])],
+        op: ACROSS_EXCHANGE,
+        expect: EXDEV,
+    },
+    Case {
+        name: "implicit::not_handled::rename_same_dir_allowed",
+        layers: &[(MR | RF, &[("src", MR | RF)])],
+        op: SAME_DIR_RENAME,
+        expect: None,
+    },
+    Case {
+        name: "implicit::not_handled::exchange_same_dir_allowed",
+        layers: &[(RD, &[])],
+        op: SAME_DIR_EXCHANGE,
+        expect: None,
+    },
+    Case {
+        name: "implicit::second_layer_without_refer_exdev",
+        layers: &[(H, &[("", H)]), (RD, &[("", RD)])],
+        op: ACROSS_RENAME,
+        expect: EXDEV,
+    },
+    Case {
+        name: "implicit::both_layers_grant_refer_allowed",
+        layers: &[(H, &[("", H)]), (RE | RD, &[("", RE | RD)])],
+        op: ACROSS_RENAME,
+        expect: None,
+    },
+    Case {
+        name: "layers::second_layer_denies_remove_eacces",
+        layers: &[(H, &[("", H)]), (H, &[("src", RE | MR), ("dst", H)])],
+        op: ACROSS_RENAME,
+        expect: EACCES,
+    },
+];
+
+fn run(c: &Case) -> TestResult {
+    let t = TempTree::with(&["src/f", "src/g", "src/sub/x", "dst/h"])?;
+    for (handled, rules) in c.layers {
+        let rs = Ruleset::fs(*handled)?;
+        for (at, access) in rules.iter() {
+            let p = if at.is_empty() {
+                t.root().to_owned()
+            } else {
+                t.path(at)
+            };
+            rs.allow_path(&p, *access)?;
+        }
+        rs.enforce()?;
+    }
+    expect_result(format!("{:?}", describe(c.op)), c.op.run(&t), c.expect)?;
+    let src_left = exists(&t.path(c.op.source()));
+    match (c.op, c.expect) {
+        (Op::Rename(..), None) => {
+            ensure!(!src_left, "rename succeeded but the source is still there")
+        }
+        _ => ensure!(src_left, "the source is gone"),
+    }
+    Ok(())
+}
+
+fn describe(op: Op) -> String {
+    match op {
+        Op::Link(a, b) => format!("link({a}, {b})"),
+        Op::Rename(a, b) => format!("rename({a}, {b})"),
+        Op::Exchange(a, b) => format!("renameat2({a}, {b}, RENAME_EXCHANGE)"),
+    }
+}
+
+pub fn tests() -> Vec<Test> {
+    CASES
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            Test::new(format!("fs::refer::{}", c.name), move || run(&CASES[i]))
+                .needs("LANDLOCK_ACCESS_FS_REFER")
+                .enforcement()
+        })
+        .collect()
+}
