@@ -302,6 +302,38 @@ fn outer_checks() -> Vec<Trial> {
                 "not re-executed for the one test",
             )
         }),
+        Trial::test("runner::ktap::format_ktap_prints_ktap", || {
+            let dir = tempfile::tempdir().unwrap();
+            let out = std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--format", "ktap", "selftest::outcome::"])
+                .env(INNER_ENV, "1")
+                .env(DIR_ENV, dir.path())
+                .env(
+                    llconf_harness::runner::RESULTS_ENV,
+                    dir.path().join("r.jsonl"),
+                )
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            let lines: Vec<&str> = text.lines().collect();
+            check(lines.first() == Some(&"KTAP version 1"), text.to_string())?;
+            check(lines.contains(&"1..3"), text.to_string())?;
+            check(
+                lines.iter().filter(|l| l.starts_with("not ok ")).count() == 2,
+                text.to_string(),
+            )?;
+            check(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with("ok ") && l.ends_with(" selftest::outcome::passes")),
+                text.to_string(),
+            )?;
+            check(
+                lines.last() == Some(&"# Totals: pass:1 fail:2 xfail:0 xpass:0 skip:0 error:0"),
+                text.to_string(),
+            )?;
+            check(out.status.code() == Some(101), format!("{:?}", out.status))
+        }),
         Trial::test("runner::serial::serial_test_runs_alone", || {
             let r = record("selftest::serial::alone")?;
             check(r.outcome == Outcome::Passed, format!("{r:?}"))

@@ -6,6 +6,7 @@
 //! the timeout and the process-group kill live in [`spawn`].
 
 mod child;
+mod ktap;
 mod results_file;
 mod spawn;
 mod verdict;
@@ -38,8 +39,9 @@ pub fn main(suite: &str, tests: Vec<Test>) -> ! {
     if let Ok(name) = std::env::var(CHILD_TEST_ENV) {
         child::run(&name, &tests);
     }
-    let args = Arguments::from_args();
-    std::process::exit(run(suite, tests, &args))
+    let (argv, ktap) = ktap::take_format_flag(std::env::args().collect());
+    let args = Arguments::from_iter(argv);
+    std::process::exit(run(suite, tests, &args, ktap))
 }
 
 fn check_unique_names(tests: &[Test]) {
@@ -58,7 +60,7 @@ struct Shared {
     child_env: Vec<(String, String)>,
 }
 
-fn run(suite: &str, tests: Vec<Test>, args: &Arguments) -> i32 {
+fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool) -> i32 {
     if args.list {
         let trials = tests
             .iter()
@@ -104,6 +106,7 @@ fn run(suite: &str, tests: Vec<Test>, args: &Arguments) -> i32 {
     let mut planned = 0;
     let mut trials = Vec::with_capacity(tests.len());
     let mut not_run = Vec::new();
+    let all_tests = tests.clone();
     for test in tests {
         let name = test.name.clone();
         let ignored = test.ignored;
@@ -137,18 +140,27 @@ fn run(suite: &str, tests: Vec<Test>, args: &Arguments) -> i32 {
             )));
         }
     }
-    let conclusion = libtest_mimic::run(args, trials);
+    let counts = if ktap {
+        ktap::run(suite, args, trials, all_tests, &|t| record_one(&shared, t))
+    } else {
+        let c = libtest_mimic::run(args, trials);
+        ktap::Counts {
+            passed: c.num_passed as usize,
+            failed: c.num_failed as usize,
+            skipped: c.num_ignored as usize,
+        }
+    };
     if let Some(r) = &shared.results {
         r.write(&Record::SuiteFinished(SuiteFinished {
             suite: suite.into(),
-            passed: conclusion.num_passed as usize,
-            failed: conclusion.num_failed as usize,
-            skipped: conclusion.num_ignored as usize,
+            passed: counts.passed,
+            failed: counts.failed,
+            skipped: counts.skipped,
             duration_ms: ms(start.elapsed()),
         }));
         eprintln!("llconf: results written to {}", r.path().display());
     }
-    if conclusion.has_failed() {
+    if counts.failed > 0 {
         101
     } else {
         0
@@ -192,11 +204,17 @@ fn skipped(name: String, reason: String, enforcement: bool) -> TestRecord {
     }
 }
 
-fn run_one(shared: &Shared, test: &Test) -> Result<Completion, Failed> {
+/// Runs one test and writes its record.
+fn record_one(shared: &Shared, test: &Test) -> TestRecord {
     let record = supervise(shared, test);
     if let Some(r) = &shared.results {
         r.write(&Record::TestFinished(record.clone()));
     }
+    record
+}
+
+fn run_one(shared: &Shared, test: &Test) -> Result<Completion, Failed> {
+    let record = record_one(shared, test);
     match record.outcome {
         Outcome::Passed => Ok(Completion::Completed),
         Outcome::Skipped => Ok(Completion::ignored_with(
