@@ -15,6 +15,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub workspace: Option<PathBuf>,
 
+    /// Directory of kernel definitions (*.toml) [default: kernels/ of the
+    /// workspace].
+    #[arg(long = "kernels", global = true, value_name = "DIR")]
+    pub catalogue: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -23,8 +28,31 @@ pub struct Cli {
 pub enum Command {
     /// List the suites and the tests of each.
     List(ListArgs),
-    /// Run the suites and report their results.
+    /// Run the suites in VMs, one per kernel and variant (or with --host on
+    /// the running kernel), and report their results.
     Run(RunArgs),
+    /// Install what VM runs need: qemu, virtme-ng and its helpers.
+    Setup(SetupArgs),
+    /// Report what is present for VM runs: qemu, vng, KVM, cached kernels.
+    Doctor,
+    /// List the kernel catalogue and what of it is cached.
+    Kernels,
+    /// Download (or build) kernels now, refreshing the package lists.
+    Fetch(FetchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Only print what would be done.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Only this kernel; repeat for several [default: the default set].
+    #[arg(long = "kernel", value_name = "NAME")]
+    pub kernels: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -69,19 +97,42 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Run on the running kernel. Required for now: runs in VMs are not
-    /// implemented yet.
-    #[arg(long)]
+    /// Run on the running kernel instead of in VMs.
+    #[arg(long, conflicts_with_all = ["kernels", "variants", "jobs", "accel", "vm_timeout"])]
     pub host: bool,
 
-    /// Where to write the JUnit XML report [default: <OUT>/junit.xml].
+    /// Where to write the (merged) JUnit XML report [default: <OUT>/junit.xml].
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
 
-    /// Directory for results (results/<suite>.jsonl), suite binary output
-    /// (logs/<suite>.log) and the default JUnit report.
+    /// Directory for everything from the run: results, logs, JUnit; with
+    /// VMs one <kernel>-<variant>/ directory each, a merged junit.xml and
+    /// results.jsonl.
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
+
+    /// Only this kernel of the catalogue; repeat for several [default: the
+    /// kernels marked `default = true`].
+    #[arg(long = "kernel", value_name = "NAME")]
+    pub kernels: Vec<String>,
+
+    /// Only this boot variant (default, no-landlock, audit-off, ...); repeat
+    /// for several [default: the variants each kernel lists].
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
+
+    /// VMs booted at once [default: what the cores and memory allow].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// Force an accelerator instead of probing KVM once per machine.
+    #[arg(long, value_enum)]
+    pub accel: Option<crate::accel::Accel>,
+
+    /// Limit for each VM run as a whole, in seconds, after which qemu is
+    /// killed [default: 1800 under TCG, 600 under KVM].
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub vm_timeout: Option<u64>,
 
     #[command(flatten)]
     pub suites: SuiteArgs,

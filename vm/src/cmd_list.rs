@@ -17,7 +17,7 @@ pub fn list(root: &Path, args: ListArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn list_tests(suite: &SuiteBinary, suite_args: &[String]) -> Result<Vec<String>> {
+pub(crate) fn list_tests(suite: &SuiteBinary, suite_args: &[String]) -> Result<Vec<String>> {
     let output = Command::new(&suite.path)
         .args(["--list", "--format", "terse"])
         .args(suite_args)

@@ -14,12 +14,6 @@ use std::process::ExitCode;
 use std::sync::mpsc;
 
 pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
-    if !args.host {
-        bail!(
-            "running the suites in VMs is not implemented yet; use `llconf run --host` \
-             to run them on the running kernel"
-        );
-    }
     // A bad --junit is found before anything is built or run.
     if let Some(junit) = &args.junit {
         junit_writer::check_destination(junit)?;

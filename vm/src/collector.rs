@@ -67,7 +67,12 @@ impl Consumer for Collector {
                 }
                 let failed = s.counts().failed;
                 if let Some(note) = crash_note(cause, s.finished, failed) {
-                    s.crash = Some(format!("{note}; its output is in {}", log.display()));
+                    // A suite a VM never got to has no output to point at.
+                    s.crash = Some(if log.exists() {
+                        format!("{note}; its output is in {}", log.display())
+                    } else {
+                        note
+                    });
                     s.crash_output = log_tail(log);
                 }
             }

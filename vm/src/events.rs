@@ -49,6 +49,9 @@ pub enum EndCause {
     Exited(i32),
     Signaled(i32),
     SpawnFailed(String),
+    /// In a VM: the suite did not end by itself because the VM went away
+    /// first, or never got to it.
+    VmLost(String),
 }
 
 impl EndCause {
@@ -57,6 +60,7 @@ impl EndCause {
             EndCause::Exited(code) => format!("exited with code {code}"),
             EndCause::Signaled(n) => format!("killed by signal {}", signal_name(*n)),
             EndCause::SpawnFailed(e) => format!("could not be started: {e}"),
+            EndCause::VmLost(why) => format!("did not finish: {why}"),
         }
     }
 }
@@ -67,6 +71,71 @@ pub fn signal_name(number: i32) -> String {
         Ok(s) => format!("{} ({number})", s.as_str()),
         Err(_) => format!("signal {number}"),
     }
+}
+
+/// What happens to one VM run (a kernel × variant), in order.
+#[derive(Debug, Clone)]
+pub enum VmEvent {
+    /// vng is about to start; `command` is the command line, for the record.
+    BootStarted { command: String },
+    /// The guest printed its first line: the kernel is up.
+    GuestUp { boot: Duration },
+    /// A line of console (vng's stderr with --verbose) or guest output.
+    ConsoleLine(String),
+    /// A suite event, as `llconf run --host` sends them.
+    Suite(Event),
+    /// vng is gone; no more events for this target.
+    VmEnded { cause: VmEnd, elapsed: Duration },
+}
+
+/// How vng ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VmEnd {
+    /// The guest script ran to its end.
+    Completed,
+    /// vng returned the guest command's exit code, other than 0 and 255.
+    GuestExited(i32),
+    /// vng's 255: the guest panicked or exited unexpectedly.
+    Unexpected,
+    /// The per-VM limit passed and llconf killed qemu.
+    TimedOut(Duration),
+    /// vng itself died from a signal (not from llconf).
+    Signaled(i32),
+    /// llconf was interrupted and killed qemu.
+    Interrupted,
+    SpawnFailed(String),
+}
+
+impl VmEnd {
+    pub fn is_ok(&self) -> bool {
+        *self == VmEnd::Completed
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            VmEnd::Completed => "the guest ran every suite".into(),
+            VmEnd::GuestExited(code) => format!("the guest script exited with code {code}"),
+            VmEnd::Unexpected => {
+                "the VM exited unexpectedly (vng exit code 255: a guest panic, or the \
+                 guest stopped before its command finished)"
+                    .into()
+            }
+            VmEnd::TimedOut(limit) => format!(
+                "the VM ran past its {} s limit and qemu was killed",
+                limit.as_secs()
+            ),
+            VmEnd::Signaled(n) => format!("vng was killed by signal {}", signal_name(*n)),
+            VmEnd::Interrupted => "interrupted; qemu was killed".into(),
+            VmEnd::SpawnFailed(e) => format!("vng could not be started: {e}"),
+        }
+    }
+}
+
+/// A [`VmEvent`] of target number `target`.
+#[derive(Debug, Clone)]
+pub struct TargetEvent {
+    pub target: usize,
+    pub event: VmEvent,
 }
 
 /// Something that reacts to events as they arrive.

@@ -158,7 +158,7 @@ fn send_lines(suite: &str, lines: Vec<String>, events: &Sender<Event>) -> Sent {
     Ok(())
 }
 
-fn to_event(suite: &str, line: String) -> Event {
+pub(crate) fn to_event(suite: &str, line: String) -> Event {
     let suite = suite.to_string();
     match serde_json::from_str::<Record>(&line) {
         Ok(Record::SuiteStarted(s)) => Event::SuiteStarted {

@@ -1,7 +1,7 @@
 //! Writing the JUnit report file.
 
 use anyhow::{bail, Context, Result};
-use llconf_reports::{junit, results::SuiteResults};
+use llconf_reports::{junit, quick_junit, results::SuiteResults};
 use std::path::Path;
 
 /// Fails when the report could not be written there, so that this is known
@@ -25,7 +25,11 @@ pub fn check_destination(path: &Path) -> Result<()> {
 }
 
 pub fn write(path: &Path, results: &[SuiteResults]) -> Result<()> {
-    let xml = junit::to_xml(results, None).context("serializing the JUnit report")?;
+    write_report(path, &junit::report(results, None))
+}
+
+pub fn write_report(path: &Path, report: &quick_junit::Report) -> Result<()> {
+    let xml = report.to_string().context("serializing the JUnit report")?;
     // Through a temporary file so that a reader never sees half a report.
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");

@@ -5,17 +5,33 @@
 //! JUnit) take the collected results at the end. The runner never links suite
 //! code: it runs suite binaries and reads the JSON Lines they write.
 
+mod accel;
 mod cli;
+mod cmd_doctor;
+mod cmd_fetch;
+mod cmd_kernels;
 mod cmd_list;
 mod cmd_run;
+mod cmd_setup;
+mod cmd_vm_run;
 mod collector;
+mod console_scan;
+mod debian_packages;
 mod events;
+mod guest_script;
 mod host_run;
 mod jsonl_tail;
 mod junit_writer;
+mod kernel_cache;
+mod kernel_catalogue;
+mod merged_results;
 mod progress;
 mod suite_binaries;
 mod suite_selection;
+mod target_report;
+mod vm_progress;
+mod vm_run;
+mod vng_boot;
 mod workspace;
 
 use clap::Parser;
@@ -30,9 +46,16 @@ fn main() -> ExitCode {
     let root = cli.workspace.unwrap_or_else(workspace::default_root);
     // Nicer in messages than `.../vm/..`; a missing root is reported by cargo.
     let root = root.canonicalize().unwrap_or(root);
+    let kernels = cli.catalogue.unwrap_or_else(|| root.join("kernels"));
+    let kernels = std::path::absolute(&kernels).unwrap_or(kernels);
     let result = match cli.command {
         cli::Command::List(args) => cmd_list::list(&root, args),
-        cli::Command::Run(args) => cmd_run::run(&root, args),
+        cli::Command::Run(args) if args.host => cmd_run::run(&root, args),
+        cli::Command::Run(args) => cmd_vm_run::run(&root, &kernels, args),
+        cli::Command::Setup(args) => cmd_setup::setup(args),
+        cli::Command::Doctor => cmd_doctor::doctor(&kernels),
+        cli::Command::Kernels => cmd_kernels::kernels(&kernels),
+        cli::Command::Fetch(args) => cmd_fetch::fetch(&kernels, args),
     };
     match result {
         Ok(code) => code,

@@ -49,18 +49,27 @@ fn a_missing_suite_binary_is_named() {
 }
 
 #[test]
-fn run_without_host_says_to_use_host() {
+fn run_without_host_and_an_unknown_kernel_names_the_known_ones() {
     let f = Fixture::new();
     let base = ok_suite(&f);
+    let kernels = f.path().join("kernels");
+    std::fs::create_dir_all(&kernels).unwrap();
+    std::fs::write(
+        kernels.join("k.toml"),
+        "name = \"k\"\n[source]\ntype = \"local\"\npath = \"vmlinuz\"\n",
+    )
+    .unwrap();
     let output = f
         .llconf()
-        .args(["run", &suite_bin("base", &base)])
+        .arg("--kernels")
+        .arg(&kernels)
+        .args(["run", "--kernel", "nope", &suite_bin("base", &base)])
         .output()
         .unwrap();
     assert_eq!(code(&output), 2);
     let err = stderr(&output);
     assert!(
-        err.contains("not implemented") && err.contains("--host"),
+        err.contains("unknown kernel `nope`") && err.contains(": k"),
         "{err}"
     );
     assert!(f.args_of("base").is_none());

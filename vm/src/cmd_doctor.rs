@@ -1,0 +1,114 @@
+//! `llconf doctor`: what a VM run would find on this machine.
+
+use crate::accel::{self, Accel};
+use crate::cmd_setup::dpkg_installed;
+use crate::kernel_cache::Cache;
+use crate::kernel_catalogue::Catalogue;
+use crate::vng_boot;
+use anyhow::Result;
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+
+pub fn doctor(kernels_dir: &Path) -> Result<ExitCode> {
+    let cache = Cache::from_env();
+    let mut ready = true;
+    let mut row = |what: &str, ok: bool, detail: String| {
+        println!(
+            "{:<8} {what:<22} {detail}",
+            if ok { "ok" } else { "MISSING" }
+        );
+        ready &= ok;
+    };
+
+    let qemu = vng_boot::find_on_path(vng_boot::QEMU);
+    row(
+        vng_boot::QEMU,
+        qemu.is_some(),
+        match &qemu {
+            Some(p) => format!("{} ({})", first_line(p, "--version"), p.display()),
+            None => "not on PATH; `llconf setup` installs it".into(),
+        },
+    );
+    let vng = vng_boot::vng_path(&cache);
+    let version = first_line(&vng, "--version");
+    row(
+        "vng",
+        !version.is_empty(),
+        if version.is_empty() {
+            format!(
+                "not in {} nor on PATH; `llconf setup` installs it",
+                cache.venv().display()
+            )
+        } else {
+            format!("{version} ({})", vng.display())
+        },
+    );
+    for p in ["kmod", "busybox-static", "udev"] {
+        let ok = dpkg_installed(p);
+        row(
+            p,
+            ok,
+            if ok {
+                "installed".into()
+            } else {
+                "missing; `llconf setup` installs it".into()
+            },
+        );
+    }
+
+    match accel::kvm_device() {
+        Ok(()) => println!("{:<8} {:<22} opens read-write", "ok", "/dev/kvm"),
+        Err(e) => println!("{:<8} {:<22} {e}: VMs use TCG (slow)", "-", "/dev/kvm"),
+    }
+    let verdict = match accel::cached(&cache) {
+        Some(v) => format!(
+            "{} ({}), cached in {}",
+            v.accel,
+            v.reason,
+            cache.accel_file().display()
+        ),
+        None if accel::kvm_device().is_err() => format!("{} (no usable KVM device)", Accel::Tcg),
+        None => "not probed yet: the next `llconf run` boots a kernel once with KVM".into(),
+    };
+    println!("{:<8} {:<22} {verdict}", "-", "accelerator");
+
+    println!("\ncache: {}", cache.root.display());
+    match Catalogue::load(kernels_dir) {
+        Ok(c) => {
+            for k in &c.kernels {
+                println!(
+                    "  {:<16} {}",
+                    k.name,
+                    crate::cmd_kernels::cache_state(&cache, k)
+                );
+            }
+        }
+        Err(e) => {
+            println!("  catalogue: {e:#}");
+            ready = false;
+        }
+    }
+    Ok(if ready {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn first_line(program: &Path, arg: &str) -> String {
+    Command::new(program)
+        .arg(arg)
+        .stdin(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_default()
+}
