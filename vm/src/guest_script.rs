@@ -58,6 +58,14 @@ pub fn render(plan: &GuestPlan) -> String {
     let _ = writeln!(s, "out={}", q(plan.dir));
     let _ = writeln!(s, "export LLCONF_TIMEOUT_SCALE={}", plan.timeout_scale);
     let _ = writeln!(s, "echo \"{STARTED_MARK} on $(uname -r)\"");
+    // vng overlays the guest's /tmp on the host's root shared over 9p, where
+    // overlay mounts fail and audit cannot name the device; /run is a plain
+    // tmpfs in the guest, so test scratch goes there.
+    s.push_str(
+        "if grep -q virtme_ /proc/cmdline && mkdir -p /run/llconf-scratch; then\n\
+         \texport TMPDIR=/run/llconf-scratch\n\
+         fi\n",
+    );
     if let Some(setup) = plan.setup {
         s.push_str("# The variant's setup command.\n");
         let _ = writeln!(s, "{setup}");
