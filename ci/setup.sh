@@ -21,3 +21,5 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 cargo build --workspace --all-targets -q
+# qemu, virtme-ng and their helpers for VM runs; it says what it installs.
+cargo run -q -p llconf -- setup
