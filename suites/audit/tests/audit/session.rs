@@ -39,7 +39,16 @@ fn pid_alive(pid: u32) -> bool {
 
 impl Session {
     pub fn open() -> Result<Session, Stop> {
-        let mut sock = AuditSocket::open().or_fail("socket(NETLINK_AUDIT)")?;
+        let mut sock = match AuditSocket::open() {
+            Ok(sock) => sock,
+            // The kernel never set up audit netlink: booted with audit=0.
+            Err(Errno::EPROTONOSUPPORT) => {
+                return Err(skip(
+                    "audit is off in this kernel (audit=0 at boot?): socket(NETLINK_AUDIT) gave EPROTONOSUPPORT",
+                ))
+            }
+            Err(e) => return Err(fail(format!("socket(NETLINK_AUDIT): {e}"))),
+        };
         let before = sock.get_status().or_fail("AUDIT_GET")?;
         let me = std::process::id();
         if before.pid != 0 && before.pid != me && pid_alive(before.pid) {
