@@ -39,6 +39,9 @@ pub enum Command {
     Kernels,
     /// Download (or build) kernels now, refreshing the package lists.
     Fetch(FetchArgs),
+    /// Boot one kernel N times with each backend, run the same suites on
+    /// the host and boot a bare qemu floor; print the medians and ratios.
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +49,34 @@ pub struct SetupArgs {
     /// Only print what would be done.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The kernel of the catalogue to boot.
+    #[arg(long, value_name = "NAME", default_value = "debian-6.12")]
+    pub kernel: String,
+
+    /// Runs of each backend, of the host and of the floor.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+
+    /// Only this backend; repeat for several [default: every backend that
+    /// can boot the kernel].
+    #[arg(long = "backend", value_enum, value_name = "BACKEND")]
+    pub backends: Vec<crate::backend::Backend>,
+
+    /// Force an accelerator instead of probing KVM once per machine.
+    #[arg(long, value_enum)]
+    pub accel: Option<crate::accel::Accel>,
+
+    /// Scratch directory for the runs.
+    #[arg(long, value_name = "DIR", default_value = "out/bench")]
+    pub out: PathBuf,
+
+    /// The suites to run [default: --suite base].
+    #[command(flatten)]
+    pub suites: SuiteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -98,7 +129,7 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Run on the running kernel instead of in VMs.
-    #[arg(long, conflicts_with_all = ["kernels", "variants", "jobs", "accel", "vm_timeout"])]
+    #[arg(long, conflicts_with_all = ["kernels", "variants", "jobs", "accel", "vm_timeout", "backend"])]
     pub host: bool,
 
     /// Where to write the (merged) JUnit XML report [default: <OUT>/junit.xml].
@@ -128,6 +159,12 @@ pub struct RunArgs {
     /// Force an accelerator instead of probing KVM once per machine.
     #[arg(long, value_enum)]
     pub accel: Option<crate::accel::Accel>,
+
+    /// Boot every kernel with this backend instead of the one its
+    /// definition names (or, without one, vng when the kernel has its
+    /// modules and qemu-initramfs when not).
+    #[arg(long, value_enum)]
+    pub backend: Option<crate::backend::Backend>,
 
     /// Limit for each VM run as a whole, in seconds, after which qemu is
     /// killed [default: 1800 under TCG, 600 under KVM].

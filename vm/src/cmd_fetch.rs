@@ -13,7 +13,15 @@ pub fn fetch(kernels_dir: &Path, args: FetchArgs) -> Result<ExitCode> {
     let mut failed = 0;
     for k in catalogue.select(&args.kernels)? {
         let mut say = |s: String| eprintln!("{s}");
-        match kernel_cache::prepare(&cache, k, kernels_dir, Freshness::Now, &mut say) {
+        let needs_modules = k.backend == Some(crate::backend::Backend::Vng);
+        match kernel_cache::prepare(
+            &cache,
+            k,
+            kernels_dir,
+            Freshness::Now,
+            needs_modules,
+            &mut say,
+        ) {
             Ok(p) => println!(
                 "{}: {} ({})",
                 k.name,

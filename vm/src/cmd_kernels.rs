@@ -22,6 +22,13 @@ pub fn kernels(kernels_dir: &Path) -> Result<ExitCode> {
         );
         println!("    source:   {}", source(k));
         println!("    variants: {}", k.variants.join(", "));
+        println!(
+            "    backend:  {}",
+            match k.backend {
+                Some(b) => b.to_string(),
+                None => "vng, or qemu-initramfs when its modules are missing".into(),
+            }
+        );
         println!("    cached:   {}", cache_state(&cache, k));
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
-//! `llconf run` in VMs: every selected kernel × variant boots in virtme-ng
-//! and runs the suites; one directory of results per target, a merged JUnit
-//! and results.jsonl for the whole run.
+//! `llconf run` in VMs: every selected kernel × variant boots, in virtme-ng
+//! or in qemu with llconf's initramfs (see `backend`), and runs the suites;
+//! one directory of results per target, a merged JUnit and results.jsonl
+//! for the whole run.
 //!
 //! Bad input (unknown kernel or variant, malformed catalogue, missing qemu
 //! or vng, unknown suite) stops the run before anything boots. Trouble with
@@ -10,14 +11,16 @@
 //! `--out DIR` holds:
 //! - `DIR/<kernel>-<variant>/`: `junit.xml` (the suites and a `vm`
 //!   testsuite of run-level checks), `results/<suite>.jsonl`,
-//!   `logs/<suite>.log`, `console.log` (vng's output: the guest console and
-//!   the guest script's lines), `dmesg.txt`, `guest.sh`, `status/`;
+//!   `logs/<suite>.log`, `console.log` (vng's or qemu's output: the guest
+//!   console and the guest's own lines), `dmesg.txt`, `guest.sh` (vng) or
+//!   `plan.txt` and `records.raw` (qemu-initramfs), `status/`;
 //! - `DIR/junit.xml`: every target merged, one testsuite per kernel×suite
 //!   named `<kernel>-<variant>/<suite>`, the id in every classname;
 //! - `DIR/results.jsonl`: every record of every target (see
 //!   `merged_results`).
 
 use crate::accel::{self, Accel};
+use crate::backend::{self, Backend};
 use crate::cli::RunArgs;
 use crate::events::{TargetEvent, VmEvent};
 use crate::kernel_cache::{self, Cache, Freshness, Prepared};
@@ -25,8 +28,11 @@ use crate::kernel_catalogue::Catalogue;
 use crate::suite_selection::SuiteBinary;
 use crate::target_report::{self, Target, TargetInfo};
 use crate::vm_progress::VmProgress;
-use crate::vm_run::{self, VmTarget};
-use crate::{cmd_list, guest_script, junit_writer, merged_results, suite_selection, vng_boot};
+use crate::vm_run::{self, BootWith, VmTarget};
+use crate::{
+    cmd_list, guest_script, junit_writer, merged_results, qemu_boot, suite_binaries,
+    suite_selection, vng_boot, workspace,
+};
 use anyhow::{Context, Result};
 use llconf_reports::summary;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -52,18 +58,24 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
         }
     }
     let cache = Cache::from_env();
-    let vng = vng_boot::check_tools(&cache)?;
-    let suites = suite_selection::resolve(root, &args.suites)?;
+    let Some(qemu) = vng_boot::find_on_path(vng_boot::QEMU) else {
+        anyhow::bail!(
+            "{} is not installed (not on PATH); run `llconf setup` to install qemu",
+            vng_boot::QEMU
+        );
+    };
+    // A backend known before any download that needs vng: say so now.
+    if wanted
+        .iter()
+        .any(|(k, _, _)| args.backend.or(k.backend) == Some(Backend::Vng))
+    {
+        vng_boot::check_tools(&cache)?;
+    }
     let suite_args = args.suites.suite_args.clone();
 
     let out = std::path::absolute(&args.out)
         .with_context(|| format!("output directory {}", args.out.display()))?;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let suites = snapshot(&suites, &out.join("bin"))?;
-    let mut planned = BTreeMap::new();
-    for s in &suites {
-        planned.insert(s.suite.clone(), cmd_list::list_tests(s, &suite_args)?);
-    }
     let junit = args.junit.clone().unwrap_or_else(|| out.join("junit.xml"));
     let results_file = out.join("results.jsonl");
     let _ = std::fs::remove_file(&results_file);
@@ -72,18 +84,78 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     let mut progress = VmProgress::new(live);
 
     // Kernels first, one after the other: downloads share the apt state.
+    // Which backend a kernel gets may depend on what its packages hold.
     let mut prepared: HashMap<String, Result<Prepared, String>> = HashMap::new();
+    let mut backends: HashMap<String, Backend> = HashMap::new();
     for (kernel, _, _) in &wanted {
         if prepared.contains_key(&kernel.name) {
             continue;
         }
         let mut say = |s: String| progress.line(&s);
-        let p = kernel_cache::prepare(&cache, kernel, kernels_dir, Freshness::IfOld, &mut say)
-            .map_err(|e| format!("{e:#}"));
+        let decided = args.backend.or(kernel.backend);
+        let needs_modules = decided == Some(Backend::Vng);
+        let p = kernel_cache::prepare(
+            &cache,
+            kernel,
+            kernels_dir,
+            Freshness::IfOld,
+            needs_modules,
+            &mut say,
+        )
+        .map_err(|e| format!("{e:#}"));
         if let Err(e) = &p {
             progress.line(&format!("error: {e}"));
         }
+        let has_modules = p.as_ref().map_or(true, |p| p.has_modules);
+        backends.insert(
+            kernel.name.clone(),
+            backend::choose(args.backend, kernel.backend, has_modules),
+        );
         prepared.insert(kernel.name.clone(), p);
+    }
+
+    // Suite binaries for each backend in use: as built for vng, static for
+    // qemu-initramfs. Copies under <out>/bin, so that a build during the
+    // run changes nothing.
+    let uses = |b: Backend| backends.values().any(|x| *x == b);
+    let vng = if uses(Backend::Vng) {
+        Some(vng_boot::check_tools(&cache)?)
+    } else {
+        None
+    };
+    let dynamic_suites = if uses(Backend::Vng) {
+        let s = suite_selection::resolve(root, &args.suites)?;
+        Some(snapshot(&s, &out.join("bin"))?)
+    } else {
+        None
+    };
+    let (static_suites, guest) = if uses(Backend::QemuInitramfs) {
+        progress.line("building the static suite binaries and guest init for qemu-initramfs");
+        let s = suite_selection::resolve_static(root, &args.suites)?;
+        let guest = suite_binaries::guest_binaries(&workspace::default_root())?;
+        let dir = out.join("bin/guest");
+        let copy = |name: &str, path: &Path| -> Result<std::path::PathBuf> {
+            let bin = SuiteBinary {
+                suite: name.into(),
+                path: path.to_path_buf(),
+            };
+            Ok(snapshot(std::slice::from_ref(&bin), &dir)?.remove(0).path)
+        };
+        let guest = qemu_boot::GuestBinaries {
+            init: copy("init", &guest.init)?,
+            true_bin: copy("true", &guest.true_bin)?,
+        };
+        (Some(snapshot(&s, &out.join("bin/static"))?), Some(guest))
+    } else {
+        (None, None)
+    };
+    let mut planned = BTreeMap::new();
+    let listed = dynamic_suites
+        .as_ref()
+        .or(static_suites.as_ref())
+        .context("no suites to run")?;
+    for s in listed {
+        planned.insert(s.suite.clone(), cmd_list::list_tests(s, &suite_args)?);
     }
     let probe_image = wanted
         .iter()
@@ -120,6 +192,7 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
         let dir = out.join(&id);
         let index = targets.len();
         let p = &prepared[&kernel.name];
+        let backend = backends[&kernel.name];
         let info = TargetInfo {
             id: id.clone(),
             kernel: kernel.name.clone(),
@@ -129,23 +202,44 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
             append: variant.append.clone(),
             packages: p.as_ref().map(|p| p.packages.clone()).unwrap_or_default(),
             accel: verdict.accel,
-            backend: "vng",
+            backend: backend.as_str(),
             planned: planned.clone(),
         };
         let mut target = Target::new(info);
         match p {
             Ok(p) => {
+                let (boot, suites) = match backend {
+                    Backend::Vng => (
+                        BootWith::Vng {
+                            vng: vng.clone().expect("checked for vng targets"),
+                        },
+                        dynamic_suites.clone().expect("built for vng targets"),
+                    ),
+                    Backend::QemuInitramfs => (
+                        BootWith::QemuInitramfs {
+                            qemu: qemu.clone(),
+                            guest: guest.clone().expect("built for qemu targets"),
+                        },
+                        static_suites.clone().expect("built for qemu targets"),
+                    ),
+                };
                 queue.push_back(VmTarget {
                     index,
                     dir,
-                    vng: vng.clone(),
+                    boot,
                     image: p.image.clone(),
                     accel: verdict.accel,
                     append: variant.append.clone(),
                     setup: variant.guest_setup.clone(),
+                    modules: match backend {
+                        Backend::QemuInitramfs => {
+                            qemu_boot::find_modules(&p.image.kernel_image(), p.release.as_deref())
+                        }
+                        Backend::Vng => Vec::new(),
+                    },
                     cpus,
                     memory_mib: VM_MEMORY_MIB,
-                    suites: suites.clone(),
+                    suites,
                     suite_args: suite_args.clone(),
                     timeout,
                     timeout_scale: match verdict.accel {
@@ -268,7 +362,8 @@ fn print_summary(targets: &[Target]) {
         }
     }
     let header = [
-        "target", "result", "abi", "expected", "passed", "failed", "skipped", "boot", "total",
+        "target", "backend", "result", "abi", "expected", "passed", "failed", "skipped", "boot",
+        "total",
     ];
     let rows: Vec<Vec<String>> = targets
         .iter()
@@ -278,6 +373,7 @@ fn print_summary(targets: &[Target]) {
                 |d: Option<Duration>| d.map_or("-".into(), |d| format!("{:.1}s", d.as_secs_f64()));
             vec![
                 t.info.id.clone(),
+                t.info.backend.to_string(),
                 if t.is_success() { "ok" } else { "FAILED" }.into(),
                 t.observed_abi().map_or("-".into(), |a| a.to_string()),
                 match t.info.expected_abi {

@@ -290,9 +290,12 @@ fn matches(release: &Release, spec: &DebianSpec) -> bool {
 
 /// The newest bootable release among `names` (an index listing) that fits
 /// `spec`. Debian split 6.19 and later into `linux-binary-*` (the image)
-/// and `linux-modules-*`; vng needs the modules (9p, overlay), so a release
-/// whose modules package is gone is not bootable here.
-pub fn resolve(names: &[String], spec: &DebianSpec) -> Result<Resolved> {
+/// and `linux-modules-*`. vng needs the modules (9p, overlay): with
+/// `needs_modules`, a release whose modules package is gone is skipped.
+/// Without, such a release is just its image (qemu-initramfs boots it);
+/// the modules still come along when they exist, so that one extracted
+/// kernel serves both backends.
+pub fn resolve(names: &[String], spec: &DebianSpec, needs_modules: bool) -> Result<Resolved> {
     let mut releases: Vec<Release> = Vec::new();
     let mut has = std::collections::HashSet::new();
     for n in names {
@@ -324,6 +327,12 @@ pub fn resolve(names: &[String], spec: &DebianSpec) -> Result<Resolved> {
                     packages: vec![format!("linux-binary-{n}"), format!("linux-modules-{n}")],
                 });
             }
+            if !needs_modules {
+                return Ok(Resolved {
+                    release: n.clone(),
+                    packages: vec![format!("linux-binary-{n}")],
+                });
+            }
             missing_modules.get_or_insert_with(|| format!("linux-modules-{n}"));
             continue;
         }
@@ -340,7 +349,8 @@ pub fn resolve(names: &[String], spec: &DebianSpec) -> Result<Resolved> {
         Some(m) => bail!(
             "{wanted}: package {m} is not in the index (Debian removed it), and virtme-ng \
              cannot boot linux-binary-{} without its modules (9p, overlay); \
-             no older release of it has them either",
+             no older release of it has them either; the qemu-initramfs backend \
+             boots it without modules (`backend = \"qemu-initramfs\"` or --backend)",
             newest.name
         ),
         None => bail!("{wanted}: no installable image package for {}", newest.name),
@@ -405,25 +415,30 @@ linux-image-amd64 - Linux for 64-bit PCs (meta-package)
 
     #[test]
     fn the_newest_unsigned_image_of_the_series_and_dist() {
-        let r = resolve(&names(), &spec("6.12", Some("deb12"), None)).unwrap();
+        let r = resolve(&names(), &spec("6.12", Some("deb12"), None), true).unwrap();
         assert_eq!(r.release, "6.12.95+deb12-amd64");
         assert_eq!(r.packages, ["linux-image-6.12.95+deb12-amd64-unsigned"]);
         // Without a dist the trixie build is newer.
-        let r = resolve(&names(), &spec("6.12", None, None)).unwrap();
+        let r = resolve(&names(), &spec("6.12", None, None), true).unwrap();
         assert_eq!(r.release, "6.12.117+deb13-amd64");
     }
 
     #[test]
     fn abi_numbered_releases_order_numerically() {
-        let r = resolve(&names(), &spec("6.1", None, None)).unwrap();
+        let r = resolve(&names(), &spec("6.1", None, None), true).unwrap();
         assert_eq!(r.packages, ["linux-image-6.1.0-50-amd64-unsigned"]);
     }
 
     #[test]
     fn a_pinned_version_is_taken_and_a_dist_revision_matches_its_dist() {
-        let r = resolve(&names(), &spec("6.12", Some("deb12"), Some("6.12.90"))).unwrap();
+        let r = resolve(
+            &names(),
+            &spec("6.12", Some("deb12"), Some("6.12.90")),
+            true,
+        )
+        .unwrap();
         assert_eq!(r.packages, ["linux-image-6.12.90+deb12.1-amd64"]);
-        let err = resolve(&names(), &spec("6.12", Some("deb12"), Some("6.12.1")))
+        let err = resolve(&names(), &spec("6.12", Some("deb12"), Some("6.12.1")), true)
             .unwrap_err()
             .to_string();
         assert!(err.contains("linux-image-6.12.1+deb12-amd64"), "{err}");
@@ -431,7 +446,7 @@ linux-image-amd64 - Linux for 64-bit PCs (meta-package)
 
     #[test]
     fn split_packages_give_binary_and_modules() {
-        let r = resolve(&names(), &spec("7.2", Some("deb14"), None)).unwrap();
+        let r = resolve(&names(), &spec("7.2", Some("deb14"), None), true).unwrap();
         assert_eq!(
             r.packages,
             [
@@ -443,7 +458,7 @@ linux-image-amd64 - Linux for 64-bit PCs (meta-package)
 
     #[test]
     fn a_missing_modules_package_is_named() {
-        let err = resolve(&names(), &spec("7.1", None, None))
+        let err = resolve(&names(), &spec("7.1", None, None), true)
             .unwrap_err()
             .to_string();
         assert!(
@@ -453,8 +468,18 @@ linux-image-amd64 - Linux for 64-bit PCs (meta-package)
     }
 
     #[test]
+    fn without_the_need_for_modules_the_image_alone_will_do() {
+        let r = resolve(&names(), &spec("7.1", None, None), false).unwrap();
+        assert_eq!(r.release, "7.1.13+deb13-amd64");
+        assert_eq!(r.packages, ["linux-binary-7.1.13+deb13-amd64"]);
+        // Modules that exist still come along.
+        let r = resolve(&names(), &spec("7.2", Some("deb14"), None), false).unwrap();
+        assert_eq!(r.packages.len(), 2);
+    }
+
+    #[test]
     fn no_match_names_what_was_looked_for() {
-        let err = resolve(&names(), &spec("9.9", None, None))
+        let err = resolve(&names(), &spec("9.9", None, None), true)
             .unwrap_err()
             .to_string();
         assert!(err.contains("linux-image-9.9.*-amd64"), "{err}");
@@ -463,7 +488,7 @@ linux-image-amd64 - Linux for 64-bit PCs (meta-package)
 
     #[test]
     fn other_flavours_and_series_prefixes_are_not_taken() {
-        let r = resolve(&names(), &spec("6.1", None, None)).unwrap();
+        let r = resolve(&names(), &spec("6.1", None, None), true).unwrap();
         assert!(!r.release.contains("cloud"));
         // "6.1" must not match 6.12.
         assert!(r.release.starts_with("6.1.0-"));

@@ -76,7 +76,8 @@ pub fn signal_name(number: i32) -> String {
 /// What happens to one VM run (a kernel × variant), in order.
 #[derive(Debug, Clone)]
 pub enum VmEvent {
-    /// vng is about to start; `command` is the command line, for the record.
+    /// vng or qemu is about to start; `command` is the command line, for
+    /// the record.
     BootStarted { command: String },
     /// The guest printed its first line: the kernel is up.
     GuestUp { boot: Duration },
@@ -97,9 +98,14 @@ pub enum VmEnd {
     GuestExited(i32),
     /// vng's 255: the guest panicked or exited unexpectedly.
     Unexpected,
+    /// qemu-initramfs: qemu ended before the guest's init reported the end
+    /// of the run.
+    Stopped,
+    /// qemu-initramfs: qemu itself failed, with this exit code.
+    QemuFailed(i32),
     /// The per-VM limit passed and llconf killed qemu.
     TimedOut(Duration),
-    /// vng itself died from a signal (not from llconf).
+    /// vng or qemu died from a signal (not from llconf).
     Signaled(i32),
     /// llconf was interrupted and killed qemu.
     Interrupted,
@@ -120,13 +126,20 @@ impl VmEnd {
                  guest stopped before its command finished)"
                     .into()
             }
+            VmEnd::Stopped => "the VM stopped before the guest's init reported the end of \
+                 the run (a kernel panic: panic=-1 with -no-reboot ends qemu; or init died)"
+                .into(),
+            VmEnd::QemuFailed(code) => format!("qemu failed with exit code {code}"),
             VmEnd::TimedOut(limit) => format!(
                 "the VM ran past its {} s limit and qemu was killed",
                 limit.as_secs()
             ),
-            VmEnd::Signaled(n) => format!("vng was killed by signal {}", signal_name(*n)),
+            VmEnd::Signaled(n) => format!(
+                "the VM process (vng or qemu) was killed by signal {}",
+                signal_name(*n)
+            ),
             VmEnd::Interrupted => "interrupted; qemu was killed".into(),
-            VmEnd::SpawnFailed(e) => format!("vng could not be started: {e}"),
+            VmEnd::SpawnFailed(e) => format!("the VM could not be started: {e}"),
         }
     }
 }

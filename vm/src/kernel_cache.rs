@@ -97,6 +97,9 @@ pub struct Prepared {
     /// `name=version` of every Debian package, for the reports.
     pub packages: Vec<String>,
     pub release: Option<String>,
+    /// Whether its modules are there (vng needs them); local images and
+    /// trees are taken to have theirs.
+    pub has_modules: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -113,6 +116,14 @@ impl BootImage {
             BootImage::Image(p) | BootImage::Tree(p) => p,
         }
     }
+
+    /// The kernel image itself, for a direct qemu boot.
+    pub fn kernel_image(&self) -> PathBuf {
+        match self {
+            BootImage::Image(p) => p.clone(),
+            BootImage::Tree(t) => t.join("arch/x86/boot/bzImage"),
+        }
+    }
 }
 
 /// How hard to try for a fresh kernel.
@@ -125,15 +136,18 @@ pub enum Freshness {
     Now,
 }
 
+/// `needs_modules`: the kernel boots in vng, so a Debian release without
+/// its modules package will not do.
 pub fn prepare(
     cache: &Cache,
     kernel: &Kernel,
     catalogue_dir: &Path,
     freshness: Freshness,
+    needs_modules: bool,
     say: &mut dyn FnMut(String),
 ) -> Result<Prepared> {
     match &kernel.source {
-        Source::Debian(spec) => prepare_debian(cache, kernel, spec, freshness, say),
+        Source::Debian(spec) => prepare_debian(cache, kernel, spec, freshness, needs_modules, say),
         Source::Local { path } => local(path).with_context(|| format!("kernel `{}`", kernel.name)),
         Source::Build { path, builder } => {
             let built = path.join("arch/x86/boot/bzImage");
@@ -159,6 +173,7 @@ fn local(path: &Path) -> Result<Prepared> {
             image: BootImage::Tree(path.to_path_buf()),
             packages: Vec::new(),
             release: None,
+            has_modules: true,
         });
     }
     if !path.is_file() {
@@ -168,6 +183,7 @@ fn local(path: &Path) -> Result<Prepared> {
         image: BootImage::Image(path.to_path_buf()),
         packages: Vec::new(),
         release: None,
+        has_modules: true,
     })
 }
 
@@ -176,6 +192,7 @@ fn prepare_debian(
     kernel: &Kernel,
     spec: &DebianSpec,
     freshness: Freshness,
+    needs_modules: bool,
     say: &mut dyn FnMut(String),
 ) -> Result<Prepared> {
     let apt = cache.apt();
@@ -193,7 +210,11 @@ fn prepare_debian(
         if let Err(e) = apt.update() {
             // Offline with a kernel already here: better a run on a slightly
             // older point release than no run.
-            if let (Freshness::IfOld, Some(m)) = (freshness, cache.cached_for(spec)) {
+            let cached = cache
+                .manifests()
+                .into_iter()
+                .find(|m| &m.spec == spec && (!needs_modules || has_modules(&m.packages)));
+            if let (Freshness::IfOld, Some(m)) = (freshness, cached) {
                 say(format!(
                     "{}: warning: {e:#}; using the cached {}",
                     kernel.name, m.release
@@ -204,7 +225,7 @@ fn prepare_debian(
         }
     }
     let names = apt.kernel_names(&spec.series)?;
-    let resolved = debian_packages::resolve(&names, spec)
+    let resolved = debian_packages::resolve(&names, spec, needs_modules)
         .with_context(|| format!("kernel `{}`", kernel.name))?;
     let mut packages = Vec::new();
     for p in &resolved.packages {
@@ -231,9 +252,18 @@ fn prepare_debian(
 fn from_manifest(m: Manifest) -> Prepared {
     Prepared {
         image: BootImage::Image(m.image),
+        has_modules: has_modules(&m.packages),
         packages: m.packages,
         release: Some(m.release),
     }
+}
+
+/// An unsplit `linux-image-*` holds its modules; a split kernel has them
+/// only with its `linux-modules-*`.
+pub fn has_modules(packages: &[String]) -> bool {
+    packages
+        .iter()
+        .any(|p| p.starts_with("linux-modules-") || p.starts_with("linux-image-"))
 }
 
 fn download_and_extract(
@@ -361,6 +391,18 @@ mod tests {
             find_image(dir.path(), "7.3.4+deb13-amd64").unwrap(),
             split.join("vmlinuz")
         );
+    }
+
+    #[test]
+    fn a_split_kernel_without_its_modules_package_has_none() {
+        assert!(has_modules(&[
+            "linux-image-6.12.95+deb12-amd64-unsigned=1".into()
+        ]));
+        assert!(has_modules(&[
+            "linux-binary-7.3.4+deb13-amd64=1".into(),
+            "linux-modules-7.3.4+deb13-amd64=1".into()
+        ]));
+        assert!(!has_modules(&["linux-binary-7.1.13+deb13-amd64=1".into()]));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! default = true            # part of the default kernel set of `llconf run`
 //! expected_abi = 6          # a different ABI in the guest fails the run
 //! variants = ["default", "no-landlock", "audit-off"]   # run by default
+//! backend = "qemu-initramfs"   # optional: or "vng"; without it, vng when the
+//!                              # kernel has its modules, else qemu-initramfs
 //!
 //! [source]
 //! type = "debian"           # or "local" (path = tree or vmlinuz), "build" (path = tree)
@@ -19,6 +21,7 @@
 //! landlock = true           # false: every enforcement test must not pass
 //! ```
 
+use crate::backend::Backend;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -34,6 +37,8 @@ pub struct Kernel {
     pub variants: Vec<String>,
     /// Every variant this kernel can run: the built-in ones and its own.
     pub known_variants: BTreeMap<String, Variant>,
+    /// How to boot it; `None`: see [`crate::backend::choose`].
+    pub backend: Option<Backend>,
     pub source: Source,
     /// The file it came from, for messages.
     pub file: PathBuf,
@@ -159,6 +164,7 @@ struct KernelFile {
     variants: Vec<String>,
     #[serde(default)]
     variant: BTreeMap<String, Variant>,
+    backend: Option<Backend>,
     source: Source,
 }
 
@@ -325,6 +331,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Kernel> {
         expected_abi: raw.expected_abi,
         variants: raw.variants,
         known_variants: known,
+        backend: raw.backend,
         source,
         file: file.to_path_buf(),
     })
@@ -364,6 +371,7 @@ append = "lsm=landlock"
         assert_eq!(k.name, "debian-6.12");
         assert_eq!(k.expected_abi, Some(6));
         assert!(k.default);
+        assert_eq!(k.backend, None);
         assert_eq!(
             k.source,
             Source::Debian(DebianSpec {
@@ -418,6 +426,16 @@ append = "lsm=landlock"
     }
 
     #[test]
+    fn a_backend_can_be_chosen() {
+        let text = "name = \"x\"\nbackend = \"qemu-initramfs\"\n[source]\ntype = \"local\"\npath = \"v\"\n";
+        let k = parse(Path::new("/k/x.toml"), text).unwrap();
+        assert_eq!(k.backend, Some(Backend::QemuInitramfs));
+        let text = "name = \"x\"\nbackend = \"uml\"\n[source]\ntype = \"local\"\npath = \"v\"\n";
+        let err = parse(Path::new("/k/x.toml"), text).unwrap_err().to_string();
+        assert!(err.contains("uml"), "{err}");
+    }
+
+    #[test]
     fn relative_paths_are_relative_to_the_file() {
         let text = "name = \"x\"\n[source]\ntype = \"local\"\npath = \"vmlinuz\"\n";
         let k = parse(Path::new("/k/x.toml"), text).unwrap();
@@ -435,6 +453,19 @@ append = "lsm=landlock"
         let c = Catalogue::load(&dir).unwrap();
         for name in ["debian-6.1", "debian-6.12", "debian-7.2", "debian-7.3"] {
             assert!(c.names().contains(&name), "{name} missing: {:?}", c.names());
+        }
+        // The default set walks the whole ladder, one kernel per ABI.
+        let mut abis: Vec<u32> = c
+            .select(&[])
+            .unwrap()
+            .iter()
+            .filter_map(|k| k.expected_abi)
+            .collect();
+        abis.sort_unstable();
+        assert_eq!(abis, [2, 6, 7, 8, 9, 10, 11]);
+        for name in ["debian-7.0", "debian-7.1"] {
+            let k = c.select(&[name.into()]).unwrap();
+            assert_eq!(k[0].backend, Some(Backend::QemuInitramfs), "{name}");
         }
         let k = c.select(&["debian-7.3".into()]).unwrap();
         assert_eq!(k[0].expected_abi, Some(11));

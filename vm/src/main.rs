@@ -6,7 +6,9 @@
 //! code: it runs suite binaries and reads the JSON Lines they write.
 
 mod accel;
+mod backend;
 mod cli;
+mod cmd_bench;
 mod cmd_doctor;
 mod cmd_fetch;
 mod cmd_kernels;
@@ -16,6 +18,7 @@ mod cmd_setup;
 mod cmd_vm_run;
 mod collector;
 mod console_scan;
+mod cpio;
 mod debian_packages;
 mod events;
 mod guest_script;
@@ -26,6 +29,8 @@ mod kernel_cache;
 mod kernel_catalogue;
 mod merged_results;
 mod progress;
+mod qemu_boot;
+mod record_port;
 mod suite_binaries;
 mod suite_selection;
 mod target_report;
@@ -56,6 +61,7 @@ fn main() -> ExitCode {
         cli::Command::Doctor => cmd_doctor::doctor(&kernels),
         cli::Command::Kernels => cmd_kernels::kernels(&kernels),
         cli::Command::Fetch(args) => cmd_fetch::fetch(&kernels, args),
+        cli::Command::Bench(args) => cmd_bench::bench(&root, &kernels, args),
     };
     match result {
         Ok(code) => code,

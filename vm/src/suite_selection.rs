@@ -18,6 +18,16 @@ pub struct SuiteBinary {
 /// Cargo is only consulted for suites without a `--suite-bin`, so that runs
 /// with given binaries stay independent of the workspace.
 pub fn resolve(root: &Path, args: &SuiteArgs) -> Result<Vec<SuiteBinary>> {
+    resolve_with(root, args, false)
+}
+
+/// The same with static binaries, for the qemu-initramfs guests: built
+/// static, and a `--suite-bin` must be static already.
+pub fn resolve_static(root: &Path, args: &SuiteArgs) -> Result<Vec<SuiteBinary>> {
+    resolve_with(root, args, true)
+}
+
+fn resolve_with(root: &Path, args: &SuiteArgs, linked_static: bool) -> Result<Vec<SuiteBinary>> {
     let mut given = BTreeMap::new();
     for b in &args.suite_bins {
         if given.insert(b.suite.clone(), b.path.clone()).is_some() {
@@ -69,7 +79,11 @@ pub fn resolve(root: &Path, args: &SuiteArgs) -> Result<Vec<SuiteBinary>> {
                 }
             }
         }
-        paths.extend(suite_binaries::build(root, &to_build)?);
+        paths.extend(if linked_static {
+            suite_binaries::build_static(root, &to_build)?
+        } else {
+            suite_binaries::build(root, &to_build)?
+        });
     }
 
     selected
@@ -79,6 +93,16 @@ pub fn resolve(root: &Path, args: &SuiteArgs) -> Result<Vec<SuiteBinary>> {
                 .remove(&suite)
                 .expect("every selected suite has a path");
             check_executable(&suite, &path)?;
+            if linked_static && !crate::qemu_boot::is_static_elf(&path)? {
+                bail!(
+                    "test binary of suite `{suite}` ({}) is dynamically linked; the \
+                     qemu-initramfs backend has no libc in the guest: build it with \
+                     RUSTFLAGS='-C target-feature=+crt-static' cargo test --no-run \
+                     --target {}",
+                    path.display(),
+                    suite_binaries::STATIC_TARGET
+                );
+            }
             Ok(SuiteBinary { suite, path })
         })
         .collect()

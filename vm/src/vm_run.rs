@@ -1,7 +1,9 @@
-//! One VM run (a kernel × variant): boots vng with the guest script, follows
-//! what the guest writes into the shared directory, and turns it all into
+//! One VM run (a kernel × variant): boots vng with the guest script, or qemu
+//! with llconf's initramfs, follows what the guest writes into the shared
+//! directory (vng) or sends over its record port (qemu-initramfs, turned
+//! into the same files by `record_port`), and turns it all into
 //! [`TargetEvent`]s. qemu is killed when the per-VM limit passes or llconf
-//! is interrupted; vng has no limit of its own.
+//! is interrupted; neither vng nor qemu has a limit of its own.
 
 use crate::accel::Accel;
 use crate::events::{EndCause, Event, TargetEvent, VmEnd, VmEvent};
@@ -9,6 +11,8 @@ use crate::guest_script::{self, GuestPlan};
 use crate::host_run::to_event;
 use crate::jsonl_tail::JsonlTail;
 use crate::kernel_cache::BootImage;
+use crate::qemu_boot::{self, GuestBinaries};
+use crate::record_port::{self, RecordPort};
 use crate::suite_selection::SuiteBinary;
 use crate::vng_boot::{self, BootSpec};
 use nix::sys::signal::{killpg, Signal};
@@ -49,17 +53,26 @@ pub struct VmTarget {
     pub index: usize,
     /// `<out>/<kernel>-<variant>`, absolute: shared with the guest.
     pub dir: PathBuf,
-    pub vng: PathBuf,
+    pub boot: BootWith,
     pub image: BootImage,
     pub accel: Accel,
     pub append: String,
     pub setup: Option<String>,
+    /// qemu-initramfs: modules to pack and load (see `qemu_boot::find_modules`).
+    pub modules: Vec<PathBuf>,
     pub cpus: usize,
     pub memory_mib: u64,
     pub suites: Vec<SuiteBinary>,
     pub suite_args: Vec<String>,
     pub timeout: Duration,
     pub timeout_scale: f64,
+}
+
+/// The backend of one run, with what it needs.
+#[derive(Debug, Clone)]
+pub enum BootWith {
+    Vng { vng: PathBuf },
+    QemuInitramfs { qemu: PathBuf, guest: GuestBinaries },
 }
 
 pub fn console_path(dir: &Path) -> PathBuf {
@@ -94,25 +107,50 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
         cause,
         elapsed: start.elapsed(),
     };
-    let script = match prepare_dir(t) {
+    let prepared = match prepare_dir(t) {
         Ok(s) => s,
         Err(e) => {
-            let why = format!("preparing {}: {e}", t.dir.display());
+            let why = format!("preparing {}: {e:#}", t.dir.display());
             lose_all(t, &emit, &mut tracks(t), &why);
             return emit.send(ended(VmEnd::SpawnFailed(why)));
         }
     };
-    let spec = BootSpec {
-        vng: &t.vng,
-        image: &t.image,
-        accel: t.accel,
-        append: &t.append,
-        cpus: t.cpus,
-        memory_mib: t.memory_mib,
-        dir: &t.dir,
-        script: &script,
+    let (mut cmd, program) = match &t.boot {
+        BootWith::Vng { vng } => {
+            let spec = BootSpec {
+                vng,
+                image: &t.image,
+                accel: t.accel,
+                append: &t.append,
+                cpus: t.cpus,
+                memory_mib: t.memory_mib,
+                dir: &t.dir,
+                script: &prepared,
+            };
+            (vng_boot::command(&spec), vng.clone())
+        }
+        BootWith::QemuInitramfs { qemu, .. } => {
+            let image = t.image.kernel_image();
+            let spec = qemu_boot::BootSpec {
+                qemu,
+                image: &image,
+                initramfs: &prepared,
+                accel: t.accel,
+                append: &t.append,
+                cpus: t.cpus,
+                memory_mib: t.memory_mib,
+                dir: &t.dir,
+            };
+            (qemu_boot::command(&spec), qemu.clone())
+        }
     };
-    let mut cmd = vng_boot::command(&spec);
+    let mut port = match &t.boot {
+        BootWith::Vng { .. } => None,
+        BootWith::QemuInitramfs { .. } => Some(RecordPort::new(
+            &t.dir,
+            t.suites.iter().map(|s| s.suite.clone()).collect(),
+        )),
+    };
     cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
         // Its own group, so that killing it takes qemu along.
@@ -124,7 +162,7 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
-            let end = VmEnd::SpawnFailed(format!("{}: {e}", t.vng.display()));
+            let end = VmEnd::SpawnFailed(format!("{}: {e}", program.display()));
             lose_all(t, &emit, &mut suites, &end.describe());
             return emit.send(ended(end));
         }
@@ -135,6 +173,9 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
     let mut killed: Option<VmEnd> = None;
     let status = loop {
         let exited = child.try_wait();
+        if let Some(p) = port.as_mut() {
+            poll_port(p, &emit);
+        }
         for s in &mut suites {
             s.poll(t, &emit);
         }
@@ -160,16 +201,37 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
     for r in readers {
         let _ = r.join();
     }
-    let cause = killed.unwrap_or_else(|| match status {
-        None => VmEnd::SpawnFailed("lost track of vng".into()),
-        Some(s) => match (s.code(), s.signal()) {
+    if let Some(p) = port.as_mut() {
+        poll_port(p, &emit);
+        if let Some(rest) = p.leftover() {
+            emit.send(VmEvent::ConsoleLine(format!(
+                "llconf: record port: cut off by the end of the VM: {rest}"
+            )));
+        }
+    }
+    let cause = killed.unwrap_or_else(|| match (status, &port) {
+        (None, _) => VmEnd::SpawnFailed(format!("lost track of {}", program.display())),
+        (Some(s), None) => match (s.code(), s.signal()) {
             (Some(0), _) => VmEnd::Completed,
             (Some(255), _) => VmEnd::Unexpected,
             (Some(code), _) => VmEnd::GuestExited(code),
             (None, Some(sig)) => VmEnd::Signaled(sig),
             (None, None) => VmEnd::SpawnFailed(format!("unknown status {s}")),
         },
+        // qemu exits 0 on power-off and on a panic alike (-no-reboot):
+        // only the init's `done` tells them apart.
+        (Some(s), Some(p)) => match (s.code(), s.signal()) {
+            (Some(0), _) if p.done => VmEnd::Completed,
+            (Some(0), _) => VmEnd::Stopped,
+            (Some(code), _) => VmEnd::QemuFailed(code),
+            (None, Some(sig)) => VmEnd::Signaled(sig),
+            (None, None) => VmEnd::SpawnFailed(format!("unknown status {s}")),
+        },
     });
+    if port.is_some() && std::env::var_os("LLCONF_KEEP_INITRAMFS").is_none() {
+        // Tens of MB per target; plan.txt says what was in it.
+        let _ = std::fs::remove_file(t.dir.join(qemu_boot::INITRAMFS));
+    }
     for s in &mut suites {
         s.poll(t, &emit);
     }
@@ -177,19 +239,51 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
     emit.send(ended(cause));
 }
 
+fn poll_port(port: &mut RecordPort, emit: &Emitter) {
+    match port.poll() {
+        Ok(lines) => {
+            for l in lines {
+                emit.send(VmEvent::ConsoleLine(l));
+            }
+        }
+        Err(e) => emit.send(VmEvent::ConsoleLine(format!(
+            "llconf: reading the record port: {e}"
+        ))),
+    }
+}
+
 /// A clean directory (nothing from an earlier run may be read as this
-/// run's) with the guest script in it.
-fn prepare_dir(t: &VmTarget) -> std::io::Result<PathBuf> {
+/// run's) with the guest script in it (vng), or the initramfs (qemu).
+fn prepare_dir(t: &VmTarget) -> anyhow::Result<PathBuf> {
     for sub in ["results", "logs", "status"] {
         let d = t.dir.join(sub);
         match std::fs::remove_dir_all(&d) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
             _ => {}
         }
         std::fs::create_dir_all(&d)?;
     }
-    for f in ["console.log", "dmesg.txt", "junit.xml"] {
+    for f in [
+        "console.log",
+        "dmesg.txt",
+        "junit.xml",
+        record_port::RAW,
+        qemu_boot::INITRAMFS,
+    ] {
         let _ = std::fs::remove_file(t.dir.join(f));
+    }
+    if let BootWith::QemuInitramfs { guest, .. } = &t.boot {
+        let plan = qemu_boot::plan(
+            &t.suites,
+            &t.suite_args,
+            t.timeout_scale,
+            t.setup.as_deref(),
+            &t.modules,
+        );
+        std::fs::write(t.dir.join(qemu_boot::PLAN), plan.encode())?;
+        let initramfs = t.dir.join(qemu_boot::INITRAMFS);
+        qemu_boot::write_initramfs(&initramfs, guest, &t.suites, &t.modules, &plan)?;
+        return Ok(initramfs);
     }
     let script = t.dir.join(guest_script::SCRIPT);
     let text = guest_script::render(&GuestPlan {
