@@ -4,9 +4,15 @@
 //! and hands them to the reporters in this crate. Keeping the schema here lets
 //! both sides agree on it without the runner ever linking suite code.
 
+pub mod diff;
+pub mod html;
 pub mod junit;
+pub mod ktap;
+pub mod markdown;
+pub mod matrix;
 pub mod record;
 pub mod results;
+pub mod run_results;
 pub mod summary;
 
 /// Re-exported so that users read reports back with the very version that

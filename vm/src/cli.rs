@@ -42,6 +42,64 @@ pub enum Command {
     /// Boot one kernel N times with each backend, run the same suites on
     /// the host and boot a bare qemu floor; print the medians and ratios.
     Bench(BenchArgs),
+    /// Write the kernel × test matrix of one or more runs: report.html (the
+    /// whole matrix) and report.md (per suite, for a CI job summary).
+    Report(ReportArgs),
+    /// Compare two runs, or two targets of one run: regressions (exit code
+    /// 1), fixes, tests moved between skipped and executed, ABI and errata.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A run: the --out directory of `llconf run` (VMs or --host), one
+    /// target's directory, a directory of such directories (one per CI
+    /// job), or a results.jsonl. Several are merged into one matrix.
+    #[arg(value_name = "RUN", required = true)]
+    pub runs: Vec<PathBuf>,
+
+    /// Where to write the HTML matrix [default: <RUN>/report.html].
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+
+    /// Where to write the Markdown summary [default: <RUN>/report.md].
+    #[arg(long, value_name = "PATH")]
+    pub md: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The base: a run (directory or results.jsonl) with `#TARGET` to pick
+    /// one of its targets, e.g. `out#debian-6.12-default` (or a unique
+    /// prefix of it: `out#debian-6.12`). A run with one target needs none.
+    #[arg(value_name = "OLD")]
+    pub old: String,
+
+    /// What to compare with the base, in the same form: `out#debian-7.3`.
+    #[arg(value_name = "NEW")]
+    pub new: String,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// For people.
+    Text,
+    /// One JSON object, for machines.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum RunFormat {
+    /// Progress on stderr, a summary table on stdout.
+    #[default]
+    Human,
+    /// KTAP v1 on stdout (one subtest per target and suite), as kselftest
+    /// prints it; the summary goes to stderr.
+    Ktap,
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +228,10 @@ pub struct RunArgs {
     /// killed [default: 1800 under TCG, 600 under KVM].
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub vm_timeout: Option<u64>,
+
+    /// What stdout gets.
+    #[arg(long, value_enum, default_value_t = RunFormat::Human)]
+    pub format: RunFormat,
 
     #[command(flatten)]
     pub suites: SuiteArgs,

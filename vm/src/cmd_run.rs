@@ -1,9 +1,10 @@
 //! `llconf run`: runs the suites, shows progress, writes the reports.
 
-use crate::cli::RunArgs;
+use crate::cli::{RunArgs, RunFormat};
 use crate::collector::Collector;
 use crate::events::Consumer;
 use crate::host_run::{self, HostRun};
+use crate::ktap_stream::KtapStream;
 use crate::progress::Progress;
 use crate::{junit_writer, suite_selection};
 use anyhow::{bail, Context, Result};
@@ -30,6 +31,8 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
     let junit = args.junit.clone().unwrap_or_else(|| out.join("junit.xml"));
     junit_writer::check_destination(&junit)?;
 
+    let ktap = args.format == RunFormat::Ktap;
+    let mut ktap_out = ktap.then(|| KtapStream::new(std::io::stdout(), suites.len()));
     let (tx, rx) = mpsc::channel();
     let plan = HostRun {
         suites,
@@ -46,15 +49,29 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
     for event in rx {
         progress.on_event(&event);
         collector.on_event(&event);
+        if let Some(k) = ktap_out.as_mut() {
+            k.on_event(&event);
+        }
     }
     if producer.join().is_err() {
         bail!("the suite runner thread panicked");
     }
 
+    if let Some(k) = ktap_out {
+        k.finish();
+    }
     let results = collector.into_results();
-    print!("\n{}", summary::render(&results));
+    // With KTAP, stdout is KTAP only.
+    let summary = format!("\n{}", summary::render(&results));
     junit_writer::write(&junit, &results)?;
-    println!("JUnit report: {}", junit.display());
+    let junit_line = format!("JUnit report: {}", junit.display());
+    if ktap {
+        eprint!("{summary}");
+        eprintln!("{junit_line}");
+    } else {
+        print!("{summary}");
+        println!("{junit_line}");
+    }
 
     let all_good = results.iter().all(|s| s.is_success());
     Ok(if all_good {

@@ -21,17 +21,18 @@
 
 use crate::accel::{self, Accel};
 use crate::backend::{self, Backend};
-use crate::cli::RunArgs;
+use crate::cli::{RunArgs, RunFormat};
 use crate::events::{TargetEvent, VmEvent};
 use crate::kernel_cache::{self, Cache, Freshness, Prepared};
 use crate::kernel_catalogue::Catalogue;
+use crate::ktap_stream::KtapStream;
 use crate::suite_selection::SuiteBinary;
 use crate::target_report::{self, Target, TargetInfo};
 use crate::vm_progress::VmProgress;
 use crate::vm_run::{self, BootWith, VmTarget};
 use crate::{
     cmd_list, guest_script, junit_writer, merged_results, qemu_boot, suite_binaries,
-    suite_selection, vng_boot, workspace,
+    suite_selection, target_meta, vng_boot, workspace,
 };
 use anyhow::{Context, Result};
 use llconf_reports::summary;
@@ -259,9 +260,14 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
         timeout.as_secs()
     ));
 
+    let ktap = args.format == RunFormat::Ktap;
+    let mut ktap_out = ktap.then(|| KtapStream::new(std::io::stdout(), targets.len()));
     // Targets that cannot boot are final already.
     for t in targets.iter_mut().filter(|t| t.prepare_error.is_some()) {
         finish_target(t, &out, &results_file)?;
+        if let Some(k) = ktap_out.as_mut() {
+            k.target(&t.info.id, t.suites(), &t.problems());
+        }
     }
     for (i, t) in targets.iter().enumerate() {
         if t.prepare_error.is_none() {
@@ -291,6 +297,9 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
         t.on_event(&event);
         if let VmEvent::VmEnded { .. } = event {
             finish_target(t, &out, &results_file)?;
+            if let Some(k) = ktap_out.as_mut() {
+                k.target(&t.info.id, t.suites(), &t.problems());
+            }
         }
     }
     for w in workers {
@@ -298,11 +307,24 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     }
     progress.clear();
 
-    print_summary(&targets);
+    if let Some(k) = ktap_out {
+        k.finish();
+    }
+    // With KTAP, stdout is KTAP only and the summary goes to stderr.
+    let mut summary = String::new();
+    print_summary(&mut summary, &targets);
     junit_writer::write_report(&junit, &target_report::merged(&targets))?;
-    println!("merged JUnit report: {}", junit.display());
-    println!("all records: {}", results_file.display());
-    println!("wall time: {:.1} s", wall.elapsed().as_secs_f64());
+    summary += &format!(
+        "merged JUnit report: {}\nall records: {}\nwall time: {:.1} s\n",
+        junit.display(),
+        results_file.display(),
+        wall.elapsed().as_secs_f64()
+    );
+    if ktap {
+        eprint!("{summary}");
+    } else {
+        print!("{summary}");
+    }
 
     if vm_run::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
         return Ok(ExitCode::from(130));
@@ -345,20 +367,23 @@ fn finish_target(t: &mut Target, out: &Path, results_file: &Path) -> Result<()> 
     let dmesg = std::fs::read_to_string(guest_script::dmesg_path(&dir)).ok();
     t.finish(dmesg.as_deref());
     junit_writer::write_report(&dir.join("junit.xml"), &t.report(None))?;
+    target_meta::write(&dir, t)
+        .with_context(|| format!("writing {}", dir.join("target.json").display()))?;
     let suites: Vec<String> = t.info.planned.keys().cloned().collect();
     merged_results::append(results_file, &t.info, &dir, &suites)
         .with_context(|| format!("writing {}", results_file.display()))?;
     Ok(())
 }
 
-fn print_summary(targets: &[Target]) {
+fn print_summary(o: &mut String, targets: &[Target]) {
+    use std::fmt::Write;
     for t in targets {
-        println!("\n== {} ({})", t.info.id, t.info.packages.join(" "));
+        let _ = writeln!(o, "\n== {} ({})", t.info.id, t.info.packages.join(" "));
         if !t.suites().is_empty() {
-            print!("{}", summary::render(t.suites()));
+            o.push_str(&summary::render(t.suites()));
         }
         for p in t.problems() {
-            println!("FAILED {p}");
+            let _ = writeln!(o, "FAILED {p}");
         }
     }
     let header = [
@@ -395,14 +420,14 @@ fn print_summary(targets: &[Target]) {
             *w = (*w).max(c.len());
         }
     }
-    println!();
-    let print_row = |cells: Vec<String>| {
+    let _ = writeln!(o);
+    let mut print_row = |cells: Vec<String>| {
         let line: Vec<String> = cells
             .iter()
             .zip(&widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", line.join("  ").trim_end());
+        let _ = writeln!(o, "{}", line.join("  ").trim_end());
     };
     print_row(header.iter().map(|h| h.to_string()).collect());
     for r in rows {
@@ -413,7 +438,8 @@ fn print_summary(targets: &[Target]) {
         total.add(t.counts());
     }
     let failed_targets = targets.iter().filter(|t| !t.is_success()).count();
-    println!(
+    let _ = writeln!(
+        o,
         "\ntotal: {} passed, {} failed, {} skipped; {} of {} VM runs failed",
         total.passed,
         total.failed,

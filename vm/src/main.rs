@@ -9,10 +9,12 @@ mod accel;
 mod backend;
 mod cli;
 mod cmd_bench;
+mod cmd_diff;
 mod cmd_doctor;
 mod cmd_fetch;
 mod cmd_kernels;
 mod cmd_list;
+mod cmd_report;
 mod cmd_run;
 mod cmd_setup;
 mod cmd_vm_run;
@@ -27,12 +29,14 @@ mod jsonl_tail;
 mod junit_writer;
 mod kernel_cache;
 mod kernel_catalogue;
+mod ktap_stream;
 mod merged_results;
 mod progress;
 mod qemu_boot;
 mod record_port;
 mod suite_binaries;
 mod suite_selection;
+mod target_meta;
 mod target_report;
 mod vm_progress;
 mod vm_run;
@@ -62,6 +66,8 @@ fn main() -> ExitCode {
         cli::Command::Kernels => cmd_kernels::kernels(&kernels),
         cli::Command::Fetch(args) => cmd_fetch::fetch(&kernels, args),
         cli::Command::Bench(args) => cmd_bench::bench(&root, &kernels, args),
+        cli::Command::Report(args) => cmd_report::report(args),
+        cli::Command::Diff(args) => cmd_diff::diff(args),
     };
     match result {
         Ok(code) => code,

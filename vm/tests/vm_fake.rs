@@ -504,3 +504,54 @@ fn a_missing_kernel_image_fails_that_kernel_and_the_others_run() {
     let boot = case(suite(&merged, "k-gone-default/vm"), "vm::boot");
     assert!(failure_message(boot).contains("/nonexistent/vmlinuz"));
 }
+
+#[test]
+fn ktap_nests_targets_and_report_shows_a_dead_target_as_errors() {
+    let vm = Vm::new();
+    vm.kernel("k-panics", 7, "[\"default\"]", "panic");
+    vm.kernel("k-fine", 7, "[\"default\"]", "ok");
+    let output = vm.run(&["--format", "ktap", "--jobs", "1"], &vm.ok_suite());
+    assert_eq!(code(&output), 1, "stderr:\n{}", stderr(&output));
+    let out = stdout(&output);
+    // Only KTAP on stdout; the summary table went to stderr.
+    assert!(out.starts_with("KTAP version 1\n1..2\n"), "{out}");
+    assert!(stderr(&output).contains("1 of 2 VM runs failed"));
+    assert!(
+        out.contains(
+            "    KTAP version 1\n    # Subtest: k-fine-default\n    \
+             # kernel 6.12.0-fake landlock enabled abi 7 errata 0x7\n    1..1\n        \
+             KTAP version 1\n        # Subtest: base\n        1..2\n        ok 1 base::a::x\n        \
+             ok 2 base::a::y # SKIP needs Landlock ABI 9\n    ok 1 base\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("ok 1 k-fine-default\n") || out.contains("ok 2 k-fine-default\n"));
+    assert!(
+        out.contains("# vm::boot: the VM exited unexpectedly"),
+        "{out}"
+    );
+    assert!(out.contains(" k-panics-default\n"));
+    assert!(out.contains("\nnot ok "), "{out}");
+    assert!(out.ends_with("# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:1 error:0\n"));
+
+    // target.json of each target, and the report reads the dead one from it.
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(vm.out().join("k-panics-default/target.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["backend"], "vng");
+    assert!(meta["problems"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("vm::boot: the VM exited unexpectedly"));
+    let report = vm.llconf().arg("report").arg(vm.out()).output().unwrap();
+    assert_eq!(code(&report), 0, "stderr:\n{}", stderr(&report));
+    assert!(
+        stdout(&report).starts_with("2 targets × 2 tests: 1 passed, 0 failed, 2 errors, 1 skipped"),
+        "{}",
+        stdout(&report)
+    );
+    let md = std::fs::read_to_string(vm.out().join("report.md")).unwrap();
+    assert!(md.contains("| base | ✅ 1 ⏭️ 1 | ⚠️ 2 ✅ 0 |"), "{md}");
+    assert!(md.contains("- **k-panics-default**: vm::boot: the VM exited unexpectedly"));
+}

@@ -1,0 +1,113 @@
+//! `llconf report RUN...`: the kernel × test matrix of finished runs, as
+//! `report.html` and `report.md`.
+
+use crate::cli::ReportArgs;
+use anyhow::{Context, Result};
+use llconf_reports::matrix::Matrix;
+use llconf_reports::{html, markdown, run_results};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub fn report(args: ReportArgs) -> Result<ExitCode> {
+    let run = run_results::load_all(&args.runs)?;
+    for line in &run.unreadable {
+        eprintln!("warning: not a record, skipped: {line}");
+    }
+    let matrix = Matrix::from_run(&run);
+    // Next to the (first) run, whether it was named by directory or file.
+    let first = &args.runs[0];
+    let base: PathBuf = if first.is_dir() {
+        first.clone()
+    } else {
+        first
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    };
+    let html_path = args.html.unwrap_or_else(|| base.join("report.html"));
+    let md_path = args.md.unwrap_or_else(|| base.join("report.md"));
+    let page = html::Page {
+        source: args
+            .runs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+        generated: generated_at(),
+    };
+    write(&html_path, &html::render(&matrix, &page))?;
+    write(&md_path, &markdown::render(&matrix))?;
+    let t = matrix.heads.iter().fold((0, 0, 0, 0), |a, h| {
+        (
+            a.0 + h.tally.pass,
+            a.1 + h.tally.fail,
+            a.2 + h.tally.error,
+            a.3 + h.tally.skip,
+        )
+    });
+    println!(
+        "{} targets × {} tests: {} passed, {} failed, {} errors, {} skipped",
+        matrix.heads.len(),
+        matrix.rows.len(),
+        t.0,
+        t.1,
+        t.2,
+        t.3
+    );
+    println!("HTML report: {}", html_path.display());
+    println!("Markdown summary: {}", md_path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// `generated 2025-06-01 12:00 UTC`; `SOURCE_DATE_EPOCH` pins it, for
+/// reproducible reports.
+fn generated_at() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "generated {y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
+/// algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_gregorian() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+    }
+}
