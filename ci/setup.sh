@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for tool in python3:python3 cc:gcc xmllint:libxml2-utils cpio:cpio; do
+for tool in python3:python3 cc:gcc xmllint:libxml2-utils cpio:cpio chromium:chromium; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool##*:}")
 done
 if ((${#need_apt[@]})); then
