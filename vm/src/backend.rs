@@ -1,5 +1,5 @@
-//! How a kernel is booted: virtme-ng, or qemu directly with an initramfs of
-//! llconf's own.
+//! How a kernel is booted: virtme-ng, qemu directly with an initramfs of
+//! llconf's own, or as a User-Mode Linux process.
 
 use serde::Deserialize;
 
@@ -12,6 +12,10 @@ pub enum Backend {
     /// the static suite binaries; results come back over a serial port. No
     /// modules needed: it boots kernels whose modules package is gone.
     QemuInitramfs,
+    /// User-Mode Linux: the kernel is a host program (`ARCH=um`), its root
+    /// is the host's filesystem over hostfs, read-only. Only UML kernels
+    /// boot this way, and UML kernels boot no other way.
+    Uml,
 }
 
 impl Backend {
@@ -19,6 +23,7 @@ impl Backend {
         match self {
             Backend::Vng => "vng",
             Backend::QemuInitramfs => "qemu-initramfs",
+            Backend::Uml => "uml",
         }
     }
 }
@@ -31,13 +36,37 @@ impl std::fmt::Display for Backend {
 
 /// The backend of a kernel: forced on the command line, else the
 /// definition's, else vng when the kernel can boot there (it has its
-/// modules) and qemu-initramfs when not.
+/// modules) and qemu-initramfs when not. A UML kernel is always `uml`
+/// (see [`check_forced`]).
 pub fn choose(forced: Option<Backend>, defined: Option<Backend>, has_modules: bool) -> Backend {
+    if defined == Some(Backend::Uml) {
+        return Backend::Uml;
+    }
     forced.or(defined).unwrap_or(if has_modules {
         Backend::Vng
     } else {
         Backend::QemuInitramfs
     })
+}
+
+/// `--backend` against a kernel it cannot boot: a UML kernel is a host
+/// program, an x86 image is not.
+pub fn check_forced(
+    forced: Option<Backend>,
+    defined: Option<Backend>,
+    kernel: &str,
+) -> Result<(), String> {
+    let uml = defined == Some(Backend::Uml);
+    match forced {
+        Some(Backend::Uml) if !uml => Err(format!(
+            "--backend uml: kernel `{kernel}` is not a User-Mode Linux kernel \
+             (its definition needs `backend = \"uml\"` and a UML source)"
+        )),
+        Some(b) if uml && b != Backend::Uml => Err(format!(
+            "--backend {b}: kernel `{kernel}` is a User-Mode Linux kernel; it boots only with `uml`"
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -58,5 +87,20 @@ mod tests {
         let t: T = toml::from_str("b = \"qemu-initramfs\"").unwrap();
         assert_eq!(t.b, QemuInitramfs);
         assert_eq!(QemuInitramfs.to_string(), "qemu-initramfs");
+    }
+
+    #[test]
+    fn uml_kernels_boot_only_in_uml() {
+        use Backend::*;
+        assert_eq!(choose(Some(Vng), Some(Uml), true), Uml);
+        assert!(check_forced(Some(Vng), Some(Uml), "uml-6.12")
+            .unwrap_err()
+            .contains("`uml-6.12` is a User-Mode Linux kernel"));
+        assert!(check_forced(Some(Uml), None, "debian-6.12")
+            .unwrap_err()
+            .contains("not a User-Mode Linux kernel"));
+        assert!(check_forced(Some(Uml), Some(Uml), "u").is_ok());
+        assert!(check_forced(None, Some(Uml), "u").is_ok());
+        assert!(check_forced(Some(Vng), None, "d").is_ok());
     }
 }

@@ -119,8 +119,13 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: u32,
 
+    /// A User-Mode Linux kernel of the catalogue (e.g. uml-6.12) to run as
+    /// the `uml` row, beside the backends that boot --kernel.
+    #[arg(long, value_name = "NAME")]
+    pub uml_kernel: Option<String>,
+
     /// Only this backend; repeat for several [default: every backend that
-    /// can boot the kernel].
+    /// can boot the kernel, and uml with --uml-kernel].
     #[arg(long = "backend", value_enum, value_name = "BACKEND")]
     pub backends: Vec<crate::backend::Backend>,
 

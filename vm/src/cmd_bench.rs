@@ -55,13 +55,39 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
         &mut say,
     )?;
     let image = prepared.image.kernel_image();
-    let backends: Vec<Backend> = if !args.backends.is_empty() {
+    if kernel.backend == Some(Backend::Uml) {
+        bail!(
+            "--kernel {}: a UML kernel cannot be the benchmark's qemu floor; \
+             name it with --uml-kernel beside an x86 --kernel",
+            kernel.name
+        );
+    }
+    // The UML row boots its own kernel: UML cannot boot an x86 image.
+    let uml = match &args.uml_kernel {
+        Some(name) => {
+            let k = catalogue.select(std::slice::from_ref(name))?[0];
+            if k.backend != Some(Backend::Uml) {
+                bail!("--uml-kernel {name}: not a User-Mode Linux kernel (see kernels/README.md)");
+            }
+            let p =
+                kernel_cache::prepare(&cache, k, kernels_dir, Freshness::IfOld, false, &mut say)?;
+            Some((k.name.clone(), p))
+        }
+        None => None,
+    };
+    let mut backends: Vec<Backend> = if !args.backends.is_empty() {
         args.backends.clone()
     } else if prepared.has_modules {
         vec![Backend::QemuInitramfs, Backend::Vng]
     } else {
         vec![Backend::QemuInitramfs]
     };
+    if args.backends.is_empty() && uml.is_some() {
+        backends.push(Backend::Uml);
+    }
+    if backends.contains(&Backend::Uml) && uml.is_none() {
+        bail!("--backend uml needs --uml-kernel NAME: UML boots a kernel of its own");
+    }
     let verdict = accel::decide(&cache, args.accel, Some(&image), &mut say);
     let scale = match verdict.accel {
         Accel::Tcg => 4.0,
@@ -137,12 +163,22 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
                     },
                     static_suites.clone(),
                 ),
+                Backend::Uml => (
+                    BootWith::Uml {
+                        init: guest.init.clone(),
+                    },
+                    host_suites.clone(),
+                ),
+            };
+            let boot_image = match (backend, &uml) {
+                (Backend::Uml, Some((_, p))) => p.image.clone(),
+                _ => prepared.image.clone(),
             };
             let t = VmTarget {
                 index: 0,
                 dir: out.join(backend.as_str()),
                 boot,
-                image: prepared.image.clone(),
+                image: boot_image,
                 accel: verdict.accel,
                 append: variant.append.clone(),
                 setup: None,
@@ -150,7 +186,7 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
                     Backend::QemuInitramfs => {
                         qemu_boot::find_modules(&image, prepared.release.as_deref())
                     }
-                    Backend::Vng => Vec::new(),
+                    Backend::Vng | Backend::Uml => Vec::new(),
                 },
                 cpus,
                 memory_mib: MEMORY_MIB,
@@ -169,7 +205,11 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
             );
             samples.push(s);
         }
-        rows.push((backend.to_string(), samples));
+        let name = match (backend, &uml) {
+            (Backend::Uml, Some((k, _))) => format!("uml ({k})"),
+            _ => backend.to_string(),
+        };
+        rows.push((name, samples));
     }
 
     println!(

@@ -56,6 +56,21 @@ pub fn doctor(kernels_dir: &Path) -> Result<ExitCode> {
         );
     }
 
+    // Only `uml` kernels need them: not a reason to call the machine unready.
+    let missing = crate::uml_build::missing_tools();
+    if missing.is_empty() {
+        println!(
+            "{:<8} {:<22} make, gcc, flex, bison, bc",
+            "ok", "uml build tools"
+        );
+    } else {
+        println!(
+            "{:<8} {:<22} {} missing: `uml` kernels cannot be built; `llconf setup` installs them",
+            "-",
+            "uml build tools",
+            missing.join(", ")
+        );
+    }
     match accel::kvm_device() {
         Ok(()) => println!("{:<8} {:<22} opens read-write", "ok", "/dev/kvm"),
         Err(e) => println!("{:<8} {:<22} {e}: VMs use TCG (slow)", "-", "/dev/kvm"),

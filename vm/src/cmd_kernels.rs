@@ -1,7 +1,7 @@
 //! `llconf kernels`: the catalogue, and what of it is cached.
 
 use crate::kernel_cache::Cache;
-use crate::kernel_catalogue::{Catalogue, Kernel, Source};
+use crate::kernel_catalogue::{Builder, Catalogue, Kernel, Source};
 use anyhow::Result;
 use std::path::Path;
 use std::process::ExitCode;
@@ -49,6 +49,13 @@ fn source(k: &Kernel) -> String {
         }
         Source::Local { path } => format!("local {}", path.display()),
         Source::Build { path, builder } => format!("build {} ({builder:?})", path.display()),
+        Source::DebianTree(s) => format!(
+            "User-Mode Linux built from linux-source-{}{}",
+            s.series,
+            s.version
+                .as_ref()
+                .map_or(String::new(), |v| format!(", pinned to {v}"))
+        ),
     }
 }
 
@@ -60,6 +67,14 @@ pub fn cache_state(cache: &Cache, k: &Kernel) -> String {
         },
         Source::Local { path } if path.exists() => format!("local: {}", path.display()),
         Source::Local { path } => format!("MISSING: {}", path.display()),
+        Source::Build {
+            path,
+            builder: Builder::Uml,
+        } if path.join("linux").is_file() => format!("built: {}", path.join("linux").display()),
+        Source::DebianTree(spec) => match crate::uml_build::cached(cache, spec) {
+            Some(b) => format!("built: {} ({})", b.packages.join(" "), b.program.display()),
+            None => "not built (`llconf fetch` or the next run downloads and builds it, about 6 minutes)".into(),
+        },
         Source::Build { path, .. } if path.join("arch/x86/boot/bzImage").is_file() => {
             format!("built: {}", path.join("arch/x86/boot/bzImage").display())
         }

@@ -4,7 +4,8 @@
 //! - From apt: qemu (qemu-system-x86, qemu-utils), and what virtme-ng needs
 //!   on the host: kmod (depmod), busybox-static, udev (without it `--exec`
 //!   falls back to the console and exits 255); python3-venv for the venv;
-//!   the Debian archive keyring for the private package lists. On bookworm
+//!   the Debian archive keyring for the private package lists; make, flex,
+//!   bison and bc for the User-Mode Linux builds of the `uml` backend. On bookworm
 //!   qemu comes from bookworm-backports (10.0): bookworm's own 7.2 would
 //!   remove a newer qemu-utils.
 //! - From PyPI: virtme-ng, pinned, into a venv under llconf's cache.
@@ -17,7 +18,7 @@ use std::process::{Command, ExitCode, Stdio};
 
 pub const VIRTME_NG: &str = "virtme-ng==1.42";
 const VIRTME_NG_VERSION: &str = "virtme-ng 1.42";
-const APT_PACKAGES: [&str; 7] = [
+const APT_PACKAGES: [&str; 11] = [
     "qemu-system-x86",
     "qemu-utils",
     "kmod",
@@ -25,6 +26,10 @@ const APT_PACKAGES: [&str; 7] = [
     "udev",
     "python3-venv",
     "debian-archive-keyring",
+    "make",
+    "flex",
+    "bison",
+    "bc",
 ];
 const BACKPORTS_FILE: &str = "/etc/apt/sources.list.d/llconf-bookworm-backports.sources";
 const BACKPORTS_SOURCE: &str = "Types: deb\nURIs: http://deb.debian.org/debian\n\

@@ -1,5 +1,6 @@
-//! `llconf run` in VMs: every selected kernel × variant boots, in virtme-ng
-//! or in qemu with llconf's initramfs (see `backend`), and runs the suites;
+//! `llconf run` in VMs: every selected kernel × variant boots, in virtme-ng,
+//! in qemu with llconf's initramfs, or as User-Mode Linux (see `backend`),
+//! and runs the suites;
 //! one directory of results per target, a merged JUnit and results.jsonl
 //! for the whole run.
 //!
@@ -58,12 +59,22 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
             wanted.push((kernel, name, variant));
         }
     }
+    for (kernel, _, _) in &wanted {
+        backend::check_forced(args.backend, kernel.backend, &kernel.name)
+            .map_err(anyhow::Error::msg)?;
+    }
     let cache = Cache::from_env();
-    let Some(qemu) = vng_boot::find_on_path(vng_boot::QEMU) else {
-        anyhow::bail!(
+    // UML kernels are host programs; everything else boots in qemu.
+    let all_uml = wanted
+        .iter()
+        .all(|(k, _, _)| k.backend == Some(Backend::Uml));
+    let qemu = match vng_boot::find_on_path(vng_boot::QEMU) {
+        Some(q) => q,
+        None if all_uml => vng_boot::QEMU.into(),
+        None => anyhow::bail!(
             "{} is not installed (not on PATH); run `llconf setup` to install qemu",
             vng_boot::QEMU
-        );
+        ),
     };
     // A backend known before any download that needs vng: say so now.
     if wanted
@@ -124,15 +135,14 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let dynamic_suites = if uses(Backend::Vng) {
+    let dynamic_suites = if uses(Backend::Vng) || uses(Backend::Uml) {
         let s = suite_selection::resolve(root, &args.suites)?;
         Some(snapshot(&s, &out.join("bin"))?)
     } else {
         None
     };
-    let (static_suites, guest) = if uses(Backend::QemuInitramfs) {
-        progress.line("building the static suite binaries and guest init for qemu-initramfs");
-        let s = suite_selection::resolve_static(root, &args.suites)?;
+    let guest = if uses(Backend::QemuInitramfs) || uses(Backend::Uml) {
+        progress.line("building the static guest init for qemu-initramfs and uml");
         let guest = suite_binaries::guest_binaries(&workspace::default_root())?;
         let dir = out.join("bin/guest");
         let copy = |name: &str, path: &Path| -> Result<std::path::PathBuf> {
@@ -142,13 +152,19 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
             };
             Ok(snapshot(std::slice::from_ref(&bin), &dir)?.remove(0).path)
         };
-        let guest = qemu_boot::GuestBinaries {
+        Some(qemu_boot::GuestBinaries {
             init: copy("init", &guest.init)?,
             true_bin: copy("true", &guest.true_bin)?,
-        };
-        (Some(snapshot(&s, &out.join("bin/static"))?), Some(guest))
+        })
     } else {
-        (None, None)
+        None
+    };
+    let static_suites = if uses(Backend::QemuInitramfs) {
+        progress.line("building the static suite binaries for qemu-initramfs");
+        let s = suite_selection::resolve_static(root, &args.suites)?;
+        Some(snapshot(&s, &out.join("bin/static"))?)
+    } else {
+        None
     };
     let mut planned = BTreeMap::new();
     let listed = dynamic_suites
@@ -160,6 +176,7 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     }
     let probe_image = wanted
         .iter()
+        .filter(|(k, _, _)| backends[&k.name] != Backend::Uml)
         .find_map(|(k, _, _)| match &prepared[&k.name] {
             Ok(p) => match &p.image {
                 kernel_cache::BootImage::Image(i) => Some(i.clone()),
@@ -170,10 +187,12 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     let verdict = accel::decide(&cache, args.accel, probe_image.as_deref(), &mut |s| {
         progress.line(&s)
     });
-    progress.line(&format!(
-        "accelerator: {} ({})",
-        verdict.accel, verdict.reason
-    ));
+    if !all_uml {
+        progress.line(&format!(
+            "accelerator: {} ({})",
+            verdict.accel, verdict.reason
+        ));
+    }
     let (jobs, cpus) = match args.jobs {
         Some(j) => (j as usize, cpus_per_vm(j as usize)),
         None => {
@@ -202,7 +221,7 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
             landlock: variant.landlock,
             append: variant.append.clone(),
             packages: p.as_ref().map(|p| p.packages.clone()).unwrap_or_default(),
-            accel: verdict.accel,
+            accel: (backend != Backend::Uml).then_some(verdict.accel),
             backend: backend.as_str(),
             planned: planned.clone(),
         };
@@ -223,6 +242,12 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
                         },
                         static_suites.clone().expect("built for qemu targets"),
                     ),
+                    Backend::Uml => (
+                        BootWith::Uml {
+                            init: guest.clone().expect("built for uml targets").init,
+                        },
+                        dynamic_suites.clone().expect("built for uml targets"),
+                    ),
                 };
                 queue.push_back(VmTarget {
                     index,
@@ -236,16 +261,19 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
                         Backend::QemuInitramfs => {
                             qemu_boot::find_modules(&p.image.kernel_image(), p.release.as_deref())
                         }
-                        Backend::Vng => Vec::new(),
+                        Backend::Vng | Backend::Uml => Vec::new(),
                     },
                     cpus,
                     memory_mib: VM_MEMORY_MIB,
                     suites,
                     suite_args: suite_args.clone(),
                     timeout,
-                    timeout_scale: match verdict.accel {
-                        Accel::Tcg => 4.0,
-                        Accel::Kvm => 1.0,
+                    // UML runs natively, but every guest syscall is a
+                    // round trip through ptrace.
+                    timeout_scale: match (backend, verdict.accel) {
+                        (Backend::Uml, _) => 2.0,
+                        (_, Accel::Tcg) => 4.0,
+                        (_, Accel::Kvm) => 1.0,
                     },
                 });
             }

@@ -149,8 +149,13 @@ impl Apt {
     /// returns the .deb.
     pub fn download(&self, package: &str, version: &str, dir: &Path) -> Result<PathBuf> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let deb = dir.join(deb_file_name(package, version));
-        if deb.is_file() {
+        let present = || {
+            ["amd64", "all"]
+                .iter()
+                .map(|arch| dir.join(deb_file_name(package, version, arch)))
+                .find(|p| p.is_file())
+        };
+        if let Some(deb) = present() {
             return Ok(deb);
         }
         let out = Command::new("apt-get")
@@ -160,20 +165,21 @@ impl Apt {
             .stdin(Stdio::null())
             .output()
             .context("running apt-get download")?;
-        if !out.status.success() || !deb.is_file() {
-            bail!(
+        match present() {
+            Some(deb) if out.status.success() => Ok(deb),
+            _ => bail!(
                 "apt-get download {package}={version} failed ({}):\n{}",
                 out.status,
                 String::from_utf8_lossy(&out.stderr).trim_end()
-            );
+            ),
         }
-        Ok(deb)
     }
 }
 
-/// apt's file name for a package: the epoch's colon is escaped.
-fn deb_file_name(package: &str, version: &str) -> String {
-    format!("{package}_{}_amd64.deb", version.replace(':', "%3a"))
+/// apt's file name for a package: the epoch's colon is escaped; `arch` is
+/// `amd64`, or `all` for a package such as linux-source.
+fn deb_file_name(package: &str, version: &str, arch: &str) -> String {
+    format!("{package}_{}_{arch}.deb", version.replace(':', "%3a"))
 }
 
 pub fn extract(deb: &Path, into: &Path) -> Result<()> {

@@ -103,6 +103,11 @@ pub enum VmEnd {
     Stopped,
     /// qemu-initramfs: qemu itself failed, with this exit code.
     QemuFailed(i32),
+    /// uml: the kernel program aborted, which is what UML does on a kernel
+    /// panic (the console has the panic).
+    UmlAborted,
+    /// uml: the kernel program exited with this code.
+    UmlFailed(i32),
     /// The per-VM limit passed and llconf killed qemu.
     TimedOut(Duration),
     /// vng or qemu died from a signal (not from llconf).
@@ -130,12 +135,16 @@ impl VmEnd {
                  the run (a kernel panic: panic=-1 with -no-reboot ends qemu; or init died)"
                 .into(),
             VmEnd::QemuFailed(code) => format!("qemu failed with exit code {code}"),
+            VmEnd::UmlAborted => "the UML kernel aborted (SIGABRT): a kernel panic, or UML \
+                 itself failed; see the console"
+                .into(),
+            VmEnd::UmlFailed(code) => format!("the UML kernel exited with code {code}"),
             VmEnd::TimedOut(limit) => format!(
                 "the VM ran past its {} s limit and qemu was killed",
                 limit.as_secs()
             ),
             VmEnd::Signaled(n) => format!(
-                "the VM process (vng or qemu) was killed by signal {}",
+                "the VM process (vng, qemu or the UML kernel) was killed by signal {}",
                 signal_name(*n)
             ),
             VmEnd::Interrupted => "interrupted; qemu was killed".into(),

@@ -148,7 +148,29 @@ pub fn prepare(
 ) -> Result<Prepared> {
     match &kernel.source {
         Source::Debian(spec) => prepare_debian(cache, kernel, spec, freshness, needs_modules, say),
-        Source::Local { path } => local(path).with_context(|| format!("kernel `{}`", kernel.name)),
+        Source::Local { path } => local(path, kernel.backend == Some(crate::backend::Backend::Uml))
+            .with_context(|| format!("kernel `{}`", kernel.name)),
+        Source::DebianTree(spec) => {
+            let mut say = |s: String| say(format!("{}: {s}", kernel.name));
+            let built = crate::uml_build::build_source_package(
+                cache,
+                spec,
+                catalogue_dir,
+                freshness,
+                &mut say,
+            )
+            .with_context(|| format!("kernel `{}`", kernel.name))?;
+            Ok(from_uml(built))
+        }
+        Source::Build {
+            path,
+            builder: Builder::Uml,
+        } => {
+            let mut say = |s: String| say(format!("{}: {s}", kernel.name));
+            let built = crate::uml_build::build_tree(path, catalogue_dir, freshness, &mut say)
+                .with_context(|| format!("building kernel `{}`", kernel.name))?;
+            Ok(from_uml(built))
+        }
         Source::Build { path, builder } => {
             let built = path.join("arch/x86/boot/bzImage");
             if freshness == Freshness::Now || !built.is_file() {
@@ -156,12 +178,48 @@ pub fn prepare(
                 build(path, *builder, &catalogue_dir.join("landlock.config"))
                     .with_context(|| format!("building kernel `{}`", kernel.name))?;
             }
-            local(path).with_context(|| format!("kernel `{}`", kernel.name))
+            local(path, false).with_context(|| format!("kernel `{}`", kernel.name))
         }
     }
 }
 
-fn local(path: &Path) -> Result<Prepared> {
+fn from_uml(built: crate::uml_build::Built) -> Prepared {
+    Prepared {
+        image: BootImage::Image(built.program),
+        packages: built.packages,
+        release: Some(built.release),
+        has_modules: true,
+    }
+}
+
+/// `uml`: the path is a built `linux` program, or a tree holding one.
+fn local(path: &Path, uml: bool) -> Result<Prepared> {
+    if uml {
+        let program = if path.is_dir() {
+            path.join("linux")
+        } else {
+            path.to_path_buf()
+        };
+        if !program.is_file() {
+            bail!(
+                "User-Mode Linux program {} does not exist (build it with `make ARCH=um linux`)",
+                program.display()
+            );
+        }
+        if !crate::uml_boot::is_uml_program(&program) {
+            bail!(
+                "{} is not a User-Mode Linux program (`{} --version` did not answer)",
+                program.display(),
+                program.display()
+            );
+        }
+        return Ok(Prepared {
+            image: BootImage::Image(program),
+            packages: Vec::new(),
+            release: None,
+            has_modules: true,
+        });
+    }
     if path.is_dir() {
         if !path.join("arch/x86/boot/bzImage").is_file() {
             bail!(
@@ -334,6 +392,7 @@ fn build(tree: &Path, builder: Builder, fragment: &Path) -> Result<()> {
     let fragment = fragment.display().to_string();
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     let steps: Vec<Vec<String>> = match builder {
+        Builder::Uml => bail!("{}: UML trees are built by uml_build", tree.display()),
         // vng applies its own needs (9p, virtio, ...) on top of the fragment.
         Builder::Vng => vec![vec![
             crate::vng_boot::vng_path(&Cache::from_env())
@@ -408,9 +467,19 @@ mod tests {
     #[test]
     fn a_local_tree_needs_a_built_image() {
         let dir = tempfile::tempdir().unwrap();
-        let err = local(dir.path()).unwrap_err().to_string();
+        let err = local(dir.path(), false).unwrap_err().to_string();
         assert!(err.contains("bzImage"), "{err}");
-        let err = local(&dir.path().join("nope")).unwrap_err().to_string();
+        let err = local(&dir.path().join("nope"), false)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("does not exist"), "{err}");
+        let err = local(dir.path(), true).unwrap_err().to_string();
+        assert!(
+            err.contains("User-Mode Linux program") && err.contains("/linux"),
+            "{err}"
+        );
+        std::fs::write(dir.path().join("linux"), "").unwrap();
+        let err = local(dir.path(), true).unwrap_err().to_string();
+        assert!(err.contains("is not a User-Mode Linux program"), "{err}");
     }
 }

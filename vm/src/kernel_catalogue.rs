@@ -10,7 +10,8 @@
 //!                              # kernel has its modules, else qemu-initramfs
 //!
 //! [source]
-//! type = "debian"           # or "local" (path = tree or vmlinuz), "build" (path = tree)
+//! type = "debian"           # or "local" (path = tree or vmlinuz), "build" (path = tree),
+//!                           # "debian-source" (a User-Mode Linux build of linux-source-<series>)
 //! series = "6.12"
 //! dist = "deb12"            # optional: the +debNN tag
 //! flavour = "amd64"
@@ -56,10 +57,15 @@ pub enum Source {
     /// A tree that llconf builds with `kernels/landlock.config`.
     Build {
         path: PathBuf,
-        /// `vng` (virtme-ng's `--build`) or `make`.
+        /// `vng` (virtme-ng's `--build`), `make`, or `uml` (`make ARCH=um`,
+        /// with `kernels/uml.config` too).
         #[serde(default = "default_builder")]
         builder: Builder,
     },
+    /// Debian's `linux-source-<series>` package, built by llconf as a
+    /// User-Mode Linux kernel.
+    #[serde(rename = "debian-source")]
+    DebianTree(SourcePackageSpec),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -67,6 +73,32 @@ pub enum Source {
 pub enum Builder {
     Vng,
     Make,
+    Uml,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourcePackageSpec {
+    /// `6.12`: the package is `linux-source-6.12`.
+    pub series: String,
+    /// `6.12.95-1~bpo12+1`: the Debian version to take instead of apt's
+    /// candidate (the newest in any listed suite).
+    pub version: Option<String>,
+}
+
+impl Source {
+    /// Whether it gives a User-Mode Linux kernel (a host program) rather
+    /// than an x86 image.
+    pub fn is_uml(&self) -> bool {
+        matches!(
+            self,
+            Source::DebianTree(_)
+                | Source::Build {
+                    builder: Builder::Uml,
+                    ..
+                }
+        )
+    }
 }
 
 fn default_builder() -> Builder {
@@ -314,6 +346,21 @@ pub fn parse(file: &Path, text: &str) -> Result<Kernel> {
             raw.name
         );
     }
+    let backend = match (raw.backend, raw.source.is_uml()) {
+        (None | Some(Backend::Uml), true) => Some(Backend::Uml),
+        (Some(b), true) => bail!(
+            "{}: a User-Mode Linux source (`debian-source`, or `build` with `builder = \"uml\"`) \
+             boots only with `backend = \"uml\"`, not `{b}`",
+            file.display()
+        ),
+        (Some(Backend::Uml), false) if !matches!(raw.source, Source::Local { .. }) => bail!(
+            "{}: `backend = \"uml\"` needs a User-Mode Linux kernel: `type = \"debian-source\"`, \
+             `type = \"build\"` with `builder = \"uml\"`, or `type = \"local\"` naming a built \
+             `linux` program",
+            file.display()
+        ),
+        (b, _) => b,
+    };
     let mut source = raw.source;
     // Relative paths are relative to the definition, not to wherever llconf
     // happens to run.
@@ -331,7 +378,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Kernel> {
         expected_abi: raw.expected_abi,
         variants: raw.variants,
         known_variants: known,
-        backend: raw.backend,
+        backend,
         source,
         file: file.to_path_buf(),
     })
@@ -430,9 +477,50 @@ append = "lsm=landlock"
         let text = "name = \"x\"\nbackend = \"qemu-initramfs\"\n[source]\ntype = \"local\"\npath = \"v\"\n";
         let k = parse(Path::new("/k/x.toml"), text).unwrap();
         assert_eq!(k.backend, Some(Backend::QemuInitramfs));
-        let text = "name = \"x\"\nbackend = \"uml\"\n[source]\ntype = \"local\"\npath = \"v\"\n";
+        let text = "name = \"x\"\nbackend = \"usb\"\n[source]\ntype = \"local\"\npath = \"v\"\n";
         let err = parse(Path::new("/k/x.toml"), text).unwrap_err().to_string();
-        assert!(err.contains("uml"), "{err}");
+        assert!(err.contains("usb"), "{err}");
+    }
+
+    #[test]
+    fn uml_sources_and_the_uml_backend_go_together() {
+        let parse_str = |t: &str| parse(Path::new("/k/u.toml"), t);
+        let k = parse_str("name = \"u\"\n[source]\ntype = \"debian-source\"\nseries = \"6.12\"\n")
+            .unwrap();
+        assert_eq!(k.backend, Some(Backend::Uml));
+        assert_eq!(
+            k.source,
+            Source::DebianTree(SourcePackageSpec {
+                series: "6.12".into(),
+                version: None
+            })
+        );
+        let k = parse_str(
+            "name = \"u\"\n[source]\ntype = \"build\"\npath = \"/l\"\nbuilder = \"uml\"\n",
+        )
+        .unwrap();
+        assert_eq!(k.backend, Some(Backend::Uml));
+        let err = parse_str(
+            "name = \"u\"\nbackend = \"vng\"\n[source]\ntype = \"debian-source\"\nseries = \"6.12\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("/k/u.toml") && err.contains("not `vng`"),
+            "{err}"
+        );
+        let err = parse_str(
+            "name = \"u\"\nbackend = \"uml\"\n[source]\ntype = \"debian\"\nseries = \"6.12\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("needs a User-Mode Linux kernel"), "{err}");
+        // A built `linux` program named directly.
+        let k = parse_str(
+            "name = \"u\"\nbackend = \"uml\"\n[source]\ntype = \"local\"\npath = \"linux\"\n",
+        )
+        .unwrap();
+        assert_eq!(k.backend, Some(Backend::Uml));
     }
 
     #[test]

@@ -38,6 +38,8 @@ mod suite_binaries;
 mod suite_selection;
 mod target_meta;
 mod target_report;
+mod uml_boot;
+mod uml_build;
 mod vm_progress;
 mod vm_run;
 mod vng_boot;

@@ -86,7 +86,7 @@ mod tests {
             landlock: true,
             append: String::new(),
             packages: Vec::new(),
-            accel: Accel::Tcg,
+            accel: Some(Accel::Tcg),
             backend: "vng",
             planned: Default::default(),
         };

@@ -148,6 +148,27 @@ pub fn plan(
     }
 }
 
+/// The plan of a guest whose root is the host's filesystem (uml): the
+/// suites at their host paths as the guest sees them under
+/// [`llconf_guest_init::HOST_VIEW`], no modules.
+pub fn plan_at_host_paths(
+    suites: &[SuiteBinary],
+    suite_args: &[String],
+    timeout_scale: f64,
+    setup: Option<&str>,
+) -> Plan {
+    Plan {
+        suites: suites
+            .iter()
+            .map(|s| {
+                let at = format!("{}{}", llconf_guest_init::HOST_VIEW, s.path.display());
+                (s.suite.clone(), at)
+            })
+            .collect(),
+        ..plan(&[], suite_args, timeout_scale, setup, &[])
+    }
+}
+
 fn file_name(p: &Path) -> String {
     p.file_name()
         .map_or("module".into(), |n| n.to_string_lossy().into_owned())

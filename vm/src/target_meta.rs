@@ -14,7 +14,7 @@ pub fn write(dir: &Path, t: &Target) -> std::io::Result<()> {
         kernel: i.kernel.clone(),
         variant: i.variant.clone(),
         backend: i.backend.to_string(),
-        accel: i.accel.to_string(),
+        accel: crate::target_report::accel_label(i.accel),
         packages: i.packages.clone(),
         boot_seconds: t.boot.map(|d| (d.as_secs_f64() * 10.0).round() / 10.0),
         elapsed_seconds: t.elapsed.map(|d| (d.as_secs_f64() * 10.0).round() / 10.0),

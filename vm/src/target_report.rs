@@ -38,7 +38,8 @@ pub struct TargetInfo {
     pub append: String,
     /// `name=version` of the Debian packages booted.
     pub packages: Vec<String>,
-    pub accel: Accel,
+    /// `None` for UML, which runs natively.
+    pub accel: Option<Accel>,
     pub backend: &'static str,
     /// Suite → the tests its binary lists on the host.
     pub planned: BTreeMap<String, Vec<String>>,
@@ -296,7 +297,7 @@ impl Target {
             ),
             ("kernel.append", i.append.clone()),
             ("vm.backend", i.backend.into()),
-            ("vm.accel", i.accel.to_string()),
+            ("vm.accel", accel_label(i.accel)),
         ];
         if let Some(abi) = i.expected_abi {
             p.push(("landlock.expected_abi", abi.to_string()));
@@ -417,6 +418,11 @@ pub fn merged(targets: &[Target]) -> Report {
     report
 }
 
+/// `vm.accel`: `kvm`, `tcg`, or `none` (UML).
+pub fn accel_label(accel: Option<Accel>) -> String {
+    accel.map_or("none".into(), |a| a.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,7 +438,7 @@ mod tests {
             landlock,
             append: String::new(),
             packages: vec!["linux-binary-7.2.13+deb14-amd64=7.2.13-1".into()],
-            accel: Accel::Tcg,
+            accel: Some(Accel::Tcg),
             backend: "vng",
             planned: BTreeMap::from([(
                 "base".to_string(),

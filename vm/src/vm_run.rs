@@ -1,9 +1,10 @@
-//! One VM run (a kernel × variant): boots vng with the guest script, or qemu
-//! with llconf's initramfs, follows what the guest writes into the shared
-//! directory (vng) or sends over its record port (qemu-initramfs, turned
-//! into the same files by `record_port`), and turns it all into
-//! [`TargetEvent`]s. qemu is killed when the per-VM limit passes or llconf
-//! is interrupted; neither vng nor qemu has a limit of its own.
+//! One VM run (a kernel × variant): boots vng with the guest script, qemu
+//! with llconf's initramfs, or a UML kernel with llconf's init, follows what
+//! the guest writes into the shared directory (vng) or sends over its
+//! record port (qemu-initramfs and uml, turned into the same files by
+//! `record_port`), and turns it all into [`TargetEvent`]s. The VM is killed
+//! when the per-VM limit passes or llconf is interrupted; neither vng,
+//! qemu nor UML has a limit of its own.
 
 use crate::accel::Accel;
 use crate::events::{EndCause, Event, TargetEvent, VmEnd, VmEvent};
@@ -14,6 +15,7 @@ use crate::kernel_cache::BootImage;
 use crate::qemu_boot::{self, GuestBinaries};
 use crate::record_port::{self, RecordPort};
 use crate::suite_selection::SuiteBinary;
+use crate::uml_boot;
 use crate::vng_boot::{self, BootSpec};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
@@ -71,8 +73,17 @@ pub struct VmTarget {
 /// The backend of one run, with what it needs.
 #[derive(Debug, Clone)]
 pub enum BootWith {
-    Vng { vng: PathBuf },
-    QemuInitramfs { qemu: PathBuf, guest: GuestBinaries },
+    Vng {
+        vng: PathBuf,
+    },
+    QemuInitramfs {
+        qemu: PathBuf,
+        guest: GuestBinaries,
+    },
+    /// The image is the `linux` program; `init` is llconf's static init.
+    Uml {
+        init: PathBuf,
+    },
 }
 
 pub fn console_path(dir: &Path) -> PathBuf {
@@ -143,14 +154,34 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
             };
             (qemu_boot::command(&spec), qemu.clone())
         }
+        BootWith::Uml { init } => {
+            let program = t.image.kernel_image();
+            let spec = uml_boot::BootSpec {
+                program: &program,
+                init,
+                plan: &prepared,
+                append: &t.append,
+                memory_mib: t.memory_mib,
+                dir: &t.dir,
+            };
+            match uml_boot::command(&spec) {
+                Ok(cmd) => (cmd, program),
+                Err(e) => {
+                    let why = format!("preparing {}: {e}", t.dir.display());
+                    lose_all(t, &emit, &mut tracks(t), &why);
+                    return emit.send(ended(VmEnd::SpawnFailed(why)));
+                }
+            }
+        }
     };
     let mut port = match &t.boot {
         BootWith::Vng { .. } => None,
-        BootWith::QemuInitramfs { .. } => Some(RecordPort::new(
+        BootWith::QemuInitramfs { .. } | BootWith::Uml { .. } => Some(RecordPort::new(
             &t.dir,
             t.suites.iter().map(|s| s.suite.clone()).collect(),
         )),
     };
+    let uml = matches!(t.boot, BootWith::Uml { .. });
     cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
         // Its own group, so that killing it takes qemu along.
@@ -223,7 +254,9 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
         (Some(s), Some(p)) => match (s.code(), s.signal()) {
             (Some(0), _) if p.done => VmEnd::Completed,
             (Some(0), _) => VmEnd::Stopped,
+            (Some(code), _) if uml => VmEnd::UmlFailed(code),
             (Some(code), _) => VmEnd::QemuFailed(code),
+            (None, Some(nix::libc::SIGABRT)) if uml => VmEnd::UmlAborted,
             (None, Some(sig)) => VmEnd::Signaled(sig),
             (None, None) => VmEnd::SpawnFailed(format!("unknown status {s}")),
         },
@@ -271,6 +304,18 @@ fn prepare_dir(t: &VmTarget) -> anyhow::Result<PathBuf> {
         qemu_boot::INITRAMFS,
     ] {
         let _ = std::fs::remove_file(t.dir.join(f));
+    }
+    if let BootWith::Uml { .. } = &t.boot {
+        // The guest reads the suites where they are on the host.
+        let plan = qemu_boot::plan_at_host_paths(
+            &t.suites,
+            &t.suite_args,
+            t.timeout_scale,
+            t.setup.as_deref(),
+        );
+        let path = t.dir.join(qemu_boot::PLAN);
+        std::fs::write(&path, plan.encode())?;
+        return Ok(path);
     }
     if let BootWith::QemuInitramfs { guest, .. } = &t.boot {
         let plan = qemu_boot::plan(

@@ -1,11 +1,18 @@
-//! The protocol between `llconf` (the host) and the `/init` of its
-//! qemu-initramfs guests.
+//! The protocol between `llconf` (the host) and the init of its
+//! qemu-initramfs and User-Mode Linux guests.
 //!
 //! - The host packs a [`Plan`] at [`PLAN_PATH`] in the initramfs: the suites
 //!   to run (binaries under [`SUITES_DIR`]), their arguments and
-//!   environment, and the variant's setup command.
+//!   environment, and the variant's setup command. A UML guest, whose root
+//!   is the host's filesystem, is told the plan's host path instead in
+//!   [`PLAN_ENV`] (a `NAME=value` on the kernel command line, which the
+//!   kernel hands to init as its environment). Its init's own tmpfs mounts
+//!   (/tmp, /run) hide those host directories, so it mounts the host's
+//!   root again at [`HOST_VIEW`] and reads every host path there: the plan
+//!   names the suites as `HOST_VIEW` + their host path.
 //! - The guest streams [`Frame`]s, one per line, over the second serial port
-//!   ([`RECORD_PORT`], qemu's second `-serial`), which carries nothing else:
+//!   ([`RECORD_PORT`], qemu's second `-serial`, UML's `ssl1` on a host file
+//!   descriptor), which carries nothing else:
 //!   `@@llconf <kind> <field>...`, fields [`escape`]d so that a frame never
 //!   holds a space, a control byte or a newline of its own. The kernel
 //!   console stays on the first port, for the panic and warning scan.
@@ -20,6 +27,10 @@ use std::fmt::Write as _;
 
 /// Where the plan is in the initramfs.
 pub const PLAN_PATH: &str = "/llconf/plan";
+/// The environment variable that names the plan's host path (UML).
+pub const PLAN_ENV: &str = "LLCONF_PLAN";
+/// Where a UML guest sees the host's root (hostfs) after its own mounts.
+pub const HOST_VIEW: &str = "/run/llconf-host";
 /// Where the suite binaries are in the initramfs.
 pub const SUITES_DIR: &str = "/llconf/suites";
 /// The serial port that carries only frames (ttyS0 is the console).

@@ -6,7 +6,9 @@
 //! a Rust panic included, ends in [`power_off`]. A kernel panic is still
 //! what the host sees if something kills init anyway.
 
-use llconf_guest_init::{Frame, Plan, DONE_MARK, PLAN_PATH, RECORD_PORT, STARTED_MARK};
+use llconf_guest_init::{
+    Frame, Plan, DONE_MARK, HOST_VIEW, PLAN_ENV, PLAN_PATH, RECORD_PORT, STARTED_MARK,
+};
 use std::ffi::CString;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -129,8 +131,18 @@ fn run() {
     if let Err(e) = loopback_up() {
         port.note(format!("bringing lo up: {e}"));
     }
-    let plan = match std::fs::read_to_string(PLAN_PATH)
-        .map_err(|e| format!("{PLAN_PATH}: {e}"))
+    let plan_path = match std::env::var(PLAN_ENV) {
+        // UML: the host's root is `/`, but the mounts above hide parts of it.
+        Ok(host_path) => {
+            if let Err(e) = mount_host_view() {
+                port.note(format!("mounting the host's root at {HOST_VIEW}: {e}"));
+            }
+            format!("{HOST_VIEW}{host_path}")
+        }
+        Err(_) => PLAN_PATH.into(),
+    };
+    let plan = match std::fs::read_to_string(&plan_path)
+        .map_err(|e| format!("{plan_path}: {e}"))
         .and_then(|t| Plan::decode(&t))
     {
         Ok(p) => p,
@@ -204,14 +216,36 @@ fn mount_all() -> Vec<String> {
                 data_c.as_ptr().cast(),
             )
         };
-        if r != 0 {
-            failed.push(format!(
-                "mount {fstype} on {target}: {}",
-                std::io::Error::last_os_error()
-            ));
+        let e = std::io::Error::last_os_error();
+        // A kernel with DEVTMPFS_MOUNT (UML's defconfig) has /dev mounted
+        // before init runs.
+        if r != 0 && !(target == "/dev" && e.raw_os_error() == Some(libc::EBUSY)) {
+            failed.push(format!("mount {fstype} on {target}: {e}"));
         }
     }
     failed
+}
+
+/// hostfs with the host's `/`, read-only, at [`HOST_VIEW`].
+fn mount_host_view() -> std::io::Result<()> {
+    std::fs::create_dir_all(HOST_VIEW)?;
+    let c = |s: &str| CString::new(s).expect("no NUL");
+    let (source, target, fstype, data) = (c("hostfs"), c(HOST_VIEW), c("hostfs"), c("/"));
+    // SAFETY: every pointer is a live NUL-terminated string.
+    let r = unsafe {
+        libc::mount(
+            source.as_ptr(),
+            target.as_ptr(),
+            fstype.as_ptr(),
+            libc::MS_RDONLY | libc::MS_NOSUID,
+            data.as_ptr().cast(),
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 fn loopback_up() -> std::io::Result<()> {
