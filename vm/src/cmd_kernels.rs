@@ -70,7 +70,11 @@ pub fn cache_state(cache: &Cache, k: &Kernel) -> String {
         Source::Build {
             path,
             builder: Builder::Uml,
-        } if path.join("linux").is_file() => format!("built: {}", path.join("linux").display()),
+        } => format!(
+            "built out of tree on every run, from {}, into {}",
+            path.display(),
+            cache.root.join("uml").join(format!("tree-{}", k.name)).display()
+        ),
         Source::DebianTree(spec) => match crate::uml_build::cached(cache, spec) {
             Some(b) => format!("built: {} ({})", b.packages.join(" "), b.program.display()),
             None => "not built (`llconf fetch` or the next run downloads and builds it, about 6 minutes)".into(),

@@ -195,6 +195,8 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     }
     let (jobs, cpus) = match args.jobs {
         Some(j) => (j as usize, cpus_per_vm(j as usize)),
+        // UML kernels run on one host core each.
+        None if all_uml => (default_jobs(Accel::Kvm), 1),
         None => {
             let j = default_jobs(verdict.accel);
             (j, cpus_per_vm(j))
@@ -282,9 +284,13 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
         targets.push(target);
     }
     progress.line(&format!(
-        "{} VM runs, {jobs} at a time, {cpus} CPUs and {VM_MEMORY_MIB} MiB each, \
-         limit {} s each",
+        "{} VM runs, {jobs} at a time, {} and {VM_MEMORY_MIB} MiB each, limit {} s each",
         queue.len(),
+        if all_uml {
+            "1 CPU (UML)".to_string()
+        } else {
+            format!("{cpus} CPUs")
+        },
         timeout.as_secs()
     ));
 

@@ -167,8 +167,9 @@ pub fn prepare(
             builder: Builder::Uml,
         } => {
             let mut say = |s: String| say(format!("{}: {s}", kernel.name));
-            let built = crate::uml_build::build_tree(path, catalogue_dir, freshness, &mut say)
-                .with_context(|| format!("building kernel `{}`", kernel.name))?;
+            let built =
+                crate::uml_build::build_tree(cache, &kernel.name, path, catalogue_dir, &mut say)
+                    .with_context(|| format!("building kernel `{}`", kernel.name))?;
             Ok(from_uml(built))
         }
         Source::Build { path, builder } => {

@@ -1,5 +1,6 @@
 //! Building User-Mode Linux kernels: a maintainer's tree (`type = "build"`,
-//! `builder = "uml"`) or Debian's `linux-source-<series>` package
+//! `builder = "uml"`, built out of tree on every run) or Debian's
+//! `linux-source-<series>` package
 //! (`type = "debian-source"`), configured as `make ARCH=um defconfig` plus
 //! `kernels/landlock.config` and `kernels/uml.config`.
 //!
@@ -45,22 +46,30 @@ pub struct Built {
     pub fragments: String,
 }
 
-/// Builds `tree` in place (`make ARCH=um`), unless `freshness` allows the
-/// `linux` already there.
+/// Builds `tree` out of tree into `<cache>/uml/tree-<kernel>`, so that the
+/// tree's own configuration and objects stay as they are. Every run
+/// builds: make is incremental, and a maintainer wants the tree's current
+/// state. Kbuild refuses a tree with an in-tree build (`make mrproper`);
+/// its message is quoted.
 pub fn build_tree(
+    cache: &Cache,
+    kernel: &str,
     tree: &Path,
     kernels_dir: &Path,
-    freshness: Freshness,
     say: &mut dyn FnMut(String),
 ) -> Result<Built> {
-    let program = tree.join("linux");
-    if freshness == Freshness::Now || !program.is_file() {
-        say(format!("building User-Mode Linux in {}", tree.display()));
-        build(tree, None, kernels_dir, &tree.join("llconf-uml-build.log"))?;
-    }
+    let out = cache.root.join("uml").join(format!("tree-{kernel}"));
+    let log = out.with_extension("log");
+    say(format!(
+        "building User-Mode Linux from {} into {} (log: {})",
+        tree.display(),
+        out.display(),
+        log.display()
+    ));
+    build(tree, Some(&out), kernels_dir, &log)?;
     Ok(Built {
-        release: release_of(tree),
-        program,
+        release: release_of(&out),
+        program: out.join("linux"),
         packages: Vec::new(),
         fragments: fragments_digest(kernels_dir)?,
     })
@@ -127,7 +136,7 @@ pub fn build_source_package(
     let out = dir.join("build");
     let log = dir.join("build.log");
     say(format!(
-        "building User-Mode Linux from {package}={version} (about 6 minutes on 2 cores; log: {})",
+        "building User-Mode Linux from {package}={version} (4 to 6 minutes on 2 cores; log: {})",
         log.display()
     ));
     build(&tree, Some(&out), kernels_dir, &log)?;
