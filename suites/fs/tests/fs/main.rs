@@ -1,8 +1,10 @@
 //! Suite `fs`: every Landlock filesystem right, granted and denied, with
 //! file rules, layering, reparenting, truncation, device ioctls, mounts and
-//! the behaviour of kernels older than each right.
+//! the behaviour of kernels older than each right, and the filesystem errata
+//! (whiteouts, disconnected directories) against the errata bits.
 
 mod common;
+mod errata;
 mod ioctl;
 mod layers;
 mod mounts;
@@ -28,6 +30,7 @@ fn main() {
         mounts::tests(),
         paths::tests(),
         older_abi::tests(),
+        errata::tests(),
     ]
     .concat();
     llconf_harness::runner::main("fs", tests)
