@@ -17,7 +17,9 @@ pub struct Kernel {
     pub status: LandlockStatus,
     /// 0 when Landlock is not enabled.
     pub abi: u32,
-    /// `None` before ABI 7, where the errata query is an unknown flag.
+    /// The errata query's answer; `None` where it is an unknown flag. The
+    /// query came with ABI 7 upstream, but stable kernels carry it back
+    /// (Debian's 6.12, ABI 6, answers 0x7, and 6.1, ABI 2, answers 0x0).
     pub errata: Option<u64>,
 }
 
