@@ -8,9 +8,8 @@
 
 mod support;
 
-use llconf_reports::quick_junit::{Report, TestSuite};
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use llconf_reports::quick_junit::Report;
+use std::path::Path;
 use std::process::{Command, Output};
 use support::*;
 
@@ -52,12 +51,6 @@ struct Uml {
     f: Fixture,
 }
 
-fn write_exe(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
 impl Uml {
     fn new() -> Uml {
         let f = Fixture::new();
@@ -90,20 +83,6 @@ impl Uml {
         .unwrap();
     }
 
-    fn suite(&self) -> PathBuf {
-        self.f.suite(
-            "base",
-            &[
-                started("base", 2),
-                passed("base::a::x"),
-                skipped("base::a::y", "needs Landlock ABI 9"),
-                finished("base", 1, 0, 1),
-            ],
-            None,
-            End::Exit(0),
-        )
-    }
-
     fn llconf(&self) -> Command {
         let mut cmd = self.f.llconf();
         cmd.env(
@@ -120,7 +99,7 @@ impl Uml {
     }
 
     fn run(&self, extra: &[&str]) -> Output {
-        let suite = self.suite();
+        let suite = self.f.ok_suite();
         self.llconf()
             .arg("run")
             .args(extra)
@@ -130,26 +109,12 @@ impl Uml {
     }
 
     fn junit(&self, rel: &str) -> Report {
-        let path = self.f.out().join(rel);
-        let xml = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        Report::deserialize_from_str(&xml).expect("JUnit parses back")
+        read_junit(&self.f.out().join(rel))
     }
 }
 
-fn suite<'a>(r: &'a Report, name: &str) -> &'a TestSuite {
-    r.test_suites
-        .iter()
-        .find(|s| s.name.as_str() == name)
-        .unwrap_or_else(|| panic!("no testsuite {name}"))
-}
-
-fn prop<'a>(s: &'a TestSuite, name: &str) -> Option<&'a str> {
-    s.properties
-        .iter()
-        .find(|p| p.name.as_str() == name)
-        .map(|p| p.value.as_str())
-}
+use support::property as prop;
+use support::testsuite as suite;
 
 #[test]
 fn a_uml_kernel_runs_the_suites_from_the_host_read_only_without_qemu() {

@@ -8,7 +8,6 @@ mod support;
 
 use llconf_reports::quick_junit::{NonSuccessKind, Report, TestCaseStatus, TestSuite};
 use llconf_reports::record::{Outcome, Record, TestRecord};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -54,12 +53,6 @@ struct Vm {
     f: Fixture,
 }
 
-fn write_exe(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
 impl Vm {
     fn new() -> Vm {
         let f = Fixture::new();
@@ -96,17 +89,7 @@ impl Vm {
     }
 
     fn ok_suite(&self) -> PathBuf {
-        self.f.suite(
-            "base",
-            &[
-                started("base", 2),
-                passed("base::a::x"),
-                skipped("base::a::y", "needs Landlock ABI 9"),
-                finished("base", 1, 0, 1),
-            ],
-            None,
-            End::Exit(0),
-        )
+        self.f.ok_suite()
     }
 
     fn llconf(&self) -> Command {
@@ -139,22 +122,11 @@ impl Vm {
     }
 
     fn junit(&self, rel: &str) -> Report {
-        let path = self.out().join(rel);
-        let xml = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        Report::deserialize_from_str(&xml).expect("JUnit parses back")
+        read_junit(&self.out().join(rel))
     }
 }
 
-fn suite<'a>(r: &'a Report, name: &str) -> &'a TestSuite {
-    r.test_suites
-        .iter()
-        .find(|s| s.name.as_str() == name)
-        .unwrap_or_else(|| {
-            let names: Vec<_> = r.test_suites.iter().map(|s| s.name.as_str()).collect();
-            panic!("no testsuite {name} in {names:?}")
-        })
-}
+use support::testsuite as suite;
 
 fn case<'a>(s: &'a TestSuite, name: &str) -> &'a llconf_reports::quick_junit::TestCase {
     s.test_cases
@@ -163,12 +135,7 @@ fn case<'a>(s: &'a TestSuite, name: &str) -> &'a llconf_reports::quick_junit::Te
         .unwrap_or_else(|| panic!("no case {name} in {}", s.name.as_str()))
 }
 
-fn prop<'a>(s: &'a TestSuite, name: &str) -> Option<&'a str> {
-    s.properties
-        .iter()
-        .find(|p| p.name.as_str() == name)
-        .map(|p| p.value.as_str())
-}
+use support::property as prop;
 
 fn failure_message(c: &llconf_reports::quick_junit::TestCase) -> String {
     match &c.status {

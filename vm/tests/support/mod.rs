@@ -87,6 +87,21 @@ impl Fixture {
         Some(text.lines().map(str::to_string).collect())
     }
 
+    /// Suite `base` passing one test and skipping another.
+    pub fn ok_suite(&self) -> PathBuf {
+        self.suite(
+            "base",
+            &[
+                started("base", 2),
+                passed("base::a::x"),
+                skipped("base::a::y", "needs Landlock ABI 9"),
+                finished("base", 1, 0, 1),
+            ],
+            None,
+            End::Exit(0),
+        )
+    }
+
     pub fn llconf(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_llconf"));
         cmd.current_dir(self.path()).env_remove("LLCONF_RESULTS");
@@ -180,4 +195,36 @@ pub fn failed(name: &str) -> Record {
     });
     t.stderr = "denied read was allowed".into();
     Record::TestFinished(t)
+}
+
+pub fn write_exe(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+pub fn read_junit(path: &Path) -> llconf_reports::quick_junit::Report {
+    let xml =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    llconf_reports::quick_junit::Report::deserialize_from_str(&xml).expect("JUnit parses back")
+}
+
+pub fn testsuite<'a>(
+    r: &'a llconf_reports::quick_junit::Report,
+    name: &str,
+) -> &'a llconf_reports::quick_junit::TestSuite {
+    r.test_suites
+        .iter()
+        .find(|s| s.name.as_str() == name)
+        .unwrap_or_else(|| {
+            let names: Vec<_> = r.test_suites.iter().map(|s| s.name.as_str()).collect();
+            panic!("no testsuite {name} in {names:?}")
+        })
+}
+
+pub fn property<'a>(s: &'a llconf_reports::quick_junit::TestSuite, name: &str) -> Option<&'a str> {
+    s.properties
+        .iter()
+        .find(|p| p.name.as_str() == name)
+        .map(|p| p.value.as_str())
 }
