@@ -261,6 +261,11 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
             (None, None) => VmEnd::SpawnFailed(format!("unknown status {s}")),
         },
     });
+    if uml {
+        // UML's instance directory (its management console socket); a
+        // killed UML leaves it behind.
+        let _ = std::fs::remove_dir_all(t.dir.join("uml"));
+    }
     if port.is_some() && std::env::var_os("LLCONF_KEEP_INITRAMFS").is_none() {
         // Tens of MB per target; plan.txt says what was in it.
         let _ = std::fs::remove_file(t.dir.join(qemu_boot::INITRAMFS));
