@@ -195,8 +195,6 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     }
     let (jobs, cpus) = match args.jobs {
         Some(j) => (j as usize, cpus_per_vm(j as usize)),
-        // UML kernels run on one host core each.
-        None if all_uml => (default_jobs(Accel::Kvm), 1),
         None => {
             let j = default_jobs(verdict.accel);
             (j, cpus_per_vm(j))
@@ -287,7 +285,7 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
         "{} VM runs, {jobs} at a time, {} and {VM_MEMORY_MIB} MiB each, limit {} s each",
         queue.len(),
         if all_uml {
-            "1 CPU (UML)".to_string()
+            format!("{cpus} CPUs where the UML build has SMP")
         } else {
             format!("{cpus} CPUs")
         },

@@ -156,8 +156,20 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
         }
         BootWith::Uml { init } => {
             let program = t.image.kernel_image();
+            let caps = uml_boot::capabilities(&program);
+            emit.send(VmEvent::ConsoleLine(format!(
+                "llconf: UML {} userspace, {}",
+                if caps.seccomp { "seccomp" } else { "ptrace" },
+                if caps.seccomp && caps.smp {
+                    format!("{} CPUs", t.cpus)
+                } else {
+                    "1 CPU".into()
+                }
+            )));
             let spec = uml_boot::BootSpec {
                 program: &program,
+                caps,
+                cpus: t.cpus,
                 init,
                 plan: &prepared,
                 append: &t.append,

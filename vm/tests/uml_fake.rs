@@ -15,6 +15,8 @@ use support::*;
 
 const FAKE_UML: &str = r#"#!/bin/sh
 if [ "$1" = --version ]; then echo 6.12.0-fake; exit 0; fi
+# A 7.x build lists seccomp= and ncpus= among its options.
+if [ "$1" = --help ]; then printf 'mem=<Amount>\nseccomp=<on/auto/off>\nncpus=<n>\n'; exit 0; fi
 printf '%s\n' "$@" > "$FAKE_DIR/uml.args"
 plan=
 for a; do
@@ -136,9 +138,11 @@ fn a_uml_kernel_runs_the_suites_from_the_host_read_only_without_qemu() {
         "ro",
         "con0=null,fd:1",
         "ssl1=null,fd:3",
+        "seccomp=on",
     ] {
         assert!(args.contains(&want), "{want} missing from {args:?}");
     }
+    assert!(args.iter().any(|a| a.starts_with("ncpus=")), "{args:?}");
     let dir = u.f.out().join("uml-fake-default");
     let plan_arg = format!("LLCONF_PLAN={}", dir.join("plan.txt").display());
     assert!(args.contains(&plan_arg.as_str()), "{args:?}");
