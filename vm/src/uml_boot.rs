@@ -107,6 +107,9 @@ pub fn command(spec: &BootSpec) -> std::io::Result<Command> {
     cmd.args(args(spec))
         .current_dir(spec.dir)
         .stdin(Stdio::null());
+    if let Some(dir) = memory_dir(spec) {
+        cmd.env("TMPDIR", dir);
+    }
     let fd = records.as_raw_fd();
     // SAFETY: only async-signal-safe calls between fork and exec; `records`
     // lives in the closure, so its fd is open until then.
@@ -131,6 +134,17 @@ pub fn command(spec: &BootSpec) -> std::io::Result<Command> {
         });
     }
     Ok(cmd)
+}
+
+/// Where UML keeps the file behind the guest's memory: its own choice,
+/// /dev/shm, unless that is too small for the guest (a container's 64 MB
+/// /dev/shm: the guest would die of SIGBUS once its memory filled it);
+/// then the target directory, on disk.
+fn memory_dir(spec: &BootSpec) -> Option<std::path::PathBuf> {
+    let free_mib = nix::sys::statvfs::statvfs("/dev/shm")
+        .map(|s| s.blocks_available() as u64 * s.fragment_size() as u64 / (1 << 20))
+        .unwrap_or(0);
+    (free_mib < spec.memory_mib).then(|| spec.dir.to_path_buf())
 }
 
 /// Whether `path` is a User-Mode Linux program: an ELF executable that
