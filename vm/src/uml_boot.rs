@@ -142,7 +142,7 @@ pub fn command(spec: &BootSpec) -> std::io::Result<Command> {
 /// then the target directory, on disk.
 fn memory_dir(spec: &BootSpec) -> Option<std::path::PathBuf> {
     let free_mib = nix::sys::statvfs::statvfs("/dev/shm")
-        .map(|s| s.blocks_available() as u64 * s.fragment_size() as u64 / (1 << 20))
+        .map(|s| s.blocks_available() * s.fragment_size() / (1 << 20))
         .unwrap_or(0);
     (free_mib < spec.memory_mib).then(|| spec.dir.to_path_buf())
 }
