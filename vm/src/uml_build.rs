@@ -76,7 +76,8 @@ pub fn build_tree(
 }
 
 /// Downloads, unpacks and builds `linux-source-<series>`, or reuses the
-/// build of the same package version and fragments.
+/// build of the same package version and fragments. `Now` refreshes the
+/// package lists first when a version is not pinned.
 pub fn build_source_package(
     cache: &Cache,
     spec: &SourcePackageSpec,
@@ -91,10 +92,14 @@ pub fn build_source_package(
     let version = match &spec.version {
         Some(v) => v.clone(),
         None => {
-            if apt
-                .lists_age()
-                .is_none_or(|a| a > debian_packages::LISTS_MAX_AGE)
-            {
+            // `llconf fetch` looks for a newer version; the same version
+            // with the same fragments builds the same kernel again, so a
+            // build is reused either way.
+            let max_age = match freshness {
+                Freshness::Now => std::time::Duration::from_secs(300),
+                Freshness::IfOld => debian_packages::LISTS_MAX_AGE,
+            };
+            if apt.lists_age().is_none_or(|a| a > max_age) {
                 say("updating the package lists".into());
                 if let Err(e) = apt.update() {
                     if let Some(b) = newest_build(cache, &package, Some(&fragments)) {
@@ -115,11 +120,9 @@ pub fn build_source_package(
         "{package}_{}",
         version.replace([':', '~', '+'], "_")
     ));
-    if freshness == Freshness::IfOld {
-        if let Some(b) = read_manifest(&dir).filter(|b| b.fragments == fragments) {
-            if b.program.is_file() {
-                return Ok(b);
-            }
+    if let Some(b) = read_manifest(&dir).filter(|b| b.fragments == fragments) {
+        if b.program.is_file() {
+            return Ok(b);
         }
     }
     let src = dir.join("src");
