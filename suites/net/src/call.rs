@@ -121,36 +121,53 @@ pub fn sendmmsg(fd: &impl AsRawFd, data: &[u8], to: &[Addr]) -> Result<usize, Er
     Errno::result(r).map(|n| n as usize)
 }
 
-/// The local port a socket is bound to (0 when unbound).
-pub fn local_port(fd: &impl AsRawFd) -> Result<u16, Errno> {
+type NameCall =
+    unsafe extern "C" fn(libc::c_int, *mut libc::sockaddr, *mut libc::socklen_t) -> libc::c_int;
+
+/// The port of an IPv4 or IPv6 address: both keep it at bytes 2 and 3.
+pub fn port_of(ss: &libc::sockaddr_storage) -> u16 {
+    // SAFETY: sockaddr_storage is larger than 4 bytes.
+    let b: [u8; 4] = unsafe { *(ss as *const libc::sockaddr_storage).cast::<[u8; 4]>() };
+    u16::from_be_bytes([b[2], b[3]])
+}
+
+fn name_port(fd: &impl AsRawFd, get: NameCall) -> Result<u16, Errno> {
     // SAFETY: sockaddr_storage is large enough for any address.
     let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
     let mut l = std::mem::size_of_val(&ss) as libc::socklen_t;
     Errno::result(unsafe {
-        libc::getsockname(
+        get(
             fd.as_raw_fd(),
             (&mut ss as *mut libc::sockaddr_storage).cast(),
             &mut l,
         )
     })?;
-    let b: [u8; 4] = unsafe { *(&ss as *const libc::sockaddr_storage).cast::<[u8; 4]>() };
-    Ok(u16::from_be_bytes([b[2], b[3]]))
+    Ok(port_of(&ss))
+}
+
+/// The local port a socket is bound to (0 when unbound).
+pub fn local_port(fd: &impl AsRawFd) -> Result<u16, Errno> {
+    name_port(fd, libc::getsockname)
 }
 
 /// getpeername(2): ENOTCONN once a socket is disconnected.
 pub fn peer_port(fd: &impl AsRawFd) -> Result<u16, Errno> {
-    // SAFETY: as for local_port.
-    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let mut l = std::mem::size_of_val(&ss) as libc::socklen_t;
+    name_port(fd, libc::getpeername)
+}
+
+/// setsockopt(2) with an option value of type `T`.
+pub fn set_opt<T>(fd: RawFd, level: libc::c_int, name: libc::c_int, v: &T) -> Result<(), Errno> {
+    // SAFETY: v is a live T and its size is passed with it.
     Errno::result(unsafe {
-        libc::getpeername(
-            fd.as_raw_fd(),
-            (&mut ss as *mut libc::sockaddr_storage).cast(),
-            &mut l,
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (v as *const T).cast(),
+            std::mem::size_of::<T>() as libc::socklen_t,
         )
-    })?;
-    let b: [u8; 4] = unsafe { *(&ss as *const libc::sockaddr_storage).cast::<[u8; 4]>() };
-    Ok(u16::from_be_bytes([b[2], b[3]]))
+    })
+    .map(drop)
 }
 
 pub fn set_int_opt(
@@ -159,17 +176,17 @@ pub fn set_int_opt(
     name: libc::c_int,
     v: libc::c_int,
 ) -> Result<(), Errno> {
-    // SAFETY: an int option of the right size.
-    Errno::result(unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (&v as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    })
-    .map(drop)
+    set_opt(fd, level, name, &v)
+}
+
+/// Zero linger: the socket closes with an RST and leaves no TIME_WAIT, so
+/// that loops over fixed ports never run out of them.
+pub fn linger_rst(fd: RawFd) -> Result<(), Errno> {
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    set_opt(fd, libc::SOL_SOCKET, libc::SO_LINGER, &linger)
 }
 
 /// setsockopt(IPV6_ADDRFORM, AF_INET): turns a connected IPv6 socket into

@@ -65,8 +65,7 @@ impl Receiver {
             if n < 0 {
                 return out;
             }
-            let b: [u8; 4] = unsafe { *(&ss as *const libc::sockaddr_storage).cast::<[u8; 4]>() };
-            out.push((buf[..n as usize].to_vec(), u16::from_be_bytes([b[2], b[3]])));
+            out.push((buf[..n as usize].to_vec(), call::port_of(&ss)));
         }
     }
 
@@ -131,8 +130,7 @@ impl Listener {
         Ok(Listener { fd, port })
     }
 
-    /// Accepts and closes every pending connection. The accepted sockets
-    /// close with an RST (zero linger) so that loops leave no TIME_WAIT.
+    /// Accepts and closes every pending connection.
     pub fn drain(&self) -> usize {
         let mut n = 0;
         loop {
@@ -149,20 +147,9 @@ impl Listener {
                 return n;
             }
             let c = unsafe { OwnedFd::from_raw_fd(c) };
-            let linger = libc::linger {
-                l_onoff: 1,
-                l_linger: 0,
-            };
-            // SAFETY: a linger struct of the right size.
-            unsafe {
-                libc::setsockopt(
-                    c.as_raw_fd(),
-                    libc::SOL_SOCKET,
-                    libc::SO_LINGER,
-                    (&linger as *const libc::linger).cast(),
-                    std::mem::size_of::<libc::linger>() as libc::socklen_t,
-                )
-            };
+            // Best effort: an accepted socket that keeps its linger only
+            // costs a TIME_WAIT.
+            let _ = call::linger_rst(c.as_raw_fd());
             n += 1;
         }
     }

@@ -7,11 +7,14 @@
 
 pub mod addr;
 pub mod call;
+pub mod case;
 pub mod count;
 pub mod domain;
+pub mod proto;
 
 pub use addr::{Addr, Family, BOTH};
 pub use count::{Listener, Receiver};
+pub use proto::Proto;
 
 /// Ports the suites use inside their private network namespaces.
 pub mod port {

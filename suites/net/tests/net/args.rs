@@ -5,11 +5,11 @@
 //! EINVAL. The ports in every address here are denied, so a wrong order
 //! shows up as EACCES.
 
-use crate::case::{enforced, Case, TCP, UDP};
-use llconf_harness::abi::net::{BIND_TCP, BIND_UDP, CONNECT_SEND_UDP, CONNECT_TCP};
+use llconf_harness::abi::net::BIND_UDP;
 use llconf_harness::{expect_errno, expect_ok, sys, Errno, Ruleset, Test, TestResult};
+use llconf_net::case::enforced;
 use llconf_net::port::{ALLOWED, DENIED};
-use llconf_net::{call, domain, Addr, Family};
+use llconf_net::{call, domain, Addr, Family, Proto};
 use std::os::fd::OwnedFd;
 
 type Call = fn(&OwnedFd, &Addr) -> Result<(), Errno>;
@@ -24,16 +24,66 @@ fn sendto(s: &OwnedFd, a: &Addr) -> Result<(), Errno> {
     call::sendto(s, b"x", a).map(drop)
 }
 
-fn tcp_domain() -> TestResult {
-    let all = BIND_TCP | CONNECT_TCP;
-    domain::enforce(all, &[(ALLOWED, all)])
+/// The calls a protocol's cases cover, in the order of the test list.
+fn calls(p: Proto) -> &'static [(&'static str, Call)] {
+    match p {
+        Proto::Tcp => &[("bind", bind), ("connect", connect)],
+        Proto::Udp => &[("bind", bind), ("connect", connect), ("sendto", sendto)],
+    }
 }
 
-/// Port 0 is allowed so that the autobind check, which comes after the
-/// address check, never answers for the stack.
-fn udp_domain() -> TestResult {
-    let all = BIND_UDP | CONNECT_SEND_UDP;
-    domain::enforce(all, &[(ALLOWED, all), (0, BIND_UDP)])
+/// Every right handled, the allowed port allowed. For UDP port 0 is allowed
+/// too, so that the autobind check, which comes after the address check,
+/// never answers for the stack.
+fn enforce(p: Proto) -> TestResult {
+    let all = p.all();
+    match p {
+        Proto::Tcp => domain::enforce(all, &[(ALLOWED, all)]),
+        Proto::Udp => domain::enforce(all, &[(ALLOWED, all), (0, BIND_UDP)]),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Check {
+    ShortAddrlen,
+    ForeignFamily,
+    OtherIpFamily,
+}
+
+impl Check {
+    fn case_name(self, call: &str) -> String {
+        match self {
+            Check::ShortAddrlen => format!("{call}_short_addrlen_einval"),
+            Check::ForeignFamily if call == "sendto" => format!("{call}_foreign_family_rejected"),
+            Check::ForeignFamily => format!("{call}_foreign_family_eafnosupport"),
+            Check::OtherIpFamily => format!("{call}_other_ip_family_einval"),
+        }
+    }
+}
+
+fn run(p: Proto, check: Check, name: &str, c: Call, f: Family) -> TestResult {
+    enforce(p)?;
+    let sock = p.socket(f)?;
+    match check {
+        Check::ShortAddrlen => {
+            short_lengths(f, &sock, name, c)?;
+            // The same call with the full length reaches the rights.
+            expect_errno(
+                format!("{name}(denied port, full length)"),
+                c(&p.socket(f)?, &Addr::loopback(f, DENIED)),
+                Errno::EACCES,
+            )
+        }
+        Check::ForeignFamily => {
+            // udp_sendmsg answers EAFNOSUPPORT, udpv6_sendmsg EINVAL.
+            let expected = match (name, f) {
+                ("sendto", Family::V6) => Errno::EINVAL,
+                _ => Errno::EAFNOSUPPORT,
+            };
+            foreign(f, sock, name, c, expected)
+        }
+        Check::OtherIpFamily => other_ip(f, sock, name, c),
+    }
 }
 
 /// Lengths 0, 1 and the family's minimum minus one, on a denied port.
@@ -43,27 +93,6 @@ fn short_lengths(f: Family, sock: &OwnedFd, name: &str, c: Call) -> TestResult {
         expect_errno(format!("{name}({a})"), c(sock, &a), Errno::EINVAL)?;
     }
     Ok(())
-}
-
-fn tcp_short(f: Family, name: &str, c: Call) -> TestResult {
-    tcp_domain()?;
-    short_lengths(f, &call::tcp(f)?, name, c)?;
-    // The same call with the full length reaches the rights.
-    expect_errno(
-        format!("{name}(denied port, full length)"),
-        c(&call::tcp(f)?, &Addr::loopback(f, DENIED)),
-        Errno::EACCES,
-    )
-}
-
-fn udp_short(f: Family, name: &str, c: Call) -> TestResult {
-    udp_domain()?;
-    short_lengths(f, &call::udp(f)?, name, c)?;
-    expect_errno(
-        format!("{name}(denied port, full length)"),
-        c(&call::udp(f)?, &Addr::loopback(f, DENIED)),
-        Errno::EACCES,
-    )
 }
 
 /// AF_UNIX in an IP call: Landlock steps aside and the stack answers.
@@ -101,85 +130,27 @@ fn rule_ports(handled: u64) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
-    let tcp: [Case; 6] = [
-        ("bind_short_addrlen_einval", |f| tcp_short(f, "bind", bind)),
-        ("connect_short_addrlen_einval", |f| {
-            tcp_short(f, "connect", connect)
-        }),
-        ("bind_foreign_family_eafnosupport", |f| {
-            tcp_domain()?;
-            foreign(f, call::tcp(f)?, "bind", bind, Errno::EAFNOSUPPORT)
-        }),
-        ("connect_foreign_family_eafnosupport", |f| {
-            tcp_domain()?;
-            foreign(f, call::tcp(f)?, "connect", connect, Errno::EAFNOSUPPORT)
-        }),
-        ("bind_other_ip_family_einval", |f| {
-            tcp_domain()?;
-            other_ip(f, call::tcp(f)?, "bind", bind)
-        }),
-        ("connect_other_ip_family_einval", |f| {
-            tcp_domain()?;
-            other_ip(f, call::tcp(f)?, "connect", connect)
-        }),
-    ];
-    let udp: [Case; 9] = [
-        ("bind_short_addrlen_einval", |f| udp_short(f, "bind", bind)),
-        ("connect_short_addrlen_einval", |f| {
-            udp_short(f, "connect", connect)
-        }),
-        ("sendto_short_addrlen_einval", |f| {
-            udp_short(f, "sendto", sendto)
-        }),
-        ("bind_foreign_family_eafnosupport", |f| {
-            udp_domain()?;
-            foreign(f, call::udp(f)?, "bind", bind, Errno::EAFNOSUPPORT)
-        }),
-        ("connect_foreign_family_eafnosupport", |f| {
-            udp_domain()?;
-            foreign(f, call::udp(f)?, "connect", connect, Errno::EAFNOSUPPORT)
-        }),
-        // udp_sendmsg answers EAFNOSUPPORT, udpv6_sendmsg EINVAL.
-        ("sendto_foreign_family_rejected", |f| {
-            udp_domain()?;
-            let expected = match f {
-                Family::V4 => Errno::EAFNOSUPPORT,
-                Family::V6 => Errno::EINVAL,
-            };
-            foreign(f, call::udp(f)?, "sendto", sendto, expected)
-        }),
-        ("bind_other_ip_family_einval", |f| {
-            udp_domain()?;
-            other_ip(f, call::udp(f)?, "bind", bind)
-        }),
-        ("connect_other_ip_family_einval", |f| {
-            udp_domain()?;
-            other_ip(f, call::udp(f)?, "connect", connect)
-        }),
-        ("sendto_other_ip_family_einval", |f| {
-            udp_domain()?;
-            other_ip(f, call::udp(f)?, "sendto", sendto)
-        }),
-    ];
-    let mut v: Vec<Test> = tcp
-        .into_iter()
-        .flat_map(|(n, b)| enforced("net::tcp", TCP, n, b))
-        .chain(
-            udp.into_iter()
-                .flat_map(|(n, b)| enforced("net::udp", UDP, n, b)),
-        )
-        .collect();
-    v.push(
-        Test::new("net::tcp::rule::port_above_65535_einval", || {
-            rule_ports(BIND_TCP | CONNECT_TCP)
-        })
-        .needs(TCP),
-    );
-    v.push(
-        Test::new("net::udp::rule::port_above_65535_einval", || {
-            rule_ports(BIND_UDP | CONNECT_SEND_UDP)
-        })
-        .needs(UDP),
-    );
+    let mut v = Vec::new();
+    for p in [Proto::Tcp, Proto::Udp] {
+        let prefix = format!("net::{}", p.name());
+        for check in [
+            Check::ShortAddrlen,
+            Check::ForeignFamily,
+            Check::OtherIpFamily,
+        ] {
+            for &(name, c) in calls(p) {
+                v.extend(enforced(
+                    &prefix,
+                    p.feature(),
+                    &check.case_name(name),
+                    move |f| run(p, check, name, c, f),
+                ));
+            }
+        }
+    }
+    for p in [Proto::Tcp, Proto::Udp] {
+        let name = format!("net::{}::rule::port_above_65535_einval", p.name());
+        v.push(Test::new(name, move || rule_ports(p.all())).needs(p.feature()));
+    }
     v
 }

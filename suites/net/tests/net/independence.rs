@@ -2,10 +2,10 @@
 //! rights never touch TCP, and MPTCP stream sockets are not TCP sockets for
 //! Landlock (erratum 1, errata bit 0).
 
-use crate::case::{enforced, TCP, UDP};
 use llconf_harness::abi::net::{BIND_TCP, CONNECT_TCP};
 use llconf_harness::{expect_errno, expect_ok, fail, probe, skip, Errno, Test, TestResult};
 use llconf_net::call::IPPROTO_MPTCP;
+use llconf_net::case::{enforced, TCP, UDP};
 use llconf_net::port::{DENIED, SOURCE};
 use llconf_net::{call, domain, Addr, Family, Listener, Receiver};
 

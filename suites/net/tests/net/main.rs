@@ -8,7 +8,7 @@
 //! creates a socket, so fixed ports never collide.
 
 mod args;
-mod case;
+mod bind;
 mod independence;
 mod older_abi;
 mod tcp;

@@ -1,11 +1,11 @@
 //! `net::older_abi`: what kernels before the UDP rights (ABI < 10) and
 //! before any network right (ABI < 4) must answer.
 
-use crate::case::{per_family, TCP};
 use llconf_harness::abi::{self as uapi, net};
 use llconf_harness::{
     expect_errno, expect_ok, probe, sys, Errno, Requirement, RulesetAttr, Test, TestResult,
 };
+use llconf_net::case::{per_family, TCP};
 use llconf_net::port::{ALLOWED, DENIED, SOURCE};
 use llconf_net::{call, domain, Addr, Family, Listener, Receiver};
 

@@ -1,65 +1,12 @@
 //! `net::tcp::<family>`: BIND_TCP and CONNECT_TCP (ABI 4), with every
 //! connection counted by a listener created before the sandbox.
 
-use crate::case::{enforced, Case, TCP};
+use crate::bind;
 use llconf_harness::abi::net::{BIND_TCP, CONNECT_TCP};
-use llconf_harness::{
-    ensure, expect_errno, expect_ok, Errno, OrFail, Requirement, Test, TestResult,
-};
+use llconf_harness::{expect_errno, expect_ok, Errno, Requirement, Test, TestResult};
+use llconf_net::case::{enforced, table, Case, TCP};
 use llconf_net::port::{ALLOWED, ALLOWED2, DENIED};
-use llconf_net::{call, domain, Addr, Family, Listener};
-
-fn bind_allowed(f: Family) -> TestResult {
-    domain::enforce(BIND_TCP, &[(ALLOWED, BIND_TCP)])?;
-    let s = call::tcp(f)?;
-    expect_ok(
-        "bind(allowed port)",
-        call::bind(&s, &Addr::loopback(f, ALLOWED)),
-    )?;
-    expect_ok("listen on the allowed port", call::listen(&s))
-}
-
-fn bind_denied(f: Family) -> TestResult {
-    domain::enforce(BIND_TCP, &[(ALLOWED, BIND_TCP)])?;
-    let s = call::tcp(f)?;
-    expect_errno(
-        "bind(denied port)",
-        call::bind(&s, &Addr::loopback(f, DENIED)),
-        Errno::EACCES,
-    )?;
-    expect_ok("getsockname after the denied bind", call::local_port(&s))
-        .and_then(|p| llconf_harness::expect_eq("local port after the denied bind", p, 0))
-}
-
-fn bind_port_zero_denied(f: Family) -> TestResult {
-    domain::enforce(BIND_TCP, &[(ALLOWED, BIND_TCP)])?;
-    let s = call::tcp(f)?;
-    expect_errno(
-        "bind(port 0) without a rule for port 0",
-        call::bind(&s, &Addr::loopback(f, 0)),
-        Errno::EACCES,
-    )
-}
-
-fn bind_port_zero_allowed(f: Family) -> TestResult {
-    domain::enforce(BIND_TCP, &[(0, BIND_TCP)])?;
-    let s = call::tcp(f)?;
-    expect_ok(
-        "bind(port 0) with a rule for port 0",
-        call::bind(&s, &Addr::loopback(f, 0)),
-    )?;
-    let p = call::local_port(&s).or_fail("getsockname")?;
-    ensure!(
-        p != 0,
-        "bind(port 0) succeeded but left the socket without a port"
-    );
-    let s2 = call::tcp(f)?;
-    expect_errno(
-        "bind(denied port): a rule for port 0 allows only the ephemeral bind",
-        call::bind(&s2, &Addr::loopback(f, DENIED)),
-        Errno::EACCES,
-    )
-}
+use llconf_net::{call, domain, Addr, Family, Listener, Proto};
 
 fn bind_unhandled_not_checked(f: Family) -> TestResult {
     let l = Listener::bind(f, DENIED)?;
@@ -147,23 +94,6 @@ fn connect_layers_intersect(f: Family) -> TestResult {
     a.expect("connect allowed by both layers", 1)
 }
 
-/// 0x0102 in a rule is port 258 on the wire, never 513 (0x0201).
-fn rule_port_host_endian(f: Family) -> TestResult {
-    let (port, swapped) = (0x0102u16, 0x0201u16);
-    domain::enforce(BIND_TCP, &[(port, BIND_TCP)])?;
-    let s = call::tcp(f)?;
-    expect_ok(
-        "bind(the rule's port, host-endian)",
-        call::bind(&s, &Addr::loopback(f, port)),
-    )?;
-    let s2 = call::tcp(f)?;
-    expect_errno(
-        "bind(the rule's port byte-swapped)",
-        call::bind(&s2, &Addr::loopback(f, swapped)),
-        Errno::EACCES,
-    )
-}
-
 /// sendto(MSG_FASTOPEN) connects: CONNECT_TCP must check it.
 fn fastopen_denied(f: Family) -> TestResult {
     let l = Listener::bind(f, DENIED)?;
@@ -182,10 +112,17 @@ fn fastopen_denied(f: Family) -> TestResult {
 
 pub fn tests() -> Vec<Test> {
     let cases: [Case; 10] = [
-        ("bind_allowed", bind_allowed),
-        ("bind_denied", bind_denied),
-        ("bind_port_zero_denied", bind_port_zero_denied),
-        ("bind_port_zero_allowed", bind_port_zero_allowed),
+        ("bind_allowed", |f| {
+            let s = bind::allowed(Proto::Tcp, f)?;
+            expect_ok("listen on the allowed port", call::listen(&s))
+        }),
+        ("bind_denied", |f| bind::denied(Proto::Tcp, f)),
+        ("bind_port_zero_denied", |f| {
+            bind::port_zero_denied(Proto::Tcp, f)
+        }),
+        ("bind_port_zero_allowed", |f| {
+            bind::port_zero_allowed(Proto::Tcp, f)
+        }),
         ("bind_unhandled_not_checked", bind_unhandled_not_checked),
         ("connect_allowed", connect_allowed),
         ("connect_denied", connect_denied),
@@ -194,11 +131,12 @@ pub fn tests() -> Vec<Test> {
             connect_unhandled_not_checked,
         ),
         ("connect_layers_intersect", connect_layers_intersect),
-        ("rule_port_host_endian", rule_port_host_endian),
+        ("rule_port_host_endian", |f| {
+            bind::rule_port_host_endian(Proto::Tcp, f)
+        }),
     ];
-    cases
+    table("net::tcp", TCP, &cases)
         .into_iter()
-        .flat_map(|(name, body)| enforced("net::tcp", TCP, name, body))
         .chain(
             enforced("net::tcp", TCP, "fastopen_denied", fastopen_denied)
                 .into_iter()

@@ -2,9 +2,9 @@
 //! connect(2), and the implicit bind to port 0 that connect(2) or a first
 //! send does on an unbound socket, which BIND_UDP checks (ABI 10).
 
-use crate::case::{enforced, Case, UDP};
 use llconf_harness::abi::net::{BIND_UDP, CONNECT_SEND_UDP};
 use llconf_harness::{expect_eq, expect_errno, expect_ok, Errno, OrFail, Test, TestResult};
+use llconf_net::case::{table, Case, UDP};
 use llconf_net::port::{ALLOWED, DENIED, SOURCE};
 use llconf_net::{call, domain, Addr, Family, Receiver};
 
@@ -195,8 +195,5 @@ pub fn tests() -> Vec<Test> {
         ),
         ("autobind_after_explicit_bind", autobind_after_explicit_bind),
     ];
-    cases
-        .into_iter()
-        .flat_map(|(name, body)| enforced("net::udp", UDP, name, body))
-        .collect()
+    table("net::udp", UDP, &cases)
 }

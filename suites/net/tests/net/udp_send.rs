@@ -2,60 +2,45 @@
 //! explicit destination (ABI 10), never on a plain send(2) through an
 //! allowed connection, and never on receiving.
 
-use crate::case::{enforced, Case, UDP};
 use llconf_harness::abi::net::{BIND_UDP, CONNECT_SEND_UDP};
 use llconf_harness::{expect_eq, expect_errno, expect_ok, Errno, Test, TestResult};
+use llconf_net::case::{table, Case, UDP};
 use llconf_net::port::{ALLOWED, ALLOWED2, DENIED};
 use llconf_net::{call, domain, Addr, Family, Receiver};
+use std::os::fd::OwnedFd;
 
 const SEND: u64 = CONNECT_SEND_UDP;
 
-fn sendto_allowed(f: Family) -> TestResult {
+type Send = fn(&OwnedFd, &[u8], &Addr) -> Result<usize, Errno>;
+
+fn sendto(s: &OwnedFd, data: &[u8], to: &Addr) -> Result<usize, Errno> {
+    call::sendto(s, data, to)
+}
+
+fn sendmsg(s: &OwnedFd, data: &[u8], to: &Addr) -> Result<usize, Errno> {
+    call::sendmsg(s, data, Some(to))
+}
+
+fn allowed(f: Family, name: &str, send: Send) -> TestResult {
     let r = Receiver::bind(f, ALLOWED)?;
     domain::enforce(SEND, &[(ALLOWED, SEND)])?;
-    let s = call::udp(f)?;
     expect_eq(
-        "sendto(allowed port)",
-        call::sendto(&s, b"abc", &Addr::loopback(f, ALLOWED)),
+        format!("{name}(allowed port)"),
+        send(&call::udp(f)?, b"abc", &Addr::loopback(f, ALLOWED)),
         Ok(3),
     )?;
-    r.expect("allowed sendto", 1)
+    r.expect(&format!("allowed {name}"), 1)
 }
 
-fn sendto_denied(f: Family) -> TestResult {
+fn denied(f: Family, name: &str, send: Send) -> TestResult {
     let r = Receiver::bind(f, DENIED)?;
     domain::enforce(SEND, &[(ALLOWED, SEND)])?;
-    let s = call::udp(f)?;
     expect_errno(
-        "sendto(denied port)",
-        call::sendto(&s, b"abc", &Addr::loopback(f, DENIED)),
+        format!("{name}(denied port)"),
+        send(&call::udp(f)?, b"abc", &Addr::loopback(f, DENIED)),
         Errno::EACCES,
     )?;
-    r.expect("denied sendto", 0)
-}
-
-fn sendmsg_allowed(f: Family) -> TestResult {
-    let r = Receiver::bind(f, ALLOWED)?;
-    domain::enforce(SEND, &[(ALLOWED, SEND)])?;
-    let s = call::udp(f)?;
-    expect_eq(
-        "sendmsg(allowed port)",
-        call::sendmsg(&s, b"abc", Some(&Addr::loopback(f, ALLOWED))),
-        Ok(3),
-    )?;
-    r.expect("allowed sendmsg", 1)
-}
-
-fn sendmsg_denied(f: Family) -> TestResult {
-    let r = Receiver::bind(f, DENIED)?;
-    domain::enforce(SEND, &[(ALLOWED, SEND)])?;
-    let s = call::udp(f)?;
-    expect_errno(
-        "sendmsg(denied port)",
-        call::sendmsg(&s, b"abc", Some(&Addr::loopback(f, DENIED))),
-        Errno::EACCES,
-    )?;
-    r.expect("denied sendmsg", 0)
+    r.expect(&format!("denied {name}"), 0)
 }
 
 fn sendto_explicit_on_connected_denied(f: Family) -> TestResult {
@@ -240,10 +225,10 @@ fn recv_not_restricted(f: Family) -> TestResult {
 
 pub fn tests() -> Vec<Test> {
     let cases: [Case; 10] = [
-        ("sendto_allowed", sendto_allowed),
-        ("sendto_denied", sendto_denied),
-        ("sendmsg_allowed", sendmsg_allowed),
-        ("sendmsg_denied", sendmsg_denied),
+        ("sendto_allowed", |f| allowed(f, "sendto", sendto)),
+        ("sendto_denied", |f| denied(f, "sendto", sendto)),
+        ("sendmsg_allowed", |f| allowed(f, "sendmsg", sendmsg)),
+        ("sendmsg_denied", |f| denied(f, "sendmsg", sendmsg)),
         (
             "sendto_explicit_on_connected_denied",
             sendto_explicit_on_connected_denied,
@@ -263,8 +248,5 @@ pub fn tests() -> Vec<Test> {
         ),
         ("recv_not_restricted", recv_not_restricted),
     ];
-    cases
-        .into_iter()
-        .flat_map(|(name, body)| enforced("net::udp", UDP, name, body))
-        .collect()
+    table("net::udp", UDP, &cases)
 }
