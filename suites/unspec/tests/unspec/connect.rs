@@ -2,16 +2,25 @@
 //! disconnects and is always allowed; shorter is EINVAL; a UNIX stream
 //! socket answers EINVAL, a UNIX datagram socket disconnects.
 
-use crate::case::{enforced, TCP, UDP};
-use llconf_harness::abi::net::{BIND_TCP, BIND_UDP, CONNECT_SEND_UDP, CONNECT_TCP};
+use llconf_harness::abi::net::{BIND_TCP, CONNECT_TCP};
 use llconf_harness::fixture::enter_loopback_netns;
-use llconf_harness::{expect_errno, expect_ok, Errno, OrFail, Test, TestResult};
+use llconf_harness::{expect_errno, expect_ok, Errno, OrFail, Stop, Test, TestResult};
+use llconf_net::case::{table, Case, TCP, UDP};
 use llconf_net::port::{ALLOWED, DENIED};
-use llconf_net::{call, domain, Addr, Family, Listener, Receiver};
+use llconf_net::{call, domain, Addr, Family, Listener, Proto, Receiver};
 use std::os::fd::{FromRawFd, OwnedFd};
 
 fn disconnect_forms(f: Family) -> [Addr; 2] {
     [Addr::unspec_minimal(), Addr::unspec(f, DENIED)]
+}
+
+/// A socket connected to the allowed port, then a sandbox that denies every
+/// port of its protocol. The caller keeps the peer alive.
+fn connected_before_sandbox(p: Proto, f: Family) -> Result<OwnedFd, Stop> {
+    let s = p.socket(f)?;
+    call::connect(&s, &Addr::loopback(f, ALLOWED)).or_fail("connect before the sandbox")?;
+    domain::enforce(p.all(), &[])?;
+    Ok(s)
 }
 
 fn tcp_disconnect_allowed(f: Family) -> TestResult {
@@ -28,20 +37,22 @@ fn tcp_disconnect_allowed(f: Family) -> TestResult {
     l.expect("connect(AF_UNSPEC) naming this port", 0)
 }
 
+fn disconnected(s: &OwnedFd) -> TestResult {
+    expect_errno(
+        "getpeername after the disconnect",
+        call::peer_port(s),
+        Errno::ENOTCONN,
+    )
+}
+
 fn tcp_disconnect_connected(f: Family) -> TestResult {
     let l = Listener::bind(f, ALLOWED)?;
-    let s = call::tcp(f)?;
-    call::connect(&s, &Addr::loopback(f, ALLOWED)).or_fail("connect before the sandbox")?;
-    domain::enforce(CONNECT_TCP | BIND_TCP, &[])?;
+    let s = connected_before_sandbox(Proto::Tcp, f)?;
     expect_ok(
         "connect(AF_UNSPEC, 2 bytes) with every port denied",
         call::connect(&s, &Addr::unspec_minimal()),
     )?;
-    expect_errno(
-        "getpeername after the disconnect",
-        call::peer_port(&s),
-        Errno::ENOTCONN,
-    )?;
+    disconnected(&s)?;
     expect_errno(
         "re-connect(port with no rule) after the disconnect",
         call::connect(&s, &Addr::loopback(f, ALLOWED)),
@@ -50,38 +61,15 @@ fn tcp_disconnect_connected(f: Family) -> TestResult {
     l.expect("the connection made before the sandbox only", 1)
 }
 
-fn short_einval(f: Family, s: &OwnedFd) -> TestResult {
-    for len in [0, 1] {
-        let a = Addr::unspec(f, DENIED).with_len(len);
-        expect_errno(format!("connect({a})"), call::connect(s, &a), Errno::EINVAL)?;
-    }
-    Ok(())
-}
-
-fn tcp_short_einval(f: Family) -> TestResult {
-    let _l = Listener::bind(f, ALLOWED)?;
-    let s = call::tcp(f)?;
-    call::connect(&s, &Addr::loopback(f, ALLOWED)).or_fail("connect before the sandbox")?;
-    domain::enforce(CONNECT_TCP | BIND_TCP, &[])?;
-    short_einval(f, &s)?;
-    expect_ok("getpeername: still connected", call::peer_port(&s)).map(drop)
-}
-
 fn udp_disconnect_connected(f: Family) -> TestResult {
     let r = Receiver::bind(f, ALLOWED)?;
-    let s = call::udp(f)?;
-    call::connect(&s, &Addr::loopback(f, ALLOWED)).or_fail("connect before the sandbox")?;
-    domain::enforce(CONNECT_SEND_UDP | BIND_UDP, &[])?;
+    let s = connected_before_sandbox(Proto::Udp, f)?;
     for a in disconnect_forms(f) {
         expect_ok(
             format!("connect({a}) with every port denied"),
             call::connect(&s, &a),
         )?;
-        expect_errno(
-            "getpeername after the disconnect",
-            call::peer_port(&s),
-            Errno::ENOTCONN,
-        )?;
+        disconnected(&s)?;
     }
     // Disconnecting released the autobound port, so a send without an
     // address meets the autobind check (BIND_UDP handled, no rule for port
@@ -94,12 +82,17 @@ fn udp_disconnect_connected(f: Family) -> TestResult {
     r.expect("after the disconnect", 0)
 }
 
-fn udp_short_einval(f: Family) -> TestResult {
-    let _r = Receiver::bind(f, ALLOWED)?;
-    let s = call::udp(f)?;
-    call::connect(&s, &Addr::loopback(f, ALLOWED)).or_fail("connect before the sandbox")?;
-    domain::enforce(CONNECT_SEND_UDP | BIND_UDP, &[])?;
-    short_einval(f, &s)?;
+/// Too short to be AF_UNSPEC: EINVAL, and the socket stays connected.
+fn short_einval(p: Proto, f: Family) -> TestResult {
+    let s = connected_before_sandbox(p, f)?;
+    for len in [0, 1] {
+        let a = Addr::unspec(f, DENIED).with_len(len);
+        expect_errno(
+            format!("connect({a})"),
+            call::connect(&s, &a),
+            Errno::EINVAL,
+        )?;
+    }
     expect_ok("getpeername: still connected", call::peer_port(&s)).map(drop)
 }
 
@@ -130,52 +123,48 @@ fn unix_case(ty: libc::c_int, expected: Option<Errno>) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
-    let mut v = [
-        enforced(
-            "unspec::tcp",
-            TCP,
-            "connect_unspec_unconnected_allowed",
-            tcp_disconnect_allowed,
-        ),
-        enforced(
-            "unspec::tcp",
-            TCP,
+    let tcp: [Case; 3] = [
+        ("connect_unspec_unconnected_allowed", tcp_disconnect_allowed),
+        (
             "connect_unspec_disconnects_allowed",
             tcp_disconnect_connected,
         ),
-        enforced(
-            "unspec::tcp",
-            TCP,
-            "connect_unspec_short_einval",
-            tcp_short_einval,
-        ),
-        enforced(
-            "unspec::udp",
-            UDP,
+        ("connect_unspec_short_einval", |f| {
+            let _l = Listener::bind(f, ALLOWED)?;
+            short_einval(Proto::Tcp, f)
+        }),
+    ];
+    let udp: [Case; 2] = [
+        (
             "connect_unspec_disconnects_allowed",
             udp_disconnect_connected,
         ),
-        enforced(
-            "unspec::udp",
-            UDP,
-            "connect_unspec_short_einval",
-            udp_short_einval,
-        ),
+        ("connect_unspec_short_einval", |f| {
+            let _r = Receiver::bind(f, ALLOWED)?;
+            short_einval(Proto::Udp, f)
+        }),
+    ];
+    let mut v = [
+        table("unspec::tcp", TCP, &tcp),
+        table("unspec::udp", UDP, &udp),
     ]
     .concat();
-    v.push(
-        Test::new("unspec::unix::stream::connect_unspec_einval", || {
-            unix_case(libc::SOCK_STREAM, Some(Errno::EINVAL))
-        })
-        .needs(TCP)
-        .enforcement(),
-    );
-    v.push(
-        Test::new("unspec::unix::dgram::connect_unspec_disconnects", || {
-            unix_case(libc::SOCK_DGRAM, None)
-        })
-        .needs(TCP)
-        .enforcement(),
-    );
+    let unix: [(&str, libc::c_int, Option<Errno>); 2] = [
+        (
+            "stream::connect_unspec_einval",
+            libc::SOCK_STREAM,
+            Some(Errno::EINVAL),
+        ),
+        ("dgram::connect_unspec_disconnects", libc::SOCK_DGRAM, None),
+    ];
+    for (name, ty, expected) in unix {
+        v.push(
+            Test::new(format!("unspec::unix::{name}"), move || {
+                unix_case(ty, expected)
+            })
+            .needs(TCP)
+            .enforcement(),
+        );
+    }
     v
 }

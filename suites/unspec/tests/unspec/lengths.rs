@@ -5,13 +5,12 @@
 //! `expected` writes down: EINVAL (short, or a family mismatch) before
 //! EACCES, except where a denied UDP autobind answers first.
 
-use crate::case::{enforced, TCP, UDP};
 use llconf_harness::abi::net::BIND_UDP;
 use llconf_harness::{fail, Errno, TestResult};
 use llconf_net::addr::family_name;
+use llconf_net::case::{enforced, TCP, UDP};
 use llconf_net::port::DENIED;
-use llconf_net::{call, domain, Addr, Family};
-use std::os::fd::OwnedFd;
+use llconf_net::{call, domain, Addr, Family, Proto};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Call {
@@ -118,23 +117,15 @@ pub fn ranges(row: &[Option<Errno>]) -> String {
     out.join(", ")
 }
 
-fn run(udp: bool, policy: Policy, f: Family) -> TestResult {
-    let calls: &[Call] = if udp {
-        &[Call::Bind, Call::Connect, Call::Sendto]
-    } else {
-        &[Call::Bind, Call::Connect]
-    };
-    let sock = |f| -> Result<OwnedFd, llconf_harness::Stop> {
-        if udp {
-            call::udp(f)
-        } else {
-            call::tcp(f)
-        }
+fn run(p: Proto, policy: Policy, f: Family) -> TestResult {
+    let calls: &[Call] = match p {
+        Proto::Tcp => &[Call::Bind, Call::Connect],
+        Proto::Udp => &[Call::Bind, Call::Connect, Call::Sendto],
     };
     let mut mismatches = Vec::new();
     println!(
         "{} {} table, {policy:?}, lengths 0-{MAX_LEN} (port {DENIED} denied):",
-        if udp { "UDP" } else { "TCP" },
+        p.name().to_uppercase(),
         f.name()
     );
     for &c in calls {
@@ -143,7 +134,7 @@ fn run(udp: bool, policy: Policy, f: Family) -> TestResult {
             let mut row = Vec::new();
             for len in 0..=MAX_LEN {
                 let a = base.with_len(len);
-                let s = sock(f)?;
+                let s = p.socket(f)?;
                 let r = match c {
                     Call::Bind => call::bind(&s, &a),
                     Call::Connect => call::connect(&s, &a),
@@ -184,15 +175,15 @@ pub fn tests() -> Vec<llconf_harness::Test> {
     [
         enforced("unspec::lengths::tcp", TCP, "table", |f| {
             domain::enforce(domain::TCP, &[])?;
-            run(false, Policy::AllHandled, f)
+            run(Proto::Tcp, Policy::AllHandled, f)
         }),
         enforced("unspec::lengths::udp", UDP, "table", |f| {
             domain::enforce(domain::UDP, &[(0, BIND_UDP)])?;
-            run(true, Policy::AllHandled, f)
+            run(Proto::Udp, Policy::AllHandled, f)
         }),
         enforced("unspec::lengths::udp", UDP, "autobind_denied_table", |f| {
             domain::enforce(BIND_UDP, &[])?;
-            run(true, Policy::AutobindDenied, f)
+            run(Proto::Udp, Policy::AutobindDenied, f)
         }),
     ]
     .concat()

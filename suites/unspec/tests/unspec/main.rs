@@ -38,7 +38,6 @@
 //! (debug build, 2 cores).
 
 mod bind;
-mod case;
 mod connect;
 mod lengths;
 mod race;

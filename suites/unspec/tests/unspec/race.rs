@@ -11,12 +11,12 @@
 //! and checked only after the race, so that under a restrict_self that does
 //! nothing the bypass check itself is what fails.
 
-use crate::case::{one, TCP, UDP};
 use llconf_harness::abi::net::{BIND_UDP, CONNECT_SEND_UDP, CONNECT_TCP};
 use llconf_harness::ruleset::verify_domain_in_effect;
 use llconf_harness::{
     ensure, expect_ok, fail, sys, Errno, OrFail, Ruleset, Stop, Test, TestResult,
 };
+use llconf_net::case::{one, TCP, UDP};
 use llconf_net::port::{ALLOWED, DENIED};
 use llconf_net::{call, Addr, Family, Listener, Receiver};
 use std::collections::BTreeMap;
@@ -65,17 +65,21 @@ impl Tally {
             Ok(_) => "ok".to_string(),
             Err(e) => format!("{e:?}"),
         };
-        *self.0.entry(op).or_default().entry(k).or_default() += 1;
+        self.note_key(op, k);
     }
 
     fn note_key(&mut self, op: &'static str, key: String) {
-        *self.0.entry(op).or_default().entry(key).or_default() += 1;
+        self.add(op, key, 1);
+    }
+
+    fn add(&mut self, op: &'static str, key: String, n: u64) {
+        *self.0.entry(op).or_default().entry(key).or_default() += n;
     }
 
     fn merge(&mut self, other: Tally) {
         for (op, m) in other.0 {
             for (k, v) in m {
-                *self.0.entry(op).or_default().entry(k).or_default() += v;
+                self.add(op, k, v);
             }
         }
     }
@@ -202,33 +206,60 @@ fn with_send_timeout(s: OwnedFd) -> Result<OwnedFd, Stop> {
         tv_sec: 1,
         tv_usec: 0,
     };
-    // SAFETY: a timeval of the right size.
-    let r = unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_SNDTIMEO,
-            (&tv as *const libc::timeval).cast(),
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-        )
-    };
-    Errno::result(r).or_fail("SO_SNDTIMEO")?;
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: a linger of the right size; closing with RST leaves no TIME_WAIT.
-    let r = unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    Errno::result(r).or_fail("SO_LINGER")?;
+    call::set_opt(s.as_raw_fd(), libc::SOL_SOCKET, libc::SO_SNDTIMEO, &tv)
+        .or_fail("SO_SNDTIMEO")?;
+    call::linger_rst(s.as_raw_fd()).or_fail("SO_LINGER")?;
     Ok(s)
+}
+
+/// Thread A's connect(AF_UNSPEC): disconnecting is always allowed, so a
+/// denial is a broken invariant whatever B did.
+fn disconnect(fd: RawFd, unspec: &Addr, i: u64, t: &mut Tally) -> TestResult {
+    let r = call::connect_raw(fd, unspec);
+    t.note("A connect(AF_UNSPEC)", &r);
+    if r == Err(Errno::EACCES) {
+        return Err(fail(format!(
+            "connect(AF_UNSPEC) denied at iteration {i}: disconnecting is always allowed"
+        )));
+    }
+    Ok(())
+}
+
+/// Thread B's connect to the allowed port, which feeds the control port.
+fn reconnect(fd: RawFd, to_allowed: &Addr, t: &mut Tally) {
+    t.note(
+        "B connect(allowed port)",
+        &call::connect_raw(fd, to_allowed),
+    );
+}
+
+fn unconnect(fd: RawFd, t: &mut Tally) {
+    t.note(
+        "B connect(AF_UNSPEC)",
+        &call::connect_raw(fd, &Addr::unspec_minimal()),
+    );
+}
+
+/// Counts the sendto(AF_UNSPEC) calls that went through, which a UDP race
+/// must never see: Landlock denies every reading of that address here.
+#[derive(Default)]
+struct Sent(std::cell::Cell<u64>);
+
+impl Sent {
+    fn note<T>(&self, r: &Result<T, Errno>) {
+        if r.is_ok() {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+
+    fn ensure_none(&self) -> TestResult {
+        ensure!(
+            self.0.get() == 0,
+            "sendto(AF_UNSPEC) succeeded {} times; it must always be EACCES here",
+            self.0.get()
+        );
+        Ok(())
+    }
 }
 
 /// TCP: A disconnects with AF_UNSPEC (naming the denied port) and then
@@ -246,25 +277,13 @@ fn tcp_connect_vs_reconnect(f: Family) -> TestResult {
         name: "tcp connect(AF_UNSPEC) vs reconnect",
         make: &|| with_send_timeout(call::tcp(f)?),
         a: &|fd, i, t| {
-            let r = call::connect_raw(fd, &unspec);
-            t.note("A connect(AF_UNSPEC)", &r);
-            if r == Err(Errno::EACCES) {
-                return Err(fail(format!(
-                    "connect(AF_UNSPEC) denied at iteration {i}: disconnecting is always allowed"
-                )));
-            }
+            disconnect(fd, &unspec, i, t)?;
             t.note("A connect(denied port)", &call::connect_raw(fd, &to_denied));
             Ok(())
         },
         b: &|fd, t| {
-            t.note(
-                "B connect(allowed port)",
-                &call::connect_raw(fd, &to_allowed),
-            );
-            t.note(
-                "B connect(AF_UNSPEC)",
-                &call::connect_raw(fd, &Addr::unspec_minimal()),
-            );
+            reconnect(fd, &to_allowed, t);
+            unconnect(fd, t);
         },
         after: &|_, _| {},
         denied: &|| denied.drain(),
@@ -282,55 +301,35 @@ fn udp_connect_vs_reconnect(f: Family) -> TestResult {
         &[(ALLOWED, CONNECT_SEND_UDP), (0, BIND_UDP)],
     )?;
     let (unspec, to_allowed) = (Addr::unspec(f, DENIED), Addr::loopback(f, ALLOWED));
-    let tally_ok = std::cell::Cell::new(0u64);
-    let r = run(Race {
+    let sent = Sent::default();
+    run(Race {
         name: "udp connect(AF_UNSPEC) vs reconnect",
         make: &|| call::udp(f),
         a: &|fd, i, t| {
-            let r = call::connect_raw(fd, &unspec);
-            t.note("A connect(AF_UNSPEC)", &r);
-            if r == Err(Errno::EACCES) {
-                return Err(fail(format!(
-                    "connect(AF_UNSPEC) denied at iteration {i}: disconnecting is always allowed"
-                )));
-            }
+            disconnect(fd, &unspec, i, t)?;
             t.note(
                 "A send()",
                 &call::sendto_raw(fd, b"a", libc::MSG_DONTWAIT, None),
             );
             let s = call::sendto_raw(fd, b"u", libc::MSG_DONTWAIT, Some(&unspec));
-            if s.is_ok() {
-                tally_ok.set(tally_ok.get() + 1);
-            }
+            sent.note(&s);
             t.note("A sendto(AF_UNSPEC, denied port)", &s);
             Ok(())
         },
         b: &|fd, t| {
-            t.note(
-                "B connect(allowed port)",
-                &call::connect_raw(fd, &to_allowed),
-            );
+            reconnect(fd, &to_allowed, t);
             // Reaches the control port unless A disconnected in between.
             t.note(
                 "B send()",
                 &call::sendto_raw(fd, b"b", libc::MSG_DONTWAIT, None),
             );
-            t.note(
-                "B connect(AF_UNSPEC)",
-                &call::connect_raw(fd, &Addr::unspec_minimal()),
-            );
+            unconnect(fd, t);
         },
         after: &|_, _| {},
         denied: &|| denied.drain().len(),
         control: &|| control.drain().len(),
-    });
-    r?;
-    ensure!(
-        tally_ok.get() == 0,
-        "sendto(AF_UNSPEC) succeeded {} times; it must always be EACCES here",
-        tally_ok.get()
-    );
-    Ok(())
+    })?;
+    sent.ensure_none()
 }
 
 /// UDP over IPv6: A sends to an AF_UNSPEC address naming the denied port
@@ -344,7 +343,7 @@ fn udp_sendto_vs_addrform(f: Family) -> TestResult {
         &[(ALLOWED, CONNECT_SEND_UDP), (0, BIND_UDP)],
     )?;
     let unspec = Addr::unspec(Family::V4, DENIED);
-    let sent = std::cell::Cell::new(0u64);
+    let sent = Sent::default();
     run(Race {
         name: "udp sendto(AF_UNSPEC) vs IPV6_ADDRFORM",
         make: &|| {
@@ -357,9 +356,7 @@ fn udp_sendto_vs_addrform(f: Family) -> TestResult {
             // Both lengths: 16 is a whole sockaddr_in, 28 a sockaddr_in6.
             let a = unspec.with_len(if i % 2 == 0 { 16 } else { 28 });
             let r = call::sendto_raw(fd, b"u", libc::MSG_DONTWAIT, Some(&a));
-            if r.is_ok() {
-                sent.set(sent.get() + 1);
-            }
+            sent.note(&r);
             t.note("A sendto(AF_UNSPEC, denied port)", &r);
             Ok(())
         },
@@ -380,12 +377,7 @@ fn udp_sendto_vs_addrform(f: Family) -> TestResult {
         denied: &|| denied.drain().len(),
         control: &|| control.drain().len(),
     })?;
-    ensure!(
-        sent.get() == 0,
-        "sendto(AF_UNSPEC) succeeded {} times; it must always be EACCES here",
-        sent.get()
-    );
-    Ok(())
+    sent.ensure_none()
 }
 
 pub fn tests() -> Vec<Test> {

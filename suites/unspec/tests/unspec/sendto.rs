@@ -3,17 +3,25 @@
 //! Landlock denies outright when CONNECT_SEND_UDP is handled, because the
 //! socket may turn IPv4 under it (IPV6_ADDRFORM).
 
-use crate::case::{one, UDP};
 use llconf_harness::abi::net::{BIND_UDP, CONNECT_SEND_UDP};
-use llconf_harness::{expect_eq, expect_errno, expect_ok, Errno, OrFail, Test, TestResult};
+use llconf_harness::{expect_eq, expect_errno, expect_ok, Errno, OrFail, Stop, Test, TestResult};
+use llconf_net::case::{one, Case, UDP};
 use llconf_net::port::{ALLOWED, DENIED};
 use llconf_net::{call, domain, Addr, Family, Receiver};
+use std::os::fd::OwnedFd;
 
 const SEND: u64 = CONNECT_SEND_UDP;
 
-fn v4_allowed_port(f: Family) -> TestResult {
-    let r = Receiver::bind(f, ALLOWED)?;
+/// A receiver on `port`, created before the sandbox that allows sending to
+/// ALLOWED only.
+fn sandboxed(f: Family, port: u16) -> Result<Receiver, Stop> {
+    let r = Receiver::bind(f, port)?;
     domain::enforce(SEND, &[(ALLOWED, SEND)])?;
+    Ok(r)
+}
+
+fn v4_allowed_port(f: Family) -> TestResult {
+    let r = sandboxed(f, ALLOWED)?;
     let a = Addr::unspec(f, ALLOWED);
     expect_eq(
         format!("sendto({a})"),
@@ -23,59 +31,43 @@ fn v4_allowed_port(f: Family) -> TestResult {
     r.expect("AF_UNSPEC read as AF_INET, allowed port", 1)
 }
 
-fn v4_denied_port(f: Family) -> TestResult {
-    let r = Receiver::bind(f, DENIED)?;
-    domain::enforce(SEND, &[(ALLOWED, SEND)])?;
-    let a = Addr::unspec(f, DENIED);
-    expect_errno(
-        format!("sendto({a})"),
-        call::sendto(&call::udp(f)?, b"abc", &a),
-        Errno::EACCES,
-    )?;
-    r.expect("AF_UNSPEC read as AF_INET, denied port", 0)
-}
-
-fn v4_minimal_einval(f: Family) -> TestResult {
-    let r = Receiver::bind(f, ALLOWED)?;
-    domain::enforce(SEND, &[(ALLOWED, SEND)])?;
-    let a = Addr::unspec_minimal();
+/// A sendto(a) that fails with `expected` and sends nothing to `port`.
+fn v4_refused(f: Family, port: u16, a: Addr, expected: Errno, what: &str) -> TestResult {
+    let r = sandboxed(f, port)?;
     expect_errno(
         format!("sendto({a})"),
         call::sendto(&call::udp(f)?, b"x", &a),
-        Errno::EINVAL,
+        expected,
     )?;
-    r.expect("2-byte AF_UNSPEC address", 0)
+    r.expect(what, 0)
 }
 
-fn v6_denied_unconnected(f: Family) -> TestResult {
-    let r = Receiver::bind(f, ALLOWED)?;
-    domain::enforce(SEND, &[(ALLOWED, SEND)])?;
-    let s = call::udp(f)?;
+/// Both AF_UNSPEC forms are denied on an IPv6 socket, whatever its state.
+fn v6_both_forms_denied(f: Family, s: &OwnedFd, state: &str) -> TestResult {
     for a in [Addr::unspec_minimal(), Addr::unspec(f, ALLOWED)] {
         expect_errno(
-            format!("sendto({a}) on an unconnected IPv6 socket"),
-            call::sendto(&s, b"x", &a),
+            format!("sendto({a}) on {state}"),
+            call::sendto(s, b"x", &a),
             Errno::EACCES,
         )?;
     }
+    Ok(())
+}
+
+fn v6_denied_unconnected(f: Family) -> TestResult {
+    let r = sandboxed(f, ALLOWED)?;
+    v6_both_forms_denied(f, &call::udp(f)?, "an unconnected IPv6 socket")?;
     r.expect("AF_UNSPEC on IPv6", 0)
 }
 
 fn v6_denied_connected(f: Family) -> TestResult {
-    let r = Receiver::bind(f, ALLOWED)?;
-    domain::enforce(SEND, &[(ALLOWED, SEND)])?;
+    let r = sandboxed(f, ALLOWED)?;
     let s = call::udp(f)?;
     expect_ok(
         "connect(allowed port)",
         call::connect(&s, &Addr::loopback(f, ALLOWED)),
     )?;
-    for a in [Addr::unspec_minimal(), Addr::unspec(f, ALLOWED)] {
-        expect_errno(
-            format!("sendto({a}) on an IPv6 socket connected to an allowed port"),
-            call::sendto(&s, b"x", &a),
-            Errno::EACCES,
-        )?;
-    }
+    v6_both_forms_denied(f, &s, "an IPv6 socket connected to an allowed port")?;
     r.expect("AF_UNSPEC on a connected IPv6 socket", 0)?;
     expect_ok("send() to the connected peer", call::send(&s, b"y"))?;
     r.expect("send() to the connected peer", 1)
@@ -106,49 +98,30 @@ fn v6_unhandled_no_address(f: Family) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
-    let (v4, v6) = (Family::V4, Family::V6);
-    vec![
-        one(
-            "unspec::udp",
-            v4,
-            "sendto_unspec_allowed_port",
-            UDP,
-            v4_allowed_port,
-        ),
-        one(
-            "unspec::udp",
-            v4,
-            "sendto_unspec_denied_port",
-            UDP,
-            v4_denied_port,
-        ),
-        one(
-            "unspec::udp",
-            v4,
-            "sendto_unspec_minimal_einval",
-            UDP,
-            v4_minimal_einval,
-        ),
-        one(
-            "unspec::udp",
-            v6,
-            "sendto_unspec_unconnected_denied",
-            UDP,
-            v6_denied_unconnected,
-        ),
-        one(
-            "unspec::udp",
-            v6,
-            "sendto_unspec_connected_denied",
-            UDP,
-            v6_denied_connected,
-        ),
-        one(
-            "unspec::udp",
-            v6,
+    let v4: [Case; 3] = [
+        ("sendto_unspec_allowed_port", v4_allowed_port),
+        ("sendto_unspec_denied_port", |f| {
+            let a = Addr::unspec(f, DENIED);
+            let what = "AF_UNSPEC read as AF_INET, denied port";
+            v4_refused(f, DENIED, a, Errno::EACCES, what)
+        }),
+        ("sendto_unspec_minimal_einval", |f| {
+            let a = Addr::unspec_minimal();
+            v4_refused(f, ALLOWED, a, Errno::EINVAL, "2-byte AF_UNSPEC address")
+        }),
+    ];
+    let v6: [Case; 3] = [
+        ("sendto_unspec_unconnected_denied", v6_denied_unconnected),
+        ("sendto_unspec_connected_denied", v6_denied_connected),
+        (
             "sendto_unspec_unhandled_is_no_address",
-            UDP,
             v6_unhandled_no_address,
         ),
-    ]
+    ];
+    let on = |f: Family, cases: [Case; 3]| {
+        cases
+            .into_iter()
+            .map(move |(name, body)| one("unspec::udp", f, name, UDP, body))
+    };
+    on(Family::V4, v4).chain(on(Family::V6, v6)).collect()
 }
