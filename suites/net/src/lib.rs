@@ -11,6 +11,7 @@ pub mod case;
 pub mod count;
 pub mod domain;
 pub mod proto;
+pub mod setup;
 
 pub use addr::{Addr, Family, BOTH};
 pub use count::{Listener, Receiver};

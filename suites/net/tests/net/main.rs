@@ -15,6 +15,7 @@ mod tcp;
 mod udp_bind;
 mod udp_connect;
 mod udp_send;
+mod unchecked;
 
 use llconf_harness::Test;
 

@@ -6,6 +6,7 @@ use llconf_harness::abi::net::{BIND_UDP, CONNECT_SEND_UDP};
 use llconf_harness::{expect_eq, expect_errno, expect_ok, Errno, OrFail, Test, TestResult};
 use llconf_net::case::{table, Case, UDP};
 use llconf_net::port::{ALLOWED, DENIED, SOURCE};
+use llconf_net::setup::udp_connected;
 use llconf_net::{call, domain, Addr, Family, Receiver};
 
 const CONNECT: u64 = CONNECT_SEND_UDP;
@@ -13,11 +14,7 @@ const CONNECT: u64 = CONNECT_SEND_UDP;
 fn connect_allowed(f: Family) -> TestResult {
     let r = Receiver::bind(f, ALLOWED)?;
     domain::enforce(CONNECT, &[(ALLOWED, CONNECT)])?;
-    let s = call::udp(f)?;
-    expect_ok(
-        "connect(allowed port)",
-        call::connect(&s, &Addr::loopback(f, ALLOWED)),
-    )?;
+    let s = udp_connected(f, ALLOWED, "connect(allowed port)")?;
     expect_ok("send() on the connected socket", call::send(&s, b"x"))?;
     r.expect("send after an allowed connect", 1)
 }
@@ -43,11 +40,7 @@ fn reconnect_checked_again(f: Family) -> TestResult {
     let a = Receiver::bind(f, ALLOWED)?;
     let d = Receiver::bind(f, DENIED)?;
     domain::enforce(CONNECT, &[(ALLOWED, CONNECT)])?;
-    let s = call::udp(f)?;
-    expect_ok(
-        "connect(allowed port)",
-        call::connect(&s, &Addr::loopback(f, ALLOWED)),
-    )?;
+    let s = udp_connected(f, ALLOWED, "connect(allowed port)")?;
     expect_errno(
         "re-connect(denied port)",
         call::connect(&s, &Addr::loopback(f, DENIED)),
@@ -66,11 +59,7 @@ fn reconnect_checked_again(f: Family) -> TestResult {
 fn disconnect_unspec_allowed(f: Family) -> TestResult {
     let a = Receiver::bind(f, ALLOWED)?;
     domain::enforce(CONNECT, &[(ALLOWED, CONNECT)])?;
-    let s = call::udp(f)?;
-    expect_ok(
-        "connect(allowed port)",
-        call::connect(&s, &Addr::loopback(f, ALLOWED)),
-    )?;
+    let s = udp_connected(f, ALLOWED, "connect(allowed port)")?;
     // A second layer denies every port: disconnecting must still work.
     domain::enforce(CONNECT | BIND_UDP, &[])?;
     expect_ok(
@@ -135,11 +124,7 @@ fn autobind_sendto_denied(f: Family) -> TestResult {
 fn autobind_port_zero_rule_allows(f: Family) -> TestResult {
     let r = Receiver::bind(f, ALLOWED)?;
     domain::enforce(CONNECT | BIND_UDP, &[(ALLOWED, CONNECT), (0, BIND_UDP)])?;
-    let s = call::udp(f)?;
-    expect_ok(
-        "connect(allowed port) with a rule for port 0",
-        call::connect(&s, &Addr::loopback(f, ALLOWED)),
-    )?;
+    let s = udp_connected(f, ALLOWED, "connect(allowed port) with a rule for port 0")?;
     expect_ok("send() after the autobind", call::send(&s, b"x"))?;
     let s2 = call::udp(f)?;
     expect_ok(

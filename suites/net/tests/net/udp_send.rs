@@ -6,6 +6,7 @@ use llconf_harness::abi::net::{BIND_UDP, CONNECT_SEND_UDP};
 use llconf_harness::{expect_eq, expect_errno, expect_ok, Errno, Test, TestResult};
 use llconf_net::case::{table, Case, UDP};
 use llconf_net::port::{ALLOWED, ALLOWED2, DENIED};
+use llconf_net::setup::udp_connected;
 use llconf_net::{call, domain, Addr, Family, Receiver};
 use std::os::fd::OwnedFd;
 
@@ -47,11 +48,7 @@ fn sendto_explicit_on_connected_denied(f: Family) -> TestResult {
     let a = Receiver::bind(f, ALLOWED)?;
     let d = Receiver::bind(f, DENIED)?;
     domain::enforce(SEND, &[(ALLOWED, SEND)])?;
-    let s = call::udp(f)?;
-    expect_ok(
-        "connect(allowed port)",
-        call::connect(&s, &Addr::loopback(f, ALLOWED)),
-    )?;
+    let s = udp_connected(f, ALLOWED, "connect(allowed port)")?;
     expect_errno(
         "sendto(denied port) on a connected socket",
         call::sendto(&s, b"x", &Addr::loopback(f, DENIED)),
@@ -70,11 +67,7 @@ fn sendto_explicit_on_connected_denied(f: Family) -> TestResult {
 fn sendto_explicit_on_connected_allowed(f: Family) -> TestResult {
     let a2 = Receiver::bind(f, ALLOWED2)?;
     domain::enforce(SEND, &[(ALLOWED, SEND), (ALLOWED2, SEND)])?;
-    let s = call::udp(f)?;
-    expect_ok(
-        "connect(allowed port)",
-        call::connect(&s, &Addr::loopback(f, ALLOWED)),
-    )?;
+    let s = udp_connected(f, ALLOWED, "connect(allowed port)")?;
     expect_ok(
         "sendto(other allowed port) on a connected socket",
         call::sendto(&s, b"x", &Addr::loopback(f, ALLOWED2)),
@@ -85,11 +78,7 @@ fn sendto_explicit_on_connected_allowed(f: Family) -> TestResult {
 fn send_connected_not_rechecked(f: Family) -> TestResult {
     let a = Receiver::bind(f, ALLOWED)?;
     domain::enforce(SEND, &[(ALLOWED, SEND)])?;
-    let s = call::udp(f)?;
-    expect_ok(
-        "connect(allowed port)",
-        call::connect(&s, &Addr::loopback(f, ALLOWED)),
-    )?;
+    let s = udp_connected(f, ALLOWED, "connect(allowed port)")?;
     // Now no port at all is allowed, yet the existing association stands.
     domain::enforce(SEND | BIND_UDP, &[])?;
     expect_ok(
@@ -101,33 +90,48 @@ fn send_connected_not_rechecked(f: Family) -> TestResult {
         call::sendmsg(&s, b"y", None),
     )?;
     a.expect("sends through the earlier connection", 2)?;
-    expect_errno(
+    explicit_to_peer_denied(
+        f,
+        &s,
+        &a,
         "sendto(the same port, explicit) under the deny-all layer",
-        call::sendto(&s, b"z", &Addr::loopback(f, ALLOWED)),
-        Errno::EACCES,
-    )?;
-    a.expect("explicit send under the deny-all layer", 0)
+        "explicit send under the deny-all layer",
+    )
 }
 
 fn connected_before_sandbox_keeps_sending(f: Family) -> TestResult {
     let a = Receiver::bind(f, ALLOWED)?;
-    let s = call::udp(f)?;
-    expect_ok(
-        "connect before the sandbox",
-        call::connect(&s, &Addr::loopback(f, ALLOWED)),
-    )?;
+    let s = udp_connected(f, ALLOWED, "connect before the sandbox")?;
     domain::enforce(SEND | BIND_UDP, &[])?;
     expect_ok(
         "send() on a socket connected before restrict_self",
         call::send(&s, b"x"),
     )?;
     a.expect("send on a pre-sandbox connection", 1)?;
-    expect_errno(
+    explicit_to_peer_denied(
+        f,
+        &s,
+        &a,
         "sendto(the connected port, explicit)",
-        call::sendto(&s, b"z", &Addr::loopback(f, ALLOWED)),
+        "explicit send on a pre-sandbox connection",
+    )
+}
+
+/// The connection does not cover its own peer once the address is
+/// explicit: the sendto is checked like any other, and nothing arrives.
+fn explicit_to_peer_denied(
+    f: Family,
+    s: &OwnedFd,
+    peer: &Receiver,
+    call_what: &str,
+    arrival_what: &str,
+) -> TestResult {
+    expect_errno(
+        call_what,
+        call::sendto(s, b"z", &Addr::loopback(f, peer.port)),
         Errno::EACCES,
     )?;
-    a.expect("explicit send on a pre-sandbox connection", 0)
+    peer.expect(arrival_what, 0)
 }
 
 fn sendmmsg_stops_at_first_denied(f: Family) -> TestResult {
@@ -187,11 +191,7 @@ fn recvmsg_once(fd: i32, wait: bool) -> Result<usize, Errno> {
 /// Receiving is never checked, even on a port no rule covers.
 fn recv_not_restricted(f: Family) -> TestResult {
     let r = Receiver::bind(f, DENIED)?;
-    let sender = call::udp(f)?;
-    expect_ok(
-        "connect the sender before the sandbox",
-        call::connect(&sender, &Addr::loopback(f, DENIED)),
-    )?;
+    let sender = udp_connected(f, DENIED, "connect the sender before the sandbox")?;
     domain::enforce(SEND | BIND_UDP, &[])?;
     expect_ok(
         "send() on the pre-sandbox connection",

@@ -7,6 +7,7 @@ use llconf_harness::abi::net::{BIND_UDP, CONNECT_SEND_UDP};
 use llconf_harness::{expect_eq, expect_errno, expect_ok, Errno, OrFail, Stop, Test, TestResult};
 use llconf_net::case::{one, Case, UDP};
 use llconf_net::port::{ALLOWED, DENIED};
+use llconf_net::setup::udp_connected;
 use llconf_net::{call, domain, Addr, Family, Receiver};
 use std::os::fd::OwnedFd;
 
@@ -62,11 +63,7 @@ fn v6_denied_unconnected(f: Family) -> TestResult {
 
 fn v6_denied_connected(f: Family) -> TestResult {
     let r = sandboxed(f, ALLOWED)?;
-    let s = call::udp(f)?;
-    expect_ok(
-        "connect(allowed port)",
-        call::connect(&s, &Addr::loopback(f, ALLOWED)),
-    )?;
+    let s = udp_connected(f, ALLOWED, "connect(allowed port)")?;
     v6_both_forms_denied(f, &s, "an IPv6 socket connected to an allowed port")?;
     r.expect("AF_UNSPEC on a connected IPv6 socket", 0)?;
     expect_ok("send() to the connected peer", call::send(&s, b"y"))?;
