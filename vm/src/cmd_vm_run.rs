@@ -269,7 +269,8 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
                     suite_args: suite_args.clone(),
                     timeout,
                     // UML runs natively, but every guest syscall is a
-                    // round trip through ptrace.
+                    // round trip through the host (ptrace, or seccomp's
+                    // signal on 7.x).
                     timeout_scale: match (backend, verdict.accel) {
                         (Backend::Uml, _) => 2.0,
                         (_, Accel::Tcg) => 4.0,

@@ -228,3 +228,40 @@ pub fn property<'a>(s: &'a llconf_reports::quick_junit::TestSuite, name: &str) -
         .find(|p| p.name.as_str() == name)
         .map(|p| p.value.as_str())
 }
+
+/// `llconf run --kernel K --suite base` with the `default` and
+/// `selftest-panic` variants into `out`: the run fails, on purpose (the
+/// panic variant). Returns the merged JUnit.
+pub fn run_base_and_panic(kernel: &str, out: &Path) -> llconf_reports::quick_junit::Report {
+    let output = Command::new(env!("CARGO_BIN_EXE_llconf"))
+        .args(["run", "--kernel", kernel, "--suite", "base"])
+        .args(["--variant", "default", "--variant", "selftest-panic"])
+        .arg("--out")
+        .arg(out)
+        .env_remove("LLCONF_RESULTS")
+        .output()
+        .unwrap();
+    println!("{}\n{}", stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    read_junit(&out.join("junit.xml"))
+}
+
+/// The panic variant's `vm::console` failed with the sysrq panic quoted.
+pub fn assert_panic_reported(merged: &llconf_reports::quick_junit::Report, kernel: &str) {
+    let vm = testsuite(merged, &format!("{kernel}-selftest-panic/vm"));
+    let console = vm
+        .test_cases
+        .iter()
+        .find(|c| c.name.as_str() == "vm::console")
+        .unwrap();
+    assert!(matches!(
+        console.status,
+        llconf_reports::quick_junit::TestCaseStatus::NonSuccess { .. }
+    ));
+    assert!(console
+        .system_err
+        .as_ref()
+        .unwrap()
+        .as_str()
+        .contains("Kernel panic - not syncing: sysrq triggered crash"));
+}
