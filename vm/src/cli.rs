@@ -127,11 +127,11 @@ pub struct BenchArgs {
     /// Only this backend; repeat for several [default: every backend that
     /// can boot the kernel, and uml with --uml-kernel].
     #[arg(long = "backend", value_enum, value_name = "BACKEND")]
-    pub backends: Vec<crate::backend::Backend>,
+    pub backends: Vec<crate::kernel::backend::Backend>,
 
     /// Force an accelerator instead of probing KVM once per machine.
     #[arg(long, value_enum)]
-    pub accel: Option<crate::accel::Accel>,
+    pub accel: Option<crate::host::accel::Accel>,
 
     /// Scratch directory for the runs.
     #[arg(long, value_name = "DIR", default_value = "out/bench")]
@@ -221,13 +221,13 @@ pub struct RunArgs {
 
     /// Force an accelerator instead of probing KVM once per machine.
     #[arg(long, value_enum)]
-    pub accel: Option<crate::accel::Accel>,
+    pub accel: Option<crate::host::accel::Accel>,
 
     /// Boot every kernel with this backend instead of the one its
     /// definition names (or, without one, vng when the kernel has its
     /// modules and qemu-initramfs when not).
     #[arg(long, value_enum)]
-    pub backend: Option<crate::backend::Backend>,
+    pub backend: Option<crate::kernel::backend::Backend>,
 
     /// Limit for each VM run as a whole, in seconds, after which qemu is
     /// killed [default: 1800 under TCG, 600 under KVM].

@@ -1,0 +1,363 @@
+//! The `qemu-initramfs` backend: qemu boots the bare kernel image with an
+//! initramfs of llconf's own (its static `/init`, a static `/bin/true`, the
+//! static suite binaries and the plan). No 9p, no modules, no udev: every
+//! Debian kernel boots, those without a modules package too.
+//!
+//! - ttyS0 (`-serial stdio`) is the kernel console and the init's own
+//!   lines: read like vng's output, scanned for panics and warnings.
+//! - ttyS1 (`-serial file:records.raw`) carries only the init's frames
+//!   (see `llconf_guest_init`), turned back into files by `record_port`.
+//! - `panic=-1` and `-no-reboot`: a panicking guest ends qemu at once; the
+//!   init powers off when done, and says `done` first, which is how a
+//!   complete run is told from a crash (qemu exits 0 either way).
+
+use crate::boot::cpio::CpioWriter;
+use crate::boot::record_port;
+use crate::host::accel::Accel;
+use crate::suites::selection::SuiteBinary;
+use anyhow::{Context, Result};
+use llconf_guest_init::{Plan, PLAN_PATH, SUITES_DIR};
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub const INITRAMFS: &str = "initramfs.cpio";
+pub const PLAN: &str = "plan.txt";
+
+/// Modules of Debian's kernels the suites use (overlayfs), loaded by the
+/// init when the kernel's modules are at hand; none of them has
+/// dependencies.
+pub const GUEST_MODULES: [&str; 1] = ["kernel/fs/overlayfs/overlay"];
+pub const MODULES_DIR: &str = "/llconf/modules";
+
+/// [`GUEST_MODULES`] of an extracted Debian kernel: its `lib/modules/<release>`
+/// is found above the image. Empty when the modules are not there (Debian's
+/// 6.19 to 7.1, whose modules packages are gone).
+pub fn find_modules(image: &Path, release: Option<&str>) -> Vec<PathBuf> {
+    let Some(release) = release else {
+        return Vec::new();
+    };
+    for root in image.ancestors().skip(1).take(5) {
+        for base in ["lib/modules", "usr/lib/modules"] {
+            let dir = root.join(base).join(release);
+            if !dir.is_dir() {
+                continue;
+            }
+            return GUEST_MODULES
+                .iter()
+                .filter_map(|m| {
+                    ["", ".xz", ".zst", ".gz"]
+                        .iter()
+                        .map(|ext| dir.join(format!("{m}.ko{ext}")))
+                        .find(|p| p.is_file())
+                })
+                .collect();
+        }
+    }
+    Vec::new()
+}
+
+/// The static guest programs packed into every initramfs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuestBinaries {
+    pub init: PathBuf,
+    pub true_bin: PathBuf,
+}
+
+pub struct BootSpec<'a> {
+    pub qemu: &'a Path,
+    pub image: &'a Path,
+    pub initramfs: &'a Path,
+    pub accel: Accel,
+    pub append: &'a str,
+    pub cpus: usize,
+    pub memory_mib: u64,
+    /// Where `records.raw` goes.
+    pub dir: &'a Path,
+}
+
+/// The kernel command line: console on ttyS0, warnings and worse on it
+/// (for the scan), a panic ends the VM, then the variant's own.
+pub fn kernel_cmdline(append: &str) -> String {
+    let mut s = String::from("console=ttyS0 panic=-1 rdinit=/init");
+    if !append.is_empty() {
+        s.push(' ');
+        s.push_str(append);
+    }
+    s
+}
+
+pub fn args(spec: &BootSpec) -> Vec<String> {
+    let mut a: Vec<String> = vec!["-M".into(), "q35".into()];
+    match spec.accel {
+        Accel::Kvm => a.extend(["-accel", "kvm", "-cpu", "host"].map(String::from)),
+        Accel::Tcg => a.extend(["-accel", "tcg", "-cpu", "max"].map(String::from)),
+    }
+    a.extend([
+        "-smp".into(),
+        spec.cpus.to_string(),
+        "-m".into(),
+        format!("{}M", spec.memory_mib),
+        "-nodefaults".into(),
+        "-no-user-config".into(),
+        "-display".into(),
+        "none".into(),
+        "-no-reboot".into(),
+        "-kernel".into(),
+        spec.image.display().to_string(),
+        "-initrd".into(),
+        spec.initramfs.display().to_string(),
+        "-append".into(),
+        kernel_cmdline(spec.append),
+        "-serial".into(),
+        "stdio".into(),
+        "-serial".into(),
+        format!("file:{}", record_port::raw_path(spec.dir).display()),
+    ]);
+    a
+}
+
+pub fn command(spec: &BootSpec) -> Command {
+    let mut cmd = Command::new(spec.qemu);
+    cmd.args(args(spec))
+        .current_dir(spec.dir)
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// The plan of one VM run: suite binaries at their place in the initramfs.
+pub fn plan(
+    suites: &[SuiteBinary],
+    suite_args: &[String],
+    timeout_scale: f64,
+    setup: Option<&str>,
+    modules: &[PathBuf],
+) -> Plan {
+    Plan {
+        suites: suites
+            .iter()
+            .map(|s| (s.suite.clone(), format!("{SUITES_DIR}/{}", s.suite)))
+            .collect(),
+        args: suite_args.to_vec(),
+        env: vec![("LLCONF_TIMEOUT_SCALE".into(), timeout_scale.to_string())],
+        setup: setup.map(str::to_string),
+        modules: modules
+            .iter()
+            .map(|m| format!("{MODULES_DIR}/{}", file_name(m)))
+            .collect(),
+    }
+}
+
+/// The plan of a guest whose root is the host's filesystem (uml): the
+/// suites at their host paths as the guest sees them under
+/// [`llconf_guest_init::HOST_VIEW`], no modules.
+pub fn plan_at_host_paths(
+    suites: &[SuiteBinary],
+    suite_args: &[String],
+    timeout_scale: f64,
+    setup: Option<&str>,
+) -> Plan {
+    Plan {
+        suites: suites
+            .iter()
+            .map(|s| {
+                let at = format!("{}{}", llconf_guest_init::HOST_VIEW, s.path.display());
+                (s.suite.clone(), at)
+            })
+            .collect(),
+        ..plan(&[], suite_args, timeout_scale, setup, &[])
+    }
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map_or("module".into(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Writes the initramfs: uncompressed (every Debian kernel unpacks plain
+/// newc, and TCG spends longer gunzipping than reading).
+pub fn write_initramfs(
+    path: &Path,
+    guest: &GuestBinaries,
+    suites: &[SuiteBinary],
+    modules: &[PathBuf],
+    plan: &Plan,
+) -> Result<()> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut w = CpioWriter::new(BufWriter::new(file));
+    let io = |r: std::io::Result<()>| r.with_context(|| format!("writing {}", path.display()));
+    for dir in [
+        "bin",
+        "dev",
+        "proc",
+        "sys",
+        "tmp",
+        "run",
+        "root",
+        "llconf",
+        "llconf/suites",
+        "llconf/modules",
+    ] {
+        io(w.dir(dir, if dir == "tmp" { 0o1777 } else { 0o755 }))?;
+    }
+    // The kernel opens /dev/console for init's stdin, stdout and stderr
+    // before devtmpfs is mounted.
+    io(w.char_dev("dev/console", 0o600, 5, 1))?;
+    let mut add = |name: &str, from: &Path| -> Result<()> {
+        let mut f = std::fs::File::open(from)
+            .with_context(|| format!("opening {} for the initramfs", from.display()))?;
+        let len = f.metadata()?.len();
+        io(w.file_from(name, 0o755, &mut f, len))
+    };
+    add("init", &guest.init)?;
+    add("bin/true", &guest.true_bin)?;
+    for s in suites {
+        add(
+            &format!("{}/{}", SUITES_DIR.trim_start_matches('/'), s.suite),
+            &s.path,
+        )?;
+    }
+    for m in modules {
+        add(
+            &format!("{}/{}", MODULES_DIR.trim_start_matches('/'), file_name(m)),
+            m,
+        )?;
+    }
+    io(w.file(
+        PLAN_PATH.trim_start_matches('/'),
+        0o644,
+        plan.encode().as_bytes(),
+    ))?;
+    w.finish()
+        .and_then(|mut out| std::io::Write::flush(&mut out))
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Whether an ELF executable runs without an interpreter (no PT_INTERP):
+/// the initramfs holds no dynamic loader nor libc.
+pub fn is_static_elf(path: &Path) -> Result<bool> {
+    let data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let bad = || anyhow::anyhow!("{} is not a 64-bit ELF executable", path.display());
+    if data.len() < 64 || &data[..4] != b"\x7fELF" || data[4] != 2 {
+        return Err(bad());
+    }
+    let u16_at = |o: usize| u16::from_le_bytes([data[o], data[o + 1]]) as usize;
+    let u64_at = |o: usize| u64::from_le_bytes(data[o..o + 8].try_into().unwrap()) as usize;
+    let (phoff, phentsize, phnum) = (u64_at(0x20), u16_at(0x36), u16_at(0x38));
+    for i in 0..phnum {
+        let ph = phoff + i * phentsize;
+        let ty = data.get(ph..ph + 4).ok_or_else(bad)?;
+        if u32::from_le_bytes(ty.try_into().unwrap()) == 3 {
+            return Ok(false); // PT_INTERP
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tcg_command_line() {
+        let spec = BootSpec {
+            qemu: Path::new("qemu-system-x86_64"),
+            image: Path::new("/c/vmlinuz"),
+            initramfs: Path::new("/o/k/initramfs.cpio"),
+            accel: Accel::Tcg,
+            append: "lsm=lockdown,capability,yama",
+            cpus: 2,
+            memory_mib: 2048,
+            dir: Path::new("/o/k"),
+        };
+        assert_eq!(
+            args(&spec).join(" "),
+            "-M q35 -accel tcg -cpu max -smp 2 -m 2048M -nodefaults -no-user-config \
+             -display none -no-reboot -kernel /c/vmlinuz -initrd /o/k/initramfs.cpio \
+             -append console=ttyS0 panic=-1 rdinit=/init lsm=lockdown,capability,yama \
+             -serial stdio -serial file:/o/k/records.raw"
+        );
+        let kvm = BootSpec {
+            accel: Accel::Kvm,
+            append: "",
+            ..spec
+        };
+        let a = args(&kvm).join(" ");
+        assert!(a.contains("-accel kvm -cpu host"), "{a}");
+        assert!(
+            a.contains("-append console=ttyS0 panic=-1 rdinit=/init -serial"),
+            "{a}"
+        );
+    }
+
+    #[test]
+    fn the_initramfs_holds_init_true_the_suites_and_the_plan() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let w = |n: &str, t: &str| {
+            std::fs::write(d.join(n), t).unwrap();
+            d.join(n)
+        };
+        let guest = GuestBinaries {
+            init: w("init", "INIT"),
+            true_bin: w("true", "TRUE"),
+        };
+        let suites = [SuiteBinary {
+            suite: "base".into(),
+            path: w("base-123", "BASE"),
+        }];
+        let modules = [w("overlay.ko.xz", "XZ")];
+        let plan = plan(&suites, &["--exact".into()], 4.0, None, &modules);
+        let out = d.join(INITRAMFS);
+        write_initramfs(&out, &guest, &suites, &modules, &plan).unwrap();
+        let entries = crate::boot::cpio::read(&std::fs::read(&out).unwrap()).unwrap();
+        let find = |n: &str| {
+            entries
+                .iter()
+                .find(|e| e.name == n)
+                .unwrap_or_else(|| panic!("{n} missing"))
+        };
+        assert_eq!(find("init").data, b"INIT");
+        assert_eq!(find("bin/true").data, b"TRUE");
+        assert_eq!(find("llconf/suites/base").data, b"BASE");
+        assert_eq!(find("dev/console").rdev, (5, 1));
+        let back = Plan::decode(std::str::from_utf8(&find("llconf/plan").data).unwrap()).unwrap();
+        assert_eq!(back.suites, [("base".into(), "/llconf/suites/base".into())]);
+        assert_eq!(back.args, ["--exact"]);
+        assert_eq!(back.env, [("LLCONF_TIMEOUT_SCALE".into(), "4".into())]);
+        assert_eq!(back.modules, ["/llconf/modules/overlay.ko.xz"]);
+        assert_eq!(find("llconf/modules/overlay.ko.xz").data, b"XZ");
+    }
+
+    #[test]
+    fn modules_are_found_above_the_image_in_either_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // Unsplit: boot/vmlinuz-R and lib/modules/R.
+        let image = d.join("a/boot/vmlinuz-6.12.95+deb12-amd64");
+        let m = d.join("a/lib/modules/6.12.95+deb12-amd64/kernel/fs/overlayfs/overlay.ko.xz");
+        std::fs::create_dir_all(m.parent().unwrap()).unwrap();
+        std::fs::create_dir_all(image.parent().unwrap()).unwrap();
+        std::fs::write(&m, "").unwrap();
+        assert_eq!(find_modules(&image, Some("6.12.95+deb12-amd64")), [m]);
+        // Split, modules package gone: the image alone.
+        let image = d.join("b/usr/lib/modules/7.1.13+deb13-amd64/vmlinuz");
+        std::fs::create_dir_all(image.parent().unwrap()).unwrap();
+        assert!(find_modules(&image, Some("7.1.13+deb13-amd64")).is_empty());
+        assert!(find_modules(&image, None).is_empty());
+    }
+
+    #[test]
+    fn static_and_dynamic_executables_are_told_apart() {
+        // The test binary itself is dynamic unless built with crt-static.
+        let me = std::env::current_exe().unwrap();
+        let dynamic = !cfg!(target_feature = "crt-static");
+        assert_eq!(is_static_elf(&me).unwrap(), !dynamic);
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("s");
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
+        assert!(is_static_elf(&script).is_err());
+    }
+}

@@ -1,0 +1,87 @@
+//! `llconf kernels`: the catalogue, and what of it is cached.
+
+use crate::kernel::catalogue::{Builder, Catalogue, Kernel, Source};
+use crate::kernel::prepare::Cache;
+use anyhow::Result;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn kernels(kernels_dir: &Path) -> Result<ExitCode> {
+    let catalogue = Catalogue::load(kernels_dir)?;
+    let cache = Cache::from_env();
+    println!("kernels in {} (* = default set):", kernels_dir.display());
+    for k in &catalogue.kernels {
+        let abi = k
+            .expected_abi
+            .map_or("ABI ?".into(), |a| format!("ABI {a}"));
+        println!(
+            "{} {:<16} {abi:<7} {}",
+            if k.default { "*" } else { " " },
+            k.name,
+            k.description
+        );
+        println!("    source:   {}", source(k));
+        println!("    variants: {}", k.variants.join(", "));
+        println!(
+            "    backend:  {}",
+            match k.backend {
+                Some(b) => b.to_string(),
+                None => "vng, or qemu-initramfs when its modules are missing".into(),
+            }
+        );
+        println!("    cached:   {}", cache_state(&cache, k));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn source(k: &Kernel) -> String {
+    match &k.source {
+        Source::Debian(s) => {
+            let mut out = format!("debian, series {}", s.series);
+            if let Some(d) = &s.dist {
+                out.push_str(&format!(", +{d}"));
+            }
+            out.push_str(&format!(", flavour {}", s.flavour));
+            if let Some(v) = &s.version {
+                out.push_str(&format!(", pinned to {v}"));
+            }
+            out
+        }
+        Source::Local { path } => format!("local {}", path.display()),
+        Source::Build { path, builder } => format!("build {} ({builder:?})", path.display()),
+        Source::DebianTree(s) => format!(
+            "User-Mode Linux built from linux-source-{}{}",
+            s.series,
+            s.version
+                .as_ref()
+                .map_or(String::new(), |v| format!(", pinned to {v}"))
+        ),
+    }
+}
+
+pub fn cache_state(cache: &Cache, k: &Kernel) -> String {
+    match &k.source {
+        Source::Debian(spec) => match cache.cached_for(spec) {
+            Some(m) => format!("{} ({})", m.packages.join(" "), m.image.display()),
+            None => "not fetched (`llconf fetch` or the next run fetches it)".into(),
+        },
+        Source::Local { path } if path.exists() => format!("local: {}", path.display()),
+        Source::Local { path } => format!("MISSING: {}", path.display()),
+        Source::Build {
+            path,
+            builder: Builder::Uml,
+        } => format!(
+            "built out of tree on every run, from {}, into {}",
+            path.display(),
+            cache.root.join("uml").join(format!("tree-{}", k.name)).display()
+        ),
+        Source::DebianTree(spec) => match crate::kernel::uml_build::cached(cache, spec) {
+            Some(b) => format!("built: {} ({})", b.packages.join(" "), b.program.display()),
+            None => "not built (`llconf fetch` or the next run downloads and builds it, about 6 minutes)".into(),
+        },
+        Source::Build { path, .. } if path.join("arch/x86/boot/bzImage").is_file() => {
+            format!("built: {}", path.join("arch/x86/boot/bzImage").display())
+        }
+        Source::Build { path, .. } => format!("not built yet: {}", path.display()),
+    }
+}

@@ -1,0 +1,12 @@
+//! One file per subcommand, each a thin composition of the folders below.
+
+pub mod bench;
+pub mod diff;
+pub mod doctor;
+pub mod fetch;
+pub mod kernels;
+pub mod list;
+pub mod report;
+pub mod run_host;
+pub mod run_vm;
+pub mod setup;

@@ -1,0 +1,83 @@
+//! `llconf run`: runs the suites, shows progress, writes the reports.
+
+use crate::cli::{RunArgs, RunFormat};
+use crate::report::junit_writer;
+use crate::run::collector::Collector;
+use crate::run::events::Consumer;
+use crate::run::host::{self, HostRun};
+use crate::suites::selection;
+use crate::ui::ktap_stream::KtapStream;
+use crate::ui::progress::Progress;
+use anyhow::{bail, Context, Result};
+use llconf_reports::summary;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::mpsc;
+
+pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
+    // A bad --junit is found before anything is built or run.
+    if let Some(junit) = &args.junit {
+        junit_writer::check_destination(junit)?;
+    }
+    let suites = selection::resolve(root, &args.suites)?;
+
+    let out = std::path::absolute(&args.out)
+        .with_context(|| format!("output directory {}", args.out.display()))?;
+    let results_dir = out.join("results");
+    let logs_dir = out.join("logs");
+    for dir in [&results_dir, &logs_dir] {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let junit = args.junit.clone().unwrap_or_else(|| out.join("junit.xml"));
+    junit_writer::check_destination(&junit)?;
+
+    let ktap = args.format == RunFormat::Ktap;
+    let mut ktap_out = ktap.then(|| KtapStream::new(std::io::stdout(), suites.len()));
+    let (tx, rx) = mpsc::channel();
+    let plan = HostRun {
+        suites,
+        suite_args: args.suites.suite_args.clone(),
+        results_dir,
+        logs_dir,
+    };
+    let producer = std::thread::spawn(move || host::run(plan, tx));
+
+    let stderr = std::io::stderr();
+    let live = stderr.is_terminal();
+    let mut progress = Progress::new(stderr, live);
+    let mut collector = Collector::default();
+    for event in rx {
+        progress.on_event(&event);
+        collector.on_event(&event);
+        if let Some(k) = ktap_out.as_mut() {
+            k.on_event(&event);
+        }
+    }
+    if producer.join().is_err() {
+        bail!("the suite runner thread panicked");
+    }
+
+    if let Some(k) = ktap_out {
+        k.finish();
+    }
+    let results = collector.into_results();
+    // With KTAP, stdout is KTAP only.
+    let summary = format!("\n{}", summary::render(&results));
+    junit_writer::write(&junit, &results)?;
+    let junit_line = format!("JUnit report: {}", junit.display());
+    if ktap {
+        eprint!("{summary}");
+        eprintln!("{junit_line}");
+    } else {
+        print!("{summary}");
+        println!("{junit_line}");
+    }
+
+    let all_good = results.iter().all(|s| s.is_success());
+    Ok(if all_good {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

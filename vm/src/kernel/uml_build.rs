@@ -1,0 +1,412 @@
+//! Building User-Mode Linux kernels: a maintainer's tree (`type = "build"`,
+//! `builder = "uml"`, built out of tree on every run) or Debian's
+//! `linux-source-<series>` package
+//! (`type = "debian-source"`), configured as `make ARCH=um defconfig` plus
+//! `kernels/landlock.config` and `kernels/uml.config`.
+//!
+//! The package is downloaded with the private apt state, its tarball
+//! unpacked under `<cache>/uml/<package>_<version>/src` and built out of
+//! tree into `.../build`. Then only `linux` and `config` are kept there:
+//! the source and objects take 2.3 GB. A build is reused while the
+//! fragments it was made with are unchanged.
+
+use crate::kernel::catalogue::SourcePackageSpec;
+use crate::kernel::debian;
+use crate::kernel::prepare::{Cache, Freshness};
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The fragments, in the order they are merged, relative to `kernels/`.
+pub const FRAGMENTS: [&str; 2] = ["landlock.config", "uml.config"];
+/// Options without which a UML build is useless to llconf: Kconfig drops
+/// an option whose dependencies are missing without a word.
+const MUST_HAVE: [&str; 4] = [
+    "CONFIG_SECURITY_LANDLOCK=y",
+    "CONFIG_HOSTFS=y",
+    "CONFIG_SECURITYFS=y",
+    "CONFIG_DEVTMPFS=y",
+];
+/// What `make ARCH=um` runs beyond a compiler.
+const TOOLS: [&str; 5] = ["make", "gcc", "flex", "bison", "bc"];
+const MANIFEST: &str = "llconf-uml.json";
+
+/// A built UML kernel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Built {
+    /// The `linux` program.
+    pub program: PathBuf,
+    /// `6.12.95`: `make kernelrelease`.
+    pub release: String,
+    /// `linux-source-6.12=6.12.95-1~bpo12+1`, for the reports; empty for a
+    /// tree.
+    pub packages: Vec<String>,
+    /// A digest of the fragments it was configured with.
+    pub fragments: String,
+}
+
+/// Builds `tree` out of tree into `<cache>/uml/tree-<kernel>`, so that the
+/// tree's own configuration and objects stay as they are. Every run
+/// builds: make is incremental, and a maintainer wants the tree's current
+/// state. Kbuild refuses a tree with an in-tree build (`make mrproper`);
+/// its message is quoted.
+pub fn build_tree(
+    cache: &Cache,
+    kernel: &str,
+    tree: &Path,
+    kernels_dir: &Path,
+    say: &mut dyn FnMut(String),
+) -> Result<Built> {
+    let out = cache.root.join("uml").join(format!("tree-{kernel}"));
+    let log = out.with_extension("log");
+    say(format!(
+        "building User-Mode Linux from {} into {} (log: {})",
+        tree.display(),
+        out.display(),
+        log.display()
+    ));
+    build(tree, Some(&out), kernels_dir, &log)?;
+    Ok(Built {
+        release: release_of(&out),
+        program: out.join("linux"),
+        packages: Vec::new(),
+        fragments: fragments_digest(kernels_dir)?,
+    })
+}
+
+/// Downloads, unpacks and builds `linux-source-<series>`, or reuses the
+/// build of the same package version and fragments. `Now` refreshes the
+/// package lists first when a version is not pinned.
+pub fn build_source_package(
+    cache: &Cache,
+    spec: &SourcePackageSpec,
+    kernels_dir: &Path,
+    freshness: Freshness,
+    say: &mut dyn FnMut(String),
+) -> Result<Built> {
+    let package = format!("linux-source-{}", spec.series);
+    let apt = cache.apt();
+    apt.ensure_layout()?;
+    let fragments = fragments_digest(kernels_dir)?;
+    let version = match &spec.version {
+        Some(v) => v.clone(),
+        None => {
+            // `llconf fetch` looks for a newer version; the same version
+            // with the same fragments builds the same kernel again, so a
+            // build is reused either way.
+            let max_age = match freshness {
+                Freshness::Now => std::time::Duration::from_secs(300),
+                Freshness::IfOld => debian::LISTS_MAX_AGE,
+            };
+            if apt.lists_age().is_none_or(|a| a > max_age) {
+                say("updating the package lists".into());
+                if let Err(e) = apt.update() {
+                    if let Some(b) = newest_build(cache, &package, Some(&fragments)) {
+                        say(format!(
+                            "warning: {e:#}; using the cached build of {}",
+                            b.packages[0]
+                        ));
+                        return Ok(b);
+                    }
+                    return Err(e);
+                }
+            }
+            apt.candidate_version(&package)
+                .with_context(|| format!("finding {package} in the package lists"))?
+        }
+    };
+    let dir = cache.root.join("uml").join(format!(
+        "{package}_{}",
+        version.replace([':', '~', '+'], "_")
+    ));
+    if let Some(b) = read_manifest(&dir).filter(|b| b.fragments == fragments) {
+        if b.program.is_file() {
+            return Ok(b);
+        }
+    }
+    let src = dir.join("src");
+    let tree = src.join(&package);
+    if !tree.join("Makefile").is_file() {
+        say(format!("downloading {package}={version}"));
+        let deb = apt
+            .download(&package, &version, &cache.root.join("debs"))
+            .with_context(|| format!("downloading {package}={version}"))?;
+        unpack(&deb, &src, &package)?;
+        // 150 MB that the unpacked tree now holds.
+        let _ = std::fs::remove_file(&deb);
+    }
+    let out = dir.join("build");
+    let log = dir.join("build.log");
+    say(format!(
+        "building User-Mode Linux from {package}={version} (4 to 6 minutes on 2 cores; log: {})",
+        log.display()
+    ));
+    build(&tree, Some(&out), kernels_dir, &log)?;
+    // Keep the program and its config; the unpacked source and the objects
+    // are 2.3 GB, and a rebuild (other fragments) starts from the package.
+    let program = dir.join("linux");
+    std::fs::rename(out.join("linux"), &program)
+        .with_context(|| format!("moving the built kernel to {}", program.display()))?;
+    std::fs::copy(out.join(".config"), dir.join("config"))?;
+    let built = Built {
+        program,
+        release: release_of(&out),
+        packages: vec![format!("{package}={version}")],
+        fragments,
+    };
+    for d in [&src, &out] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+    std::fs::write(
+        dir.join(MANIFEST),
+        serde_json::to_vec_pretty(&built).expect("serializable"),
+    )?;
+    Ok(built)
+}
+
+/// The newest build of this definition's package, whatever its version
+/// (for `llconf kernels`).
+pub fn cached(cache: &Cache, spec: &SourcePackageSpec) -> Option<Built> {
+    let package = format!("linux-source-{}", spec.series);
+    let dir = cache.root.join("uml");
+    match &spec.version {
+        Some(v) => {
+            read_manifest(&dir.join(format!("{package}_{}", v.replace([':', '~', '+'], "_"))))
+                .filter(|b| b.program.is_file())
+        }
+        None => newest_build(cache, &package, None),
+    }
+}
+
+fn read_manifest(dir: &Path) -> Option<Built> {
+    serde_json::from_slice(&std::fs::read(dir.join(MANIFEST)).ok()?).ok()
+}
+
+/// The newest build of the package, made with these fragments if given.
+fn newest_build(cache: &Cache, package: &str, fragments: Option<&str>) -> Option<Built> {
+    let mut found: Vec<(std::time::SystemTime, Built)> = std::fs::read_dir(cache.root.join("uml"))
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{package}_"))
+        })
+        .filter_map(|e| {
+            let b = read_manifest(&e.path())?;
+            let when = e.path().join(MANIFEST).metadata().ok()?.modified().ok()?;
+            (fragments.is_none_or(|f| b.fragments == f) && b.program.is_file()).then_some((when, b))
+        })
+        .collect();
+    found.sort_by_key(|(when, _)| *when);
+    found.pop().map(|(_, b)| b)
+}
+
+/// The package holds `usr/src/linux-source-<series>.tar.xz`; its top
+/// directory is `linux-source-<series>`.
+fn unpack(deb: &Path, src: &Path, package: &str) -> Result<()> {
+    let _ = std::fs::remove_dir_all(src);
+    let staging = src.with_extension("deb");
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)?;
+    debian::extract(deb, &staging)?;
+    let tarball = staging.join(format!("usr/src/{package}.tar.xz"));
+    if !tarball.is_file() {
+        bail!("{} holds no usr/src/{package}.tar.xz", deb.display());
+    }
+    std::fs::create_dir_all(src)?;
+    run(
+        Command::new("tar")
+            .arg("-xJf")
+            .arg(&tarball)
+            .arg("-C")
+            .arg(src),
+        None,
+    )
+    .with_context(|| format!("unpacking {}", tarball.display()))?;
+    let _ = std::fs::remove_dir_all(&staging);
+    Ok(())
+}
+
+/// The build tools that are not on PATH.
+pub fn missing_tools() -> Vec<&'static str> {
+    TOOLS
+        .into_iter()
+        .filter(|t| crate::boot::vng::find_on_path(t).is_none())
+        .collect()
+}
+
+/// `make ARCH=um defconfig`, the fragments merged in, `make linux`; the
+/// output of every step goes to `log`.
+fn build(tree: &Path, out: Option<&Path>, kernels_dir: &Path, log: &Path) -> Result<()> {
+    if !tree.join("Makefile").is_file() || !tree.join("arch/um").is_dir() {
+        bail!(
+            "{} is not a kernel source tree (no Makefile or arch/um)",
+            tree.display()
+        );
+    }
+    let missing = missing_tools();
+    if !missing.is_empty() {
+        bail!(
+            "{} not installed; a User-Mode Linux build needs {} (`llconf setup` installs them)",
+            missing.join(", "),
+            TOOLS.join(", ")
+        );
+    }
+    let fragments: Vec<PathBuf> = FRAGMENTS.iter().map(|f| kernels_dir.join(f)).collect();
+    for f in &fragments {
+        if !f.is_file() {
+            bail!("config fragment {} is missing", f.display());
+        }
+    }
+    let config_dir = out.unwrap_or(tree);
+    if let Some(out) = out {
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    }
+    let log_file =
+        std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let make = |targets: &[&str]| {
+        let mut c = Command::new("make");
+        c.arg("ARCH=um");
+        if let Some(out) = out {
+            c.arg(format!("O={}", out.display()));
+        }
+        c.arg(format!("-j{jobs}")).args(targets);
+        c
+    };
+    let mut merge = Command::new(tree.join("scripts/kconfig/merge_config.sh"));
+    merge
+        .arg("-m")
+        .arg("-O")
+        .arg(config_dir)
+        .arg(config_dir.join(".config"))
+        .args(&fragments);
+    for mut step in [
+        make(&["defconfig"]),
+        merge,
+        make(&["olddefconfig"]),
+        make(&["linux"]),
+    ] {
+        step.current_dir(tree).env("ARCH", "um");
+        run(&mut step, Some((&log_file, log)))?;
+    }
+    let config = std::fs::read_to_string(config_dir.join(".config"))?;
+    let missing: Vec<&str> = MUST_HAVE
+        .iter()
+        .copied()
+        .filter(|o| !config.lines().any(|l| l == *o))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "the UML build in {} lacks {} after merging {}: Kconfig dropped them",
+            config_dir.display(),
+            missing.join(", "),
+            FRAGMENTS.join(" and ")
+        );
+    }
+    Ok(())
+}
+
+/// Runs one step, its output into the log when there is one; a failure
+/// names the step and quotes the end of the log.
+fn run(cmd: &mut Command, log: Option<(&std::fs::File, &Path)>) -> Result<()> {
+    cmd.stdin(Stdio::null());
+    if let Some((f, _)) = log {
+        cmd.stdout(f.try_clone()?).stderr(f.try_clone()?);
+    }
+    let shown = format!(
+        "{} {}",
+        cmd.get_program().to_string_lossy(),
+        cmd.get_args()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let status = cmd.status().with_context(|| format!("running {shown}"))?;
+    if status.success() {
+        return Ok(());
+    }
+    match log {
+        Some((_, path)) => {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(15).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            bail!(
+                "`{shown}` failed ({status}); the end of {}:\n{}",
+                path.display(),
+                tail.join("\n")
+            )
+        }
+        None => bail!("`{shown}` failed ({status})"),
+    }
+}
+
+fn release_of(build_dir: &Path) -> String {
+    std::fs::read_to_string(build_dir.join("include/config/kernel.release"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// A digest of the fragments' text (FNV-1a: stable across toolchains,
+/// unlike std's hasher): a build made with other fragments is not reused.
+pub fn fragments_digest(kernels_dir: &Path) -> Result<String> {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for f in FRAGMENTS {
+        let path = kernels_dir.join(f);
+        let text = std::fs::read(&path)
+            .with_context(|| format!("reading config fragment {}", path.display()))?;
+        for b in text.iter().chain(b"\0") {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    Ok(format!("{h:016x}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_follows_the_fragments() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert!(fragments_digest(d)
+            .unwrap_err()
+            .to_string()
+            .contains("landlock.config"));
+        std::fs::write(d.join("landlock.config"), "CONFIG_A=y\n").unwrap();
+        std::fs::write(d.join("uml.config"), "CONFIG_B=y\n").unwrap();
+        let one = fragments_digest(d).unwrap();
+        assert_eq!(one, fragments_digest(d).unwrap());
+        std::fs::write(d.join("uml.config"), "CONFIG_B=n\n").unwrap();
+        assert_ne!(one, fragments_digest(d).unwrap());
+    }
+
+    #[test]
+    fn a_directory_that_is_no_kernel_tree_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = build(dir.path(), None, dir.path(), &dir.path().join("log"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a kernel source tree"), "{err}");
+        assert!(err.contains(&dir.path().display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn a_failed_step_quotes_the_end_of_its_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("build.log");
+        let f = std::fs::File::create(&log).unwrap();
+        let err = run(
+            Command::new("sh").args(["-c", "echo one; echo 'error: two' >&2; exit 3"]),
+            Some((&f, &log)),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`sh -c"), "{err}");
+        assert!(err.contains("error: two"), "{err}");
+        assert!(err.contains("build.log"), "{err}");
+    }
+}

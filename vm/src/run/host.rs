@@ -1,0 +1,178 @@
+//! Runs suite binaries on the running kernel, one after the other, and turns
+//! what they write into events while they run.
+
+use crate::run::events::{EndCause, Event};
+use crate::run::jsonl_tail::JsonlTail;
+use crate::suites::selection::SuiteBinary;
+use llconf_reports::record::Record;
+use std::fs::File;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+/// How often the results file is read while a suite runs: often enough to
+/// look live, rare enough to cost nothing.
+const POLL: Duration = Duration::from_millis(50);
+
+pub struct HostRun {
+    pub suites: Vec<SuiteBinary>,
+    /// Passed to every suite binary.
+    pub suite_args: Vec<String>,
+    /// Absolute, since the suite binaries may change directory.
+    pub results_dir: PathBuf,
+    pub logs_dir: PathBuf,
+}
+
+pub fn results_path(results_dir: &Path, suite: &str) -> PathBuf {
+    results_dir.join(format!("{suite}.jsonl"))
+}
+
+pub fn log_path(logs_dir: &Path, suite: &str) -> PathBuf {
+    logs_dir.join(format!("{suite}.log"))
+}
+
+/// Runs every suite, even after one crashed. Returns when all are done or
+/// the receiver is gone.
+pub fn run(plan: HostRun, events: Sender<Event>) {
+    for suite in &plan.suites {
+        if run_suite(&plan, suite, &events).is_err() {
+            // The consumers went away: nobody would see the results.
+            return;
+        }
+    }
+}
+
+/// The consumers hung up.
+struct Gone;
+
+type Sent = Result<(), Gone>;
+
+fn send(events: &Sender<Event>, event: Event) -> Sent {
+    events.send(event).map_err(|_| Gone)
+}
+
+fn run_suite(plan: &HostRun, suite: &SuiteBinary, events: &Sender<Event>) -> Sent {
+    let name = suite.suite.clone();
+    let results = results_path(&plan.results_dir, &name);
+    let log = log_path(&plan.logs_dir, &name);
+    send(
+        events,
+        Event::SuiteLaunched {
+            suite: name.clone(),
+            binary: suite.path.clone(),
+        },
+    )?;
+    let start = Instant::now();
+    let ended = |cause| Event::SuiteEnded {
+        suite: name.clone(),
+        cause,
+        elapsed: start.elapsed(),
+        log: log.clone(),
+    };
+
+    let mut child = match spawn(suite, &plan.suite_args, &results, &log) {
+        Ok(child) => child,
+        Err(e) => return send(events, ended(EndCause::SpawnFailed(e.to_string()))),
+    };
+
+    let mut tail = JsonlTail::new(&results);
+    let status = loop {
+        // Checked before reading so that the last read follows the exit and
+        // sees every line written.
+        let exited = child.try_wait();
+        match tail.poll() {
+            Ok(lines) => send_lines(&name, lines, events)?,
+            Err(e) => send(events, unreadable(&name, &results, e))?,
+        }
+        match exited {
+            Ok(Some(status)) => break Ok(status),
+            Ok(None) => std::thread::sleep(POLL),
+            Err(e) => break child.wait().map_err(|_| e),
+        }
+    };
+    match tail.finish() {
+        Ok((lines, torn)) => {
+            send_lines(&name, lines, events)?;
+            if let Some(line) = torn {
+                send(
+                    events,
+                    Event::UnreadableLine {
+                        suite: name.clone(),
+                        line,
+                        error: "incomplete last line (no newline)".into(),
+                    },
+                )?;
+            }
+        }
+        Err(e) => send(events, unreadable(&name, &results, e))?,
+    }
+    let cause = match status {
+        Ok(status) => end_cause(status),
+        Err(e) => EndCause::SpawnFailed(format!("lost track of the process: {e}")),
+    };
+    send(events, ended(cause))
+}
+
+fn spawn(
+    suite: &SuiteBinary,
+    suite_args: &[String],
+    results: &Path,
+    log: &Path,
+) -> std::io::Result<std::process::Child> {
+    // A fresh file so that records of an earlier run can never be read as
+    // this run's; the binary appends to it.
+    File::create(results)?;
+    let out = File::create(log)?;
+    let err = out.try_clone()?;
+    Command::new(&suite.path)
+        .args(suite_args)
+        .env("LLCONF_RESULTS", results)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+}
+
+fn end_cause(status: ExitStatus) -> EndCause {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => EndCause::Exited(code),
+        (None, Some(signal)) => EndCause::Signaled(signal),
+        (None, None) => EndCause::SpawnFailed(format!("ended with unknown status {status}")),
+    }
+}
+
+fn unreadable(suite: &str, results: &Path, e: std::io::Error) -> Event {
+    Event::UnreadableLine {
+        suite: suite.to_string(),
+        line: String::new(),
+        error: format!("reading {}: {e}", results.display()),
+    }
+}
+
+fn send_lines(suite: &str, lines: Vec<String>, events: &Sender<Event>) -> Sent {
+    for line in lines {
+        send(events, to_event(suite, line))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn to_event(suite: &str, line: String) -> Event {
+    let suite = suite.to_string();
+    match serde_json::from_str::<Record>(&line) {
+        Ok(Record::SuiteStarted(s)) => Event::SuiteStarted {
+            suite,
+            kernel: s.kernel,
+            tests_planned: s.tests_planned,
+            started_at: s.started_at,
+        },
+        Ok(Record::TestFinished(record)) => Event::TestFinished { suite, record },
+        Ok(Record::SuiteFinished(record)) => Event::SuiteFinished { suite, record },
+        Err(e) => Event::UnreadableLine {
+            suite,
+            line,
+            error: e.to_string(),
+        },
+    }
+}

@@ -1,0 +1,214 @@
+//! Live progress on stderr: one line per failed test and per suite, and on a
+//! terminal a running count rewritten in place.
+
+use crate::run::collector::crash_note;
+use crate::run::events::{Consumer, Event};
+use llconf_reports::record::Outcome;
+use llconf_reports::results::Counts;
+use std::io::Write;
+
+pub struct Progress<W: Write> {
+    out: W,
+    /// Whether to keep a count line that is rewritten in place.
+    live: bool,
+    count_shown: bool,
+    suite: String,
+    planned: Option<usize>,
+    counts: Counts,
+    finished: bool,
+}
+
+impl<W: Write> Progress<W> {
+    pub fn new(out: W, live: bool) -> Self {
+        Progress {
+            out,
+            live,
+            count_shown: false,
+            suite: String::new(),
+            planned: None,
+            counts: Counts::default(),
+            finished: false,
+        }
+    }
+
+    /// Prints a full line, above the count line when there is one.
+    fn line(&mut self, text: &str) {
+        self.clear_count();
+        let _ = writeln!(self.out, "{text}");
+        self.show_count();
+    }
+
+    fn clear_count(&mut self) {
+        if self.count_shown {
+            let _ = write!(self.out, "\r\x1b[2K");
+            self.count_shown = false;
+        }
+    }
+
+    fn show_count(&mut self) {
+        if !self.live || self.suite.is_empty() {
+            return;
+        }
+        let c = self.counts;
+        let of = self.planned.map(|p| format!("/{p}")).unwrap_or_default();
+        let _ = write!(
+            self.out,
+            "\r\x1b[2K{}: {}{of} done, {} passed, {} failed, {} skipped",
+            self.suite,
+            c.total(),
+            c.passed,
+            c.failed,
+            c.skipped
+        );
+        let _ = self.out.flush();
+        self.count_shown = true;
+    }
+}
+
+impl<W: Write> Consumer for Progress<W> {
+    fn on_event(&mut self, event: &Event) {
+        match event {
+            Event::SuiteLaunched { suite, binary } => {
+                self.suite = suite.clone();
+                self.planned = None;
+                self.counts = Counts::default();
+                self.finished = false;
+                self.line(&format!("{suite}: running {}", binary.display()));
+            }
+            Event::SuiteStarted {
+                suite,
+                kernel,
+                tests_planned,
+                ..
+            } => {
+                self.planned = Some(*tests_planned);
+                let abi = kernel.abi.map_or("-".into(), |a| a.to_string());
+                let errata = kernel.errata.map_or("-".into(), |e| format!("{e:#x}"));
+                self.line(&format!(
+                    "{suite}: {tests_planned} tests on kernel {}, Landlock {}, ABI {abi}, errata {errata}",
+                    kernel.release, kernel.landlock
+                ));
+            }
+            Event::TestFinished { record, .. } => {
+                match record.outcome {
+                    Outcome::Passed => self.counts.passed += 1,
+                    Outcome::Skipped => self.counts.skipped += 1,
+                    Outcome::Failed => self.counts.failed += 1,
+                }
+                if record.outcome == Outcome::Failed {
+                    let why = record
+                        .failure
+                        .as_ref()
+                        .map(|f| format!(": {f}"))
+                        .unwrap_or_default();
+                    self.line(&format!("FAILED {}{why}", record.name));
+                } else {
+                    self.show_count();
+                }
+            }
+            Event::SuiteFinished { .. } => self.finished = true,
+            Event::UnreadableLine { suite, line, error } => {
+                self.line(&format!(
+                    "warning: {suite}: unreadable results line ({error}): {line}"
+                ));
+            }
+            Event::SuiteEnded {
+                suite,
+                cause,
+                elapsed,
+                log,
+            } => {
+                let c = self.counts;
+                let counts = format!(
+                    "{} passed, {} failed, {} skipped",
+                    c.passed, c.failed, c.skipped
+                );
+                let text = match crash_note(cause, self.finished, c.failed) {
+                    None => format!(
+                        "{suite}: {counts} in {:.1} s; output in {}",
+                        elapsed.as_secs_f64(),
+                        log.display()
+                    ),
+                    Some(note) => format!(
+                        "{suite}: SUITE BINARY {note} after {counts}; output in {}",
+                        log.display()
+                    ),
+                };
+                self.clear_count();
+                self.suite.clear();
+                self.line(&text);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::events::EndCause;
+    use llconf_reports::record::{Failure, TestRecord};
+    use std::time::Duration;
+
+    fn test(name: &str, outcome: Outcome, failure: Option<Failure>) -> Event {
+        Event::TestFinished {
+            suite: "base".into(),
+            record: TestRecord {
+                name: name.into(),
+                outcome,
+                duration_ms: 1.0,
+                skip_reason: None,
+                failure,
+                enforcement: false,
+                restrict_self_calls: 0,
+                stdout: String::new(),
+                stderr: String::new(),
+            },
+        }
+    }
+
+    fn feed(live: bool) -> String {
+        let mut p = Progress::new(Vec::new(), live);
+        for e in [
+            Event::SuiteLaunched {
+                suite: "base".into(),
+                binary: "/bin/base".into(),
+            },
+            test("base::a::x", Outcome::Passed, None),
+            test(
+                "base::a::y",
+                Outcome::Failed,
+                Some(Failure::Panic {
+                    message: "boom".into(),
+                }),
+            ),
+            Event::SuiteEnded {
+                suite: "base".into(),
+                cause: EndCause::Signaled(11),
+                elapsed: Duration::from_secs(1),
+                log: "/out/logs/base.log".into(),
+            },
+        ] {
+            p.on_event(&e);
+        }
+        String::from_utf8(p.out).unwrap()
+    }
+
+    #[test]
+    fn plain_output_has_one_line_per_failure_and_per_suite() {
+        let text = feed(false);
+        assert_eq!(
+            text,
+            "base: running /bin/base\n\
+             FAILED base::a::y: panicked: boom\n\
+             base: SUITE BINARY killed by signal SIGSEGV (11) after 1 passed, 1 failed, 0 skipped; \
+             output in /out/logs/base.log\n"
+        );
+    }
+
+    #[test]
+    fn live_output_rewrites_a_count_line() {
+        let text = feed(true);
+        assert!(text.contains("\r\x1b[2Kbase: 1 done, 1 passed, 0 failed, 0 skipped"));
+        assert!(text.ends_with("output in /out/logs/base.log\n"), "{text:?}");
+    }
+}
