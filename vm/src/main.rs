@@ -6,6 +6,7 @@
 //! code: it runs suite binaries and reads the JSON Lines they write.
 
 mod boot;
+mod cache_dir;
 mod cli;
 mod cmd;
 mod host;

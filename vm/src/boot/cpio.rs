@@ -229,7 +229,7 @@ mod tests {
     /// GNU cpio, when installed, lists the same entries.
     #[test]
     fn gnu_cpio_agrees_when_installed() {
-        let Some(cpio) = crate::boot::vng::find_on_path("cpio") else {
+        let Some(cpio) = crate::host::tools::find_on_path("cpio") else {
             println!("cpio not installed; skipped");
             return;
         };

@@ -4,8 +4,10 @@
 //! back into files.
 
 pub mod cpio;
+pub mod plan;
 pub mod qemu_initramfs;
 pub mod record_port;
+pub mod shell;
 pub mod uml;
 pub mod vng;
 pub mod vng_script;

@@ -12,9 +12,10 @@
 //!   complete run is told from a crash (qemu exits 0 either way).
 
 use crate::boot::cpio::CpioWriter;
+use crate::boot::plan::{file_name, MODULES_DIR};
 use crate::boot::record_port;
 use crate::host::accel::Accel;
-use crate::suites::selection::SuiteBinary;
+use crate::suites::binary::{GuestBinaries, SuiteBinary};
 use anyhow::{Context, Result};
 use llconf_guest_init::{Plan, PLAN_PATH, SUITES_DIR};
 use std::io::BufWriter;
@@ -28,7 +29,6 @@ pub const PLAN: &str = "plan.txt";
 /// init when the kernel's modules are at hand; none of them has
 /// dependencies.
 pub const GUEST_MODULES: [&str; 1] = ["kernel/fs/overlayfs/overlay"];
-pub const MODULES_DIR: &str = "/llconf/modules";
 
 /// [`GUEST_MODULES`] of an extracted Debian kernel: its `lib/modules/<release>`
 /// is found above the image. Empty when the modules are not there (Debian's
@@ -55,13 +55,6 @@ pub fn find_modules(image: &Path, release: Option<&str>) -> Vec<PathBuf> {
         }
     }
     Vec::new()
-}
-
-/// The static guest programs packed into every initramfs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GuestBinaries {
-    pub init: PathBuf,
-    pub true_bin: PathBuf,
 }
 
 pub struct BootSpec<'a> {
@@ -125,55 +118,6 @@ pub fn command(spec: &BootSpec) -> Command {
     cmd
 }
 
-/// The plan of one VM run: suite binaries at their place in the initramfs.
-pub fn plan(
-    suites: &[SuiteBinary],
-    suite_args: &[String],
-    timeout_scale: f64,
-    setup: Option<&str>,
-    modules: &[PathBuf],
-) -> Plan {
-    Plan {
-        suites: suites
-            .iter()
-            .map(|s| (s.suite.clone(), format!("{SUITES_DIR}/{}", s.suite)))
-            .collect(),
-        args: suite_args.to_vec(),
-        env: vec![("LLCONF_TIMEOUT_SCALE".into(), timeout_scale.to_string())],
-        setup: setup.map(str::to_string),
-        modules: modules
-            .iter()
-            .map(|m| format!("{MODULES_DIR}/{}", file_name(m)))
-            .collect(),
-    }
-}
-
-/// The plan of a guest whose root is the host's filesystem (uml): the
-/// suites at their host paths as the guest sees them under
-/// [`llconf_guest_init::HOST_VIEW`], no modules.
-pub fn plan_at_host_paths(
-    suites: &[SuiteBinary],
-    suite_args: &[String],
-    timeout_scale: f64,
-    setup: Option<&str>,
-) -> Plan {
-    Plan {
-        suites: suites
-            .iter()
-            .map(|s| {
-                let at = format!("{}{}", llconf_guest_init::HOST_VIEW, s.path.display());
-                (s.suite.clone(), at)
-            })
-            .collect(),
-        ..plan(&[], suite_args, timeout_scale, setup, &[])
-    }
-}
-
-fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map_or("module".into(), |n| n.to_string_lossy().into_owned())
-}
-
 /// Writes the initramfs: uncompressed (every Debian kernel unpacks plain
 /// newc, and TCG spends longer gunzipping than reading).
 pub fn write_initramfs(
@@ -235,27 +179,6 @@ pub fn write_initramfs(
     Ok(())
 }
 
-/// Whether an ELF executable runs without an interpreter (no PT_INTERP):
-/// the initramfs holds no dynamic loader nor libc.
-pub fn is_static_elf(path: &Path) -> Result<bool> {
-    let data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let bad = || anyhow::anyhow!("{} is not a 64-bit ELF executable", path.display());
-    if data.len() < 64 || &data[..4] != b"\x7fELF" || data[4] != 2 {
-        return Err(bad());
-    }
-    let u16_at = |o: usize| u16::from_le_bytes([data[o], data[o + 1]]) as usize;
-    let u64_at = |o: usize| u64::from_le_bytes(data[o..o + 8].try_into().unwrap()) as usize;
-    let (phoff, phentsize, phnum) = (u64_at(0x20), u16_at(0x36), u16_at(0x38));
-    for i in 0..phnum {
-        let ph = phoff + i * phentsize;
-        let ty = data.get(ph..ph + 4).ok_or_else(bad)?;
-        if u32::from_le_bytes(ty.try_into().unwrap()) == 3 {
-            return Ok(false); // PT_INTERP
-        }
-    }
-    Ok(true)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,7 +232,7 @@ mod tests {
             path: w("base-123", "BASE"),
         }];
         let modules = [w("overlay.ko.xz", "XZ")];
-        let plan = plan(&suites, &["--exact".into()], 4.0, None, &modules);
+        let plan = crate::boot::plan::plan(&suites, &["--exact".into()], 4.0, None, &modules);
         let out = d.join(INITRAMFS);
         write_initramfs(&out, &guest, &suites, &modules, &plan).unwrap();
         let entries = crate::boot::cpio::read(&std::fs::read(&out).unwrap()).unwrap();
@@ -347,17 +270,5 @@ mod tests {
         std::fs::create_dir_all(image.parent().unwrap()).unwrap();
         assert!(find_modules(&image, Some("7.1.13+deb13-amd64")).is_empty());
         assert!(find_modules(&image, None).is_empty());
-    }
-
-    #[test]
-    fn static_and_dynamic_executables_are_told_apart() {
-        // The test binary itself is dynamic unless built with crt-static.
-        let me = std::env::current_exe().unwrap();
-        let dynamic = !cfg!(target_feature = "crt-static");
-        assert_eq!(is_static_elf(&me).unwrap(), !dynamic);
-        let dir = tempfile::tempdir().unwrap();
-        let script = dir.path().join("s");
-        std::fs::write(&script, "#!/bin/sh\n").unwrap();
-        assert!(is_static_elf(&script).is_err());
     }
 }

@@ -147,17 +147,6 @@ fn memory_dir(spec: &BootSpec) -> Option<std::path::PathBuf> {
     (free_mib < spec.memory_mib).then(|| spec.dir.to_path_buf())
 }
 
-/// Whether `path` is a User-Mode Linux program: an ELF executable that
-/// says so when asked for its version, without booting.
-pub fn is_uml_program(path: &Path) -> bool {
-    Command::new(path)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .is_ok_and(|o| o.status.success() && !o.stdout.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,6 +225,5 @@ mod tests {
         let raw = std::fs::read_to_string(record_port::raw_path(dir.path())).unwrap();
         assert_eq!(raw, "frame\n");
         assert!(dir.path().join("uml").is_dir());
-        assert!(!is_uml_program(Path::new("/nonexistent/linux")));
     }
 }

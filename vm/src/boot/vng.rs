@@ -1,53 +1,11 @@
-//! The virtme-ng command line for one VM run, and where vng and qemu are.
+//! The virtme-ng command line for one VM run.
 
+use crate::boot::shell::quote;
 use crate::host::accel::Accel;
-use crate::kernel::prepare::{BootImage, Cache};
-use anyhow::{bail, Result};
+use crate::kernel::image::BootImage;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-
-pub const QEMU: &str = "qemu-system-x86_64";
-
-/// `$LLCONF_VNG`, else the venv `llconf setup` makes, else `vng` on PATH.
-pub fn vng_path(cache: &Cache) -> PathBuf {
-    if let Some(p) = std::env::var_os("LLCONF_VNG") {
-        return PathBuf::from(p);
-    }
-    let venv = cache.venv().join("bin/vng");
-    if venv.is_file() {
-        return venv;
-    }
-    find_on_path("vng").unwrap_or_else(|| PathBuf::from("vng"))
-}
-
-pub fn find_on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| is_executable(p))
-}
-
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-/// Refuses early, naming the fix, when vng or qemu is missing.
-pub fn check_tools(cache: &Cache) -> Result<PathBuf> {
-    if find_on_path(QEMU).is_none() {
-        bail!("{QEMU} is not installed (not on PATH); run `llconf setup` to install qemu");
-    }
-    let vng = vng_path(cache);
-    if !is_executable(&vng) {
-        bail!(
-            "virtme-ng (vng) is not installed: not in {} nor on PATH; \
-             run `llconf setup` to install it",
-            cache.venv().join("bin").display()
-        );
-    }
-    Ok(vng)
-}
 
 pub struct BootSpec<'a> {
     pub vng: &'a Path,
@@ -109,28 +67,9 @@ pub fn args(spec: &BootSpec) -> Vec<String> {
     }
     a.extend([
         "--exec".into(),
-        format!(
-            "sh {}",
-            crate::boot::vng_script::quote(&spec.script.display().to_string())
-        ),
+        format!("sh {}", quote(&spec.script.display().to_string())),
     ]);
     a
-}
-
-/// How the command reads in a log: arguments with spaces quoted.
-pub fn display(cmd: &Command) -> String {
-    std::iter::once(cmd.get_program())
-        .chain(cmd.get_args())
-        .map(|a| {
-            let a = a.to_string_lossy();
-            if a.contains([' ', '\'', '"']) {
-                crate::boot::vng_script::quote(&a)
-            } else {
-                a.into_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //!
 //! Its own stdout (the `llconf-guest:` lines) comes back through vng.
 
+use crate::boot::shell::quote;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -44,11 +45,6 @@ pub fn exit_path(dir: &Path, suite: &str) -> PathBuf {
 
 pub fn dmesg_path(dir: &Path) -> PathBuf {
     dir.join("dmesg.txt")
-}
-
-/// Single-quoted for sh: safe for any path or argument.
-pub fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 pub fn render(plan: &GuestPlan) -> String {

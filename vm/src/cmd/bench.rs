@@ -12,18 +12,21 @@
 
 use crate::boot::cpio::CpioWriter;
 use crate::boot::qemu_initramfs;
-use crate::boot::vng;
+use crate::cache_dir::Cache;
 use crate::cli::BenchArgs;
 use crate::host::accel::{self, Accel};
+use crate::host::tools;
 use crate::host::workspace;
 use crate::kernel::backend::Backend;
 use crate::kernel::catalogue::Catalogue;
-use crate::kernel::prepare::{self, Cache, Freshness};
+use crate::kernel::image::Freshness;
+use crate::kernel::prepare;
 use crate::run::events::{Event, TargetEvent, VmEnd, VmEvent};
 use crate::run::host::{self, HostRun};
 use crate::run::vm::{self, BootWith, VmTarget};
+use crate::suites::binary::SuiteBinary;
 use crate::suites::build;
-use crate::suites::selection::{self, SuiteBinary};
+use crate::suites::selection;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::{ExitCode, Stdio};
@@ -44,8 +47,8 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
     let catalogue = Catalogue::load(kernels_dir)?;
     let kernel = catalogue.select(std::slice::from_ref(&args.kernel))?[0];
     let cache = Cache::from_env();
-    let Some(qemu) = vng::find_on_path(vng::QEMU) else {
-        bail!("{} is not installed; run `llconf setup`", vng::QEMU);
+    let Some(qemu) = tools::find_on_path(tools::QEMU) else {
+        bail!("{} is not installed; run `llconf setup`", tools::QEMU);
     };
     let mut say = |s: String| eprintln!("{s}");
     let prepared = prepare::prepare(
@@ -103,7 +106,7 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
     let static_suites = selection::resolve_static(root, &args.suites)?;
     let guest = build::guest_binaries(&workspace::default_root())?;
     let vng = if backends.contains(&Backend::Vng) {
-        Some(vng::check_tools(&cache)?)
+        Some(tools::check_tools(&cache)?)
     } else {
         None
     };

@@ -1,10 +1,10 @@
 //! `llconf doctor`: what a VM run would find on this machine.
 
-use crate::boot::vng;
+use crate::cache_dir::Cache;
 use crate::cmd::setup::dpkg_installed;
 use crate::host::accel::{self, Accel};
+use crate::host::tools;
 use crate::kernel::catalogue::Catalogue;
-use crate::kernel::prepare::Cache;
 use anyhow::Result;
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
@@ -20,16 +20,16 @@ pub fn doctor(kernels_dir: &Path) -> Result<ExitCode> {
         ready &= ok;
     };
 
-    let qemu = vng::find_on_path(vng::QEMU);
+    let qemu = tools::find_on_path(tools::QEMU);
     row(
-        vng::QEMU,
+        tools::QEMU,
         qemu.is_some(),
         match &qemu {
             Some(p) => format!("{} ({})", first_line(p, "--version"), p.display()),
             None => "not on PATH; `llconf setup` installs it".into(),
         },
     );
-    let vng = vng::vng_path(&cache);
+    let vng = tools::vng_path(&cache);
     let version = first_line(&vng, "--version");
     row(
         "vng",

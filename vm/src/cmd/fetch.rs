@@ -1,8 +1,10 @@
 //! `llconf fetch`: makes kernels ready now, with fresh package lists.
 
+use crate::cache_dir::Cache;
 use crate::cli::FetchArgs;
 use crate::kernel::catalogue::Catalogue;
-use crate::kernel::prepare::{self, Cache, Freshness};
+use crate::kernel::image::Freshness;
+use crate::kernel::prepare;
 use anyhow::Result;
 use std::path::Path;
 use std::process::ExitCode;

@@ -1,7 +1,7 @@
 //! `llconf kernels`: the catalogue, and what of it is cached.
 
+use crate::cache_dir::Cache;
 use crate::kernel::catalogue::{Builder, Catalogue, Kernel, Source};
-use crate::kernel::prepare::Cache;
 use anyhow::Result;
 use std::path::Path;
 use std::process::ExitCode;
@@ -61,7 +61,7 @@ fn source(k: &Kernel) -> String {
 
 pub fn cache_state(cache: &Cache, k: &Kernel) -> String {
     match &k.source {
-        Source::Debian(spec) => match cache.cached_for(spec) {
+        Source::Debian(spec) => match crate::kernel::store::cached_for(cache, spec) {
             Some(m) => format!("{} ({})", m.packages.join(" "), m.image.display()),
             None => "not fetched (`llconf fetch` or the next run fetches it)".into(),
         },
@@ -73,7 +73,7 @@ pub fn cache_state(cache: &Cache, k: &Kernel) -> String {
         } => format!(
             "built out of tree on every run, from {}, into {}",
             path.display(),
-            cache.root.join("uml").join(format!("tree-{}", k.name)).display()
+            cache.uml_dir().join(format!("tree-{}", k.name)).display()
         ),
         Source::DebianTree(spec) => match crate::kernel::uml_build::cached(cache, spec) {
             Some(b) => format!("built: {} ({})", b.packages.join(" "), b.program.display()),

@@ -1,10 +1,11 @@
 //! `llconf list`: the suites and their tests, as the suite binaries list them.
 
 use crate::cli::ListArgs;
-use crate::suites::selection::{self, SuiteBinary};
-use anyhow::{bail, Context, Result};
+use crate::suites::list::list_tests;
+use crate::suites::selection;
+use anyhow::Result;
 use std::path::Path;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 
 pub fn list(root: &Path, args: ListArgs) -> Result<ExitCode> {
     for suite in selection::resolve(root, &args.suites)? {
@@ -15,42 +16,4 @@ pub fn list(root: &Path, args: ListArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-pub(crate) fn list_tests(suite: &SuiteBinary, suite_args: &[String]) -> Result<Vec<String>> {
-    let output = Command::new(&suite.path)
-        .args(["--list", "--format", "terse"])
-        .args(suite_args)
-        // Listing must not write records.
-        .env_remove("LLCONF_RESULTS")
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("running {} --list", suite.path.display()))?;
-    if !output.status.success() {
-        bail!(
-            "{} --list failed ({}):\n{}",
-            suite.path.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim_end()
-        );
-    }
-    Ok(parse_terse_list(&String::from_utf8_lossy(&output.stdout)))
-}
-
-/// libtest's `--list --format terse`: `name: test` lines.
-pub fn parse_terse_list(stdout: &str) -> Vec<String> {
-    stdout
-        .lines()
-        .filter_map(|l| l.strip_suffix(": test"))
-        .map(str::to_string)
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn terse_list_gives_test_names() {
-        let out = "base::a::x: test\nbase::a::y: test\nsome::bench: bench\n\n";
-        assert_eq!(super::parse_terse_list(out), ["base::a::x", "base::a::y"]);
-    }
 }

@@ -21,24 +21,25 @@
 //!   `merged_results`).
 
 use crate::boot::qemu_initramfs;
-use crate::boot::vng;
 use crate::boot::vng_script;
+use crate::cache_dir::Cache;
 use crate::cli::{RunArgs, RunFormat};
-use crate::cmd::list;
 use crate::host::accel::{self, Accel};
+use crate::host::tools;
 use crate::host::workspace;
 use crate::kernel::backend::{self, Backend};
 use crate::kernel::catalogue::Catalogue;
-use crate::kernel::prepare::{self, Cache, Freshness, Prepared};
+use crate::kernel::image::{BootImage, Freshness, Prepared};
+use crate::kernel::prepare;
 use crate::report::junit_writer;
 use crate::report::merged_results;
 use crate::report::target::{self, Target, TargetInfo};
 use crate::report::target_meta;
 use crate::run::events::{TargetEvent, VmEvent};
 use crate::run::vm::{self, BootWith, VmTarget};
+use crate::suites::binary::SuiteBinary;
 use crate::suites::build;
 use crate::suites::selection;
-use crate::suites::selection::SuiteBinary;
 use crate::ui::ktap_stream::KtapStream;
 use crate::ui::vm_progress::VmProgress;
 use anyhow::{Context, Result};
@@ -74,12 +75,12 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     let all_uml = wanted
         .iter()
         .all(|(k, _, _)| k.backend == Some(Backend::Uml));
-    let qemu = match vng::find_on_path(vng::QEMU) {
+    let qemu = match tools::find_on_path(tools::QEMU) {
         Some(q) => q,
-        None if all_uml => vng::QEMU.into(),
+        None if all_uml => tools::QEMU.into(),
         None => anyhow::bail!(
             "{} is not installed (not on PATH); run `llconf setup` to install qemu",
-            vng::QEMU
+            tools::QEMU
         ),
     };
     // A backend known before any download that needs vng: say so now.
@@ -87,7 +88,7 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
         .iter()
         .any(|(k, _, _)| args.backend.or(k.backend) == Some(Backend::Vng))
     {
-        vng::check_tools(&cache)?;
+        tools::check_tools(&cache)?;
     }
     let suite_args = args.suites.suite_args.clone();
 
@@ -137,7 +138,7 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     // run changes nothing.
     let uses = |b: Backend| backends.values().any(|x| *x == b);
     let vng = if uses(Backend::Vng) {
-        Some(vng::check_tools(&cache)?)
+        Some(tools::check_tools(&cache)?)
     } else {
         None
     };
@@ -158,7 +159,7 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
             };
             Ok(snapshot(std::slice::from_ref(&bin), &dir)?.remove(0).path)
         };
-        Some(qemu_initramfs::GuestBinaries {
+        Some(crate::suites::binary::GuestBinaries {
             init: copy("init", &guest.init)?,
             true_bin: copy("true", &guest.true_bin)?,
         })
@@ -178,15 +179,18 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
         .or(static_suites.as_ref())
         .context("no suites to run")?;
     for s in listed {
-        planned.insert(s.suite.clone(), list::list_tests(s, &suite_args)?);
+        planned.insert(
+            s.suite.clone(),
+            crate::suites::list::list_tests(s, &suite_args)?,
+        );
     }
     let probe_image = wanted
         .iter()
         .filter(|(k, _, _)| backends[&k.name] != Backend::Uml)
         .find_map(|(k, _, _)| match &prepared[&k.name] {
             Ok(p) => match &p.image {
-                prepare::BootImage::Image(i) => Some(i.clone()),
-                prepare::BootImage::Tree(t) => Some(t.join("arch/x86/boot/bzImage")),
+                BootImage::Image(i) => Some(i.clone()),
+                BootImage::Tree(t) => Some(t.join("arch/x86/boot/bzImage")),
             },
             Err(_) => None,
         });

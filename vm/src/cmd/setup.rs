@@ -10,8 +10,8 @@
 //!   remove a newer qemu-utils.
 //! - From PyPI: virtme-ng, pinned, into a venv under llconf's cache.
 
+use crate::cache_dir::Cache;
 use crate::cli::SetupArgs;
-use crate::kernel::prepare::Cache;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};

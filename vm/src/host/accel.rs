@@ -3,7 +3,7 @@
 //! trustworthy test is a boot. It is done once per machine, with a short
 //! timeout, and the verdict is kept in the cache.
 
-use crate::kernel::prepare::Cache;
+use crate::cache_dir::Cache;
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::os::unix::process::CommandExt;

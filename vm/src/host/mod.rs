@@ -3,4 +3,5 @@
 //! nothing else of llconf but the cache directory.
 
 pub mod accel;
+pub mod tools;
 pub mod workspace;

@@ -5,5 +5,7 @@
 pub mod backend;
 pub mod catalogue;
 pub mod debian;
+pub mod image;
 pub mod prepare;
+pub mod store;
 pub mod uml_build;

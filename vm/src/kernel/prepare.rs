@@ -1,140 +1,20 @@
-//! llconf's cache directory, and kernels made ready to boot in it: Debian
-//! packages downloaded and extracted, local images checked, trees built.
-//!
-//! Layout under `$LLCONF_CACHE` (default `$XDG_CACHE_HOME/llconf`, or
-//! `~/.cache/llconf`):
-//! - `apt/`: the private apt state (sources.list, lists, cache);
-//! - `debs/`: downloaded packages;
-//! - `kernels/<release>_<version>/`: an extracted kernel with its
-//!   `llconf-kernel.json` manifest;
-//! - `venv/`: virtme-ng (see `llconf setup`);
-//! - `accel.json`: the KVM verdict of this machine.
+//! `prepare()`: a kernel definition made ready to boot. Debian packages
+//! come from the store (fetched when missing or old), local images and
+//! trees are checked, trees are built, UML kernels are built by
+//! `uml_build`.
 
+use crate::cache_dir::Cache;
+use crate::host::tools;
+use crate::kernel::backend::Backend;
 use crate::kernel::catalogue::{Builder, DebianSpec, Kernel, Source};
-use crate::kernel::debian::{self, Apt, Resolved};
+use crate::kernel::debian::{self, Apt};
+use crate::kernel::image::{BootImage, Freshness, Prepared};
+use crate::kernel::store::{self, from_manifest};
+use crate::kernel::uml_build;
 use anyhow::{bail, Context, Result};
-use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-const MANIFEST: &str = "llconf-kernel.json";
-
-#[derive(Debug, Clone)]
-pub struct Cache {
-    pub root: PathBuf,
-}
-
-impl Cache {
-    pub fn from_env() -> Cache {
-        let root = if let Some(dir) = std::env::var_os("LLCONF_CACHE") {
-            PathBuf::from(dir)
-        } else if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
-            PathBuf::from(dir).join("llconf")
-        } else {
-            let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
-            PathBuf::from(home).join(".cache/llconf")
-        };
-        Cache {
-            root: std::path::absolute(&root).unwrap_or(root),
-        }
-    }
-
-    pub fn apt(&self) -> Apt {
-        Apt::new(self.root.join("apt"))
-    }
-
-    pub fn venv(&self) -> PathBuf {
-        self.root.join("venv")
-    }
-
-    pub fn accel_file(&self) -> PathBuf {
-        self.root.join("accel.json")
-    }
-
-    fn kernels_dir(&self) -> PathBuf {
-        self.root.join("kernels")
-    }
-
-    /// Every extracted kernel, newest fetch first.
-    pub fn manifests(&self) -> Vec<Manifest> {
-        let Ok(entries) = std::fs::read_dir(self.kernels_dir()) else {
-            return Vec::new();
-        };
-        let mut all: Vec<Manifest> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| std::fs::read(e.path().join(MANIFEST)).ok())
-            .filter_map(|bytes| serde_json::from_slice(&bytes).ok())
-            .filter(|m: &Manifest| m.image.is_file())
-            .collect();
-        all.sort_by(|a, b| b.fetched_at.total_cmp(&a.fetched_at));
-        all
-    }
-
-    /// The newest kernel fetched for this very definition.
-    pub fn cached_for(&self, spec: &DebianSpec) -> Option<Manifest> {
-        self.manifests().into_iter().find(|m| &m.spec == spec)
-    }
-}
-
-/// What `kernels/<dir>/llconf-kernel.json` says about an extracted kernel.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Manifest {
-    pub spec: DebianSpec,
-    /// `6.12.95+deb12-amd64`.
-    pub release: String,
-    /// `name=version`, image first.
-    pub packages: Vec<String>,
-    pub image: PathBuf,
-    /// Seconds since the epoch.
-    pub fetched_at: f64,
-}
-
-/// A kernel ready for vng.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Prepared {
-    pub image: BootImage,
-    /// `name=version` of every Debian package, for the reports.
-    pub packages: Vec<String>,
-    pub release: Option<String>,
-    /// Whether its modules are there (vng needs them); local images and
-    /// trees are taken to have theirs.
-    pub has_modules: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum BootImage {
-    /// A kernel image; vng finds the modules by walking up to `lib/modules`.
-    Image(PathBuf),
-    /// A built kernel tree: vng runs it from inside the tree.
-    Tree(PathBuf),
-}
-
-impl BootImage {
-    pub fn path(&self) -> &Path {
-        match self {
-            BootImage::Image(p) | BootImage::Tree(p) => p,
-        }
-    }
-
-    /// The kernel image itself, for a direct qemu boot.
-    pub fn kernel_image(&self) -> PathBuf {
-        match self {
-            BootImage::Image(p) => p.clone(),
-            BootImage::Tree(t) => t.join("arch/x86/boot/bzImage"),
-        }
-    }
-}
-
-/// How hard to try for a fresh kernel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Freshness {
-    /// `llconf run`: refresh the package lists only when they are old, and
-    /// fall back to a cached kernel if that fails.
-    IfOld,
-    /// `llconf fetch`: always refresh the lists, always (re)build trees.
-    Now,
-}
 
 /// `needs_modules`: the kernel boots in vng, so a Debian release without
 /// its modules package will not do.
@@ -148,21 +28,13 @@ pub fn prepare(
 ) -> Result<Prepared> {
     match &kernel.source {
         Source::Debian(spec) => prepare_debian(cache, kernel, spec, freshness, needs_modules, say),
-        Source::Local { path } => local(
-            path,
-            kernel.backend == Some(crate::kernel::backend::Backend::Uml),
-        )
-        .with_context(|| format!("kernel `{}`", kernel.name)),
+        Source::Local { path } => local(path, kernel.backend == Some(Backend::Uml))
+            .with_context(|| format!("kernel `{}`", kernel.name)),
         Source::DebianTree(spec) => {
             let mut say = |s: String| say(format!("{}: {s}", kernel.name));
-            let built = crate::kernel::uml_build::build_source_package(
-                cache,
-                spec,
-                catalogue_dir,
-                freshness,
-                &mut say,
-            )
-            .with_context(|| format!("kernel `{}`", kernel.name))?;
+            let built =
+                uml_build::build_source_package(cache, spec, catalogue_dir, freshness, &mut say)
+                    .with_context(|| format!("kernel `{}`", kernel.name))?;
             Ok(from_uml(built))
         }
         Source::Build {
@@ -170,14 +42,8 @@ pub fn prepare(
             builder: Builder::Uml,
         } => {
             let mut say = |s: String| say(format!("{}: {s}", kernel.name));
-            let built = crate::kernel::uml_build::build_tree(
-                cache,
-                &kernel.name,
-                path,
-                catalogue_dir,
-                &mut say,
-            )
-            .with_context(|| format!("building kernel `{}`", kernel.name))?;
+            let built = uml_build::build_tree(cache, &kernel.name, path, catalogue_dir, &mut say)
+                .with_context(|| format!("building kernel `{}`", kernel.name))?;
             Ok(from_uml(built))
         }
         Source::Build { path, builder } => {
@@ -192,7 +58,7 @@ pub fn prepare(
     }
 }
 
-fn from_uml(built: crate::kernel::uml_build::Built) -> Prepared {
+fn from_uml(built: uml_build::Built) -> Prepared {
     Prepared {
         image: BootImage::Image(built.program),
         packages: built.packages,
@@ -215,7 +81,7 @@ fn local(path: &Path, uml: bool) -> Result<Prepared> {
                 program.display()
             );
         }
-        if !crate::boot::uml::is_uml_program(&program) {
+        if !uml_build::is_uml_program(&program) {
             bail!(
                 "{} is not a User-Mode Linux program (`{} --version` did not answer)",
                 program.display(),
@@ -262,7 +128,7 @@ fn prepare_debian(
     needs_modules: bool,
     say: &mut dyn FnMut(String),
 ) -> Result<Prepared> {
-    let apt = cache.apt();
+    let apt = Apt::new(cache.apt_dir());
     apt.ensure_layout()?;
     let stale = match apt.lists_age() {
         None => true,
@@ -277,10 +143,9 @@ fn prepare_debian(
         if let Err(e) = apt.update() {
             // Offline with a kernel already here: better a run on a slightly
             // older point release than no run.
-            let cached = cache
-                .manifests()
+            let cached = store::manifests(cache)
                 .into_iter()
-                .find(|m| &m.spec == spec && (!needs_modules || has_modules(&m.packages)));
+                .find(|m| &m.spec == spec && (!needs_modules || store::has_modules(&m.packages)));
             if let (Freshness::IfOld, Some(m)) = (freshness, cached) {
                 say(format!(
                     "{}: warning: {e:#}; using the cached {}",
@@ -298,8 +163,7 @@ fn prepare_debian(
     for p in &resolved.packages {
         packages.push(format!("{p}={}", apt.candidate_version(p)?));
     }
-    if let Some(m) = cache
-        .manifests()
+    if let Some(m) = store::manifests(cache)
         .into_iter()
         .find(|m| m.packages == packages)
     {
@@ -310,88 +174,10 @@ fn prepare_debian(
         kernel.name,
         resolved.packages.join(" and ")
     ));
-    let m = download_and_extract(cache, spec, &resolved, &packages)
+    let m = store::download_and_extract(cache, spec, &resolved, &packages)
         .with_context(|| format!("kernel `{}`", kernel.name))?;
     say(format!("{}: {} ready", kernel.name, m.image.display()));
     Ok(from_manifest(m))
-}
-
-fn from_manifest(m: Manifest) -> Prepared {
-    Prepared {
-        image: BootImage::Image(m.image),
-        has_modules: has_modules(&m.packages),
-        packages: m.packages,
-        release: Some(m.release),
-    }
-}
-
-/// An unsplit `linux-image-*` holds its modules; a split kernel has them
-/// only with its `linux-modules-*`.
-pub fn has_modules(packages: &[String]) -> bool {
-    packages
-        .iter()
-        .any(|p| p.starts_with("linux-modules-") || p.starts_with("linux-image-"))
-}
-
-fn download_and_extract(
-    cache: &Cache,
-    spec: &DebianSpec,
-    resolved: &Resolved,
-    packages: &[String],
-) -> Result<Manifest> {
-    let apt = cache.apt();
-    let debs = cache.root.join("debs");
-    let version = packages[0].split_once('=').map_or("", |(_, v)| v);
-    let name = format!(
-        "{}_{}",
-        resolved.release,
-        version.replace([':', '~', '+'], "_")
-    );
-    let dir = cache.kernels_dir().join(&name);
-    // Extracted beside, then renamed: a half-extracted kernel is never used.
-    let tmp = cache.kernels_dir().join(format!(".{name}.partial"));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    for p in packages {
-        let (pkg, ver) = p.split_once('=').expect("name=version");
-        let deb = apt.download(pkg, ver, &debs)?;
-        debian::extract(&deb, &tmp)?;
-    }
-    let image = find_image(&tmp, &resolved.release).with_context(|| {
-        format!(
-            "no vmlinuz for {} in {}",
-            resolved.release,
-            packages.join(", ")
-        )
-    })?;
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::rename(&tmp, &dir).with_context(|| format!("renaming to {}", dir.display()))?;
-    let manifest = Manifest {
-        spec: spec.clone(),
-        release: resolved.release.clone(),
-        packages: packages.to_vec(),
-        image: dir.join(image.strip_prefix(&tmp).expect("found inside")),
-        fetched_at: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64()),
-    };
-    std::fs::write(
-        dir.join(MANIFEST),
-        serde_json::to_vec_pretty(&manifest).expect("serializable"),
-    )?;
-    Ok(manifest)
-}
-
-/// Debian puts the image in /boot, or, since the split, next to the modules.
-fn find_image(root: &Path, release: &str) -> Option<PathBuf> {
-    [
-        format!("boot/vmlinuz-{release}"),
-        format!("usr/lib/modules/{release}/vmlinuz"),
-        format!("lib/modules/{release}/vmlinuz"),
-    ]
-    .iter()
-    .map(|p| root.join(p))
-    .find(|p| p.is_file())
 }
 
 fn build(tree: &Path, builder: Builder, fragment: &Path) -> Result<()> {
@@ -404,9 +190,7 @@ fn build(tree: &Path, builder: Builder, fragment: &Path) -> Result<()> {
         Builder::Uml => bail!("{}: UML trees are built by uml_build", tree.display()),
         // vng applies its own needs (9p, virtio, ...) on top of the fragment.
         Builder::Vng => vec![vec![
-            crate::boot::vng::vng_path(&Cache::from_env())
-                .display()
-                .to_string(),
+            tools::vng_path(&Cache::from_env()).display().to_string(),
             "--build".into(),
             "--config".into(),
             fragment,
@@ -447,31 +231,6 @@ fn build(tree: &Path, builder: Builder, fragment: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_image_is_found_in_either_layout() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(find_image(dir.path(), "7.3.4+deb13-amd64").is_none());
-        let split = dir.path().join("usr/lib/modules/7.3.4+deb13-amd64");
-        std::fs::create_dir_all(&split).unwrap();
-        std::fs::write(split.join("vmlinuz"), "").unwrap();
-        assert_eq!(
-            find_image(dir.path(), "7.3.4+deb13-amd64").unwrap(),
-            split.join("vmlinuz")
-        );
-    }
-
-    #[test]
-    fn a_split_kernel_without_its_modules_package_has_none() {
-        assert!(has_modules(&[
-            "linux-image-6.12.95+deb12-amd64-unsigned=1".into()
-        ]));
-        assert!(has_modules(&[
-            "linux-binary-7.3.4+deb13-amd64=1".into(),
-            "linux-modules-7.3.4+deb13-amd64=1".into()
-        ]));
-        assert!(!has_modules(&["linux-binary-7.1.13+deb13-amd64=1".into()]));
-    }
 
     #[test]
     fn a_local_tree_needs_a_built_image() {

@@ -10,9 +10,10 @@
 //! the source and objects take 2.3 GB. A build is reused while the
 //! fragments it was made with are unchanged.
 
+use crate::cache_dir::Cache;
 use crate::kernel::catalogue::SourcePackageSpec;
-use crate::kernel::debian;
-use crate::kernel::prepare::{Cache, Freshness};
+use crate::kernel::debian::{self, Apt};
+use crate::kernel::image::Freshness;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -58,7 +59,7 @@ pub fn build_tree(
     kernels_dir: &Path,
     say: &mut dyn FnMut(String),
 ) -> Result<Built> {
-    let out = cache.root.join("uml").join(format!("tree-{kernel}"));
+    let out = cache.uml_dir().join(format!("tree-{kernel}"));
     let log = out.with_extension("log");
     say(format!(
         "building User-Mode Linux from {} into {} (log: {})",
@@ -86,7 +87,7 @@ pub fn build_source_package(
     say: &mut dyn FnMut(String),
 ) -> Result<Built> {
     let package = format!("linux-source-{}", spec.series);
-    let apt = cache.apt();
+    let apt = Apt::new(cache.apt_dir());
     apt.ensure_layout()?;
     let fragments = fragments_digest(kernels_dir)?;
     let version = match &spec.version {
@@ -116,7 +117,7 @@ pub fn build_source_package(
                 .with_context(|| format!("finding {package} in the package lists"))?
         }
     };
-    let dir = cache.root.join("uml").join(format!(
+    let dir = cache.uml_dir().join(format!(
         "{package}_{}",
         version.replace([':', '~', '+'], "_")
     ));
@@ -130,7 +131,7 @@ pub fn build_source_package(
     if !tree.join("Makefile").is_file() {
         say(format!("downloading {package}={version}"));
         let deb = apt
-            .download(&package, &version, &cache.root.join("debs"))
+            .download(&package, &version, &cache.debs_dir())
             .with_context(|| format!("downloading {package}={version}"))?;
         unpack(&deb, &src, &package)?;
         // 150 MB that the unpacked tree now holds.
@@ -169,7 +170,7 @@ pub fn build_source_package(
 /// (for `llconf kernels`).
 pub fn cached(cache: &Cache, spec: &SourcePackageSpec) -> Option<Built> {
     let package = format!("linux-source-{}", spec.series);
-    let dir = cache.root.join("uml");
+    let dir = cache.uml_dir();
     match &spec.version {
         Some(v) => {
             read_manifest(&dir.join(format!("{package}_{}", v.replace([':', '~', '+'], "_"))))
@@ -185,7 +186,7 @@ fn read_manifest(dir: &Path) -> Option<Built> {
 
 /// The newest build of the package, made with these fragments if given.
 fn newest_build(cache: &Cache, package: &str, fragments: Option<&str>) -> Option<Built> {
-    let mut found: Vec<(std::time::SystemTime, Built)> = std::fs::read_dir(cache.root.join("uml"))
+    let mut found: Vec<(std::time::SystemTime, Built)> = std::fs::read_dir(cache.uml_dir())
         .ok()?
         .filter_map(|e| e.ok())
         .filter(|e| {
@@ -233,7 +234,7 @@ fn unpack(deb: &Path, src: &Path, package: &str) -> Result<()> {
 pub fn missing_tools() -> Vec<&'static str> {
     TOOLS
         .into_iter()
-        .filter(|t| crate::boot::vng::find_on_path(t).is_none())
+        .filter(|t| crate::host::tools::find_on_path(t).is_none())
         .collect()
 }
 
@@ -362,6 +363,17 @@ pub fn fragments_digest(kernels_dir: &Path) -> Result<String> {
         }
     }
     Ok(format!("{h:016x}"))
+}
+
+/// Whether `path` is a User-Mode Linux program: an ELF executable that
+/// says so when asked for its version, without booting.
+pub fn is_uml_program(path: &Path) -> bool {
+    Command::new(path)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success() && !o.stdout.is_empty())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use crate::run::events::{EndCause, Event};
 use crate::run::jsonl_tail::JsonlTail;
-use crate::suites::selection::SuiteBinary;
+use crate::suites::binary::SuiteBinary;
 use llconf_reports::record::Record;
 use std::fs::File;
 use std::os::unix::process::ExitStatusExt;

@@ -6,17 +6,18 @@
 //! when the per-VM limit passes or llconf is interrupted; neither vng,
 //! qemu nor UML has a limit of its own.
 
-use crate::boot::qemu_initramfs::{self, GuestBinaries};
+use crate::boot::qemu_initramfs;
 use crate::boot::record_port::{self, RecordPort};
 use crate::boot::uml;
 use crate::boot::vng::{self, BootSpec};
 use crate::boot::vng_script::{self, GuestPlan};
 use crate::host::accel::Accel;
-use crate::kernel::prepare::BootImage;
+use crate::kernel::image::BootImage;
 use crate::run::events::{EndCause, Event, TargetEvent, VmEnd, VmEvent};
 use crate::run::host::to_event;
 use crate::run::jsonl_tail::JsonlTail;
-use crate::suites::selection::SuiteBinary;
+use crate::suites::binary::GuestBinaries;
+use crate::suites::binary::SuiteBinary;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -199,7 +200,7 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
         // Its own group, so that killing it takes qemu along.
         .process_group(0);
     emit.send(VmEvent::BootStarted {
-        command: vng::display(&cmd),
+        command: crate::boot::shell::display(&cmd),
     });
     let mut suites = tracks(t);
     let mut child = match cmd.spawn() {
@@ -324,7 +325,7 @@ fn prepare_dir(t: &VmTarget) -> anyhow::Result<PathBuf> {
     }
     if let BootWith::Uml { .. } = &t.boot {
         // The guest reads the suites where they are on the host.
-        let plan = qemu_initramfs::plan_at_host_paths(
+        let plan = crate::boot::plan::plan_at_host_paths(
             &t.suites,
             &t.suite_args,
             t.timeout_scale,
@@ -335,7 +336,7 @@ fn prepare_dir(t: &VmTarget) -> anyhow::Result<PathBuf> {
         return Ok(path);
     }
     if let BootWith::QemuInitramfs { guest, .. } = &t.boot {
-        let plan = qemu_initramfs::plan(
+        let plan = crate::boot::plan::plan(
             &t.suites,
             &t.suite_args,
             t.timeout_scale,

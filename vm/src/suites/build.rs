@@ -92,12 +92,12 @@ fn build_with(
 /// `$LLCONF_GUEST_INIT` and `$LLCONF_GUEST_TRUE` when both are set (for an
 /// llconf without its sources), else built from the `llconf-guest-init`
 /// package of llconf's own workspace `llconf_root`.
-pub fn guest_binaries(llconf_root: &Path) -> Result<crate::boot::qemu_initramfs::GuestBinaries> {
+pub fn guest_binaries(llconf_root: &Path) -> Result<crate::suites::binary::GuestBinaries> {
     if let (Some(init), Some(t)) = (
         std::env::var_os("LLCONF_GUEST_INIT"),
         std::env::var_os("LLCONF_GUEST_TRUE"),
     ) {
-        return Ok(crate::boot::qemu_initramfs::GuestBinaries {
+        return Ok(crate::suites::binary::GuestBinaries {
             init: init.into(),
             true_bin: t.into(),
         });
@@ -128,7 +128,7 @@ pub fn guest_binaries(llconf_root: &Path) -> Result<crate::boot::qemu_initramfs:
     }
     let bins = parse_bins(&String::from_utf8_lossy(&output.stdout));
     match (bins.get("llconf-guest-init"), bins.get("llconf-true")) {
-        (Some(init), Some(t)) => Ok(crate::boot::qemu_initramfs::GuestBinaries {
+        (Some(init), Some(t)) => Ok(crate::suites::binary::GuestBinaries {
             init: init.clone(),
             true_bin: t.clone(),
         }),

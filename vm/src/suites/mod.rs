@@ -1,5 +1,8 @@
 //! The suite binaries: which suites a run selects, and how they are built
 //! with cargo (as built, or linked static for guests without a libc).
 
+pub mod binary;
 pub mod build;
+pub mod elf;
+pub mod list;
 pub mod selection;

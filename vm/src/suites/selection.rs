@@ -3,17 +3,12 @@
 
 use crate::cli::SuiteArgs;
 use crate::host::workspace;
+use crate::suites::binary::SuiteBinary;
 use crate::suites::build;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SuiteBinary {
-    pub suite: String,
-    pub path: PathBuf,
-}
+use std::path::Path;
 
 /// Resolves the selection to existing executables, in the order asked for.
 /// Cargo is only consulted for suites without a `--suite-bin`, so that runs
@@ -94,7 +89,7 @@ fn resolve_with(root: &Path, args: &SuiteArgs, linked_static: bool) -> Result<Ve
                 .remove(&suite)
                 .expect("every selected suite has a path");
             check_executable(&suite, &path)?;
-            if linked_static && !crate::boot::qemu_initramfs::is_static_elf(&path)? {
+            if linked_static && !crate::suites::elf::is_static_elf(&path)? {
                 bail!(
                     "test binary of suite `{suite}` ({}) is dynamically linked; the \
                      qemu-initramfs backend has no libc in the guest: build it with \

@@ -1,0 +1,24 @@
+//! Commands as a person reads them in a log, and arguments quoted for sh.
+
+use std::process::Command;
+
+/// Single-quoted for sh: safe for any path or argument.
+pub fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// How the command reads in a log: arguments with spaces quoted.
+pub fn display(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| {
+            let a = a.to_string_lossy();
+            if a.contains([' ', '\'', '"']) {
+                quote(&a)
+            } else {
+                a.into_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
