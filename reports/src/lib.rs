@@ -8,6 +8,7 @@ pub mod diff;
 pub mod html;
 pub mod junit;
 pub mod ktap;
+pub mod layout;
 pub mod markdown;
 pub mod matrix;
 pub mod record;

@@ -12,17 +12,12 @@
 //! - a `results.jsonl` file of either shape (merged lines wrapping their
 //!   record with the target, or plain records of one suite).
 
+use crate::layout::{RunDir, TargetDir};
 use crate::record::{KernelInfo, Record};
 use crate::results::SuiteResults;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
-
-/// Written by `llconf run` into each target's directory.
-pub const TARGET_META_FILE: &str = "target.json";
-
-/// The merged results file of a VM run.
-pub const MERGED_RESULTS_FILE: &str = "results.jsonl";
 
 /// What the runner knows about a target that no suite record carries: how
 /// it booted and what the run-level checks found.
@@ -200,11 +195,11 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Run, LoadError> {
 const MAX_DEPTH: usize = 2;
 
 fn load_dir(dir: &Path, depth: usize, run: &mut Run) -> Result<(), LoadError> {
-    let merged = dir.join(MERGED_RESULTS_FILE);
+    let merged = RunDir::new(dir).merged_results();
     if merged.is_file() {
         return load_file(&merged, Some(dir), run);
     }
-    let results = dir.join("results");
+    let results = TargetDir::new(dir).results_dir();
     if results.is_dir() {
         let meta = read_meta(dir);
         let mut column = Column {
@@ -217,11 +212,7 @@ fn load_dir(dir: &Path, depth: usize, run: &mut Run) -> Result<(), LoadError> {
             meta,
         };
         for file in sorted_entries(&results)? {
-            if file.extension().is_some_and(|e| e == "jsonl") {
-                let suite = file
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
+            if let Some(suite) = TargetDir::suite_of_results(&file) {
                 let text = std::fs::read_to_string(&file).map_err(io(&file))?;
                 read_plain(&text, &suite, &file, &mut column, run);
             }
@@ -251,17 +242,26 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 fn read_meta(dir: &Path) -> Option<TargetMeta> {
-    let text = std::fs::read_to_string(dir.join(TARGET_META_FILE)).ok()?;
+    let text = std::fs::read_to_string(TargetDir::new(dir).meta()).ok()?;
     serde_json::from_str(&text).ok()
 }
 
-#[derive(Deserialize)]
-struct MergedLine {
-    target: String,
-    kernel: String,
-    variant: String,
-    suite: String,
-    record: Record,
+/// One line of a VM run's merged `results.jsonl`: a suite's record exactly
+/// as the suite binary wrote it (see [`crate::record`]), wrapped with the
+/// target it came from. Targets appear in the order they finished; within
+/// a target, suites in name order and records in file order.
+///
+/// ```json
+/// {"target":"debian-6.12-default","kernel":"debian-6.12","variant":"default",
+///  "suite":"base","record":{"type":"test_finished","name":"base::...",...}}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergedLine {
+    pub target: String,
+    pub kernel: String,
+    pub variant: String,
+    pub suite: String,
+    pub record: Record,
 }
 
 /// A results file; `run_dir` is where the per-target directories are.

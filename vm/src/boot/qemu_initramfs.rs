@@ -12,18 +12,17 @@
 //!   complete run is told from a crash (qemu exits 0 either way).
 
 use crate::boot::cpio::CpioWriter;
-use crate::boot::plan::{file_name, MODULES_DIR};
-use crate::boot::record_port;
+use crate::boot::plan::{self, file_name, MODULES_DIR};
+use crate::boot::{Boot, Guest, Launch, VmEnd};
 use crate::host::accel::Accel;
 use crate::suites::binary::{GuestBinaries, SuiteBinary};
 use anyhow::{Context, Result};
 use llconf_guest_init::{Plan, PLAN_PATH, SUITES_DIR};
+use llconf_reports::layout::TargetDir;
 use std::io::BufWriter;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
-pub const INITRAMFS: &str = "initramfs.cpio";
-pub const PLAN: &str = "plan.txt";
+use std::process::{Command, ExitStatus, Stdio};
 
 /// Modules of Debian's kernels the suites use (overlayfs), loaded by the
 /// init when the kernel's modules are at hand; none of them has
@@ -66,7 +65,7 @@ pub struct BootSpec<'a> {
     pub cpus: usize,
     pub memory_mib: u64,
     /// Where `records.raw` goes.
-    pub dir: &'a Path,
+    pub dir: &'a TargetDir,
 }
 
 /// The kernel command line: console on ttyS0, warnings and worse on it
@@ -105,7 +104,7 @@ pub fn args(spec: &BootSpec) -> Vec<String> {
         "-serial".into(),
         "stdio".into(),
         "-serial".into(),
-        format!("file:{}", record_port::raw_path(spec.dir).display()),
+        format!("file:{}", spec.dir.records_raw().display()),
     ]);
     a
 }
@@ -113,7 +112,7 @@ pub fn args(spec: &BootSpec) -> Vec<String> {
 pub fn command(spec: &BootSpec) -> Command {
     let mut cmd = Command::new(spec.qemu);
     cmd.args(args(spec))
-        .current_dir(spec.dir)
+        .current_dir(spec.dir.root())
         .stdin(Stdio::null());
     cmd
 }
@@ -179,12 +178,77 @@ pub fn write_initramfs(
     Ok(())
 }
 
+/// qemu, with llconf's static guest programs and the kernel's modules
+/// that the suites use.
+#[derive(Debug, Clone)]
+pub struct QemuInitramfs {
+    pub qemu: PathBuf,
+    pub guest: GuestBinaries,
+    /// Packed and loaded by the init (see [`find_modules`]).
+    pub modules: Vec<PathBuf>,
+}
+
+impl Boot for QemuInitramfs {
+    fn launch(&self, guest: &Guest) -> anyhow::Result<Launch> {
+        let plan = plan::plan(
+            &guest.suites,
+            &guest.suite_args,
+            guest.timeout_scale,
+            guest.setup.as_deref(),
+            &self.modules,
+        );
+        std::fs::write(guest.dir.plan(), plan.encode())?;
+        let initramfs = guest.dir.initramfs();
+        write_initramfs(&initramfs, &self.guest, &guest.suites, &self.modules, &plan)?;
+        let image = guest.image.kernel_image();
+        let spec = BootSpec {
+            qemu: &self.qemu,
+            image: &image,
+            initramfs: &initramfs,
+            accel: guest.accel,
+            append: &guest.append,
+            cpus: guest.cpus,
+            memory_mib: guest.memory_mib,
+            dir: &guest.dir,
+        };
+        Ok(Launch {
+            command: command(&spec),
+            program: self.qemu.clone(),
+            notes: Vec::new(),
+        })
+    }
+
+    fn uses_record_port(&self) -> bool {
+        true
+    }
+
+    /// qemu exits 0 on power-off and on a panic alike (-no-reboot): only
+    /// the init's `done` tells them apart.
+    fn ended(&self, status: ExitStatus, done: bool) -> VmEnd {
+        match (status.code(), status.signal()) {
+            (Some(0), _) if done => VmEnd::Completed,
+            (Some(0), _) => VmEnd::Stopped,
+            (Some(code), _) => VmEnd::QemuFailed(code),
+            (None, Some(sig)) => VmEnd::Signaled(sig),
+            (None, None) => VmEnd::SpawnFailed(format!("unknown status {status}")),
+        }
+    }
+
+    fn clean_up(&self, dir: &TargetDir) {
+        if std::env::var_os("LLCONF_KEEP_INITRAMFS").is_none() {
+            // Tens of MB per target; plan.txt says what was in it.
+            let _ = std::fs::remove_file(dir.initramfs());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn tcg_command_line() {
+        let dir = TargetDir::new("/o/k");
         let spec = BootSpec {
             qemu: Path::new("qemu-system-x86_64"),
             image: Path::new("/c/vmlinuz"),
@@ -193,7 +257,7 @@ mod tests {
             append: "lsm=lockdown,capability,yama",
             cpus: 2,
             memory_mib: 2048,
-            dir: Path::new("/o/k"),
+            dir: &dir,
         };
         assert_eq!(
             args(&spec).join(" "),
@@ -233,7 +297,7 @@ mod tests {
         }];
         let modules = [w("overlay.ko.xz", "XZ")];
         let plan = crate::boot::plan::plan(&suites, &["--exact".into()], 4.0, None, &modules);
-        let out = d.join(INITRAMFS);
+        let out = TargetDir::new(d).initramfs();
         write_initramfs(&out, &guest, &suites, &modules, &plan).unwrap();
         let entries = crate::boot::cpio::read(&std::fs::read(&out).unwrap()).unwrap();
         let find = |n: &str| {

@@ -5,20 +5,14 @@
 //! `guest_script`), so that the same tails, collector and reports serve
 //! both backends.
 
-use crate::boot::vng_script;
 use llconf_guest_init::{Frame, FrameReader, Item};
+use llconf_reports::layout::TargetDir;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
-
-pub const RAW: &str = "records.raw";
-
-pub fn raw_path(dir: &Path) -> PathBuf {
-    dir.join(RAW)
-}
+use std::path::Path;
 
 pub struct RecordPort {
-    dir: PathBuf,
+    dir: TargetDir,
     suites: Vec<String>,
     offset: u64,
     reader: FrameReader,
@@ -30,9 +24,9 @@ pub struct RecordPort {
 
 impl RecordPort {
     /// `suites`: the only names a frame may write files for.
-    pub fn new(dir: &Path, suites: Vec<String>) -> RecordPort {
+    pub fn new(dir: &TargetDir, suites: Vec<String>) -> RecordPort {
         RecordPort {
-            dir: dir.to_path_buf(),
+            dir: dir.clone(),
             suites,
             offset: 0,
             reader: FrameReader::default(),
@@ -45,7 +39,7 @@ impl RecordPort {
     /// showing with the console (the init's notes, frames that did not
     /// parse).
     pub fn poll(&mut self) -> io::Result<Vec<String>> {
-        let mut file = match File::open(raw_path(&self.dir)) {
+        let mut file = match File::open(self.dir.records_raw()) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),
@@ -85,25 +79,25 @@ impl RecordPort {
         match frame {
             Frame::Hello { release } => self.release = Some(release),
             Frame::Started { suite } if self.known(&suite) => {
-                File::create(vng_script::started_path(&dir, &suite))?;
+                File::create(dir.started(&suite))?;
             }
             Frame::Record { suite, mut line } if self.known(&suite) => {
                 line.push(b'\n');
-                append(&vng_script::results_path(&dir, &suite), &line)?;
+                append(&dir.results(&suite), &line)?;
             }
             Frame::Partial { suite, bytes } if self.known(&suite) => {
-                append(&vng_script::results_path(&dir, &suite), &bytes)?;
+                append(&dir.results(&suite), &bytes)?;
             }
             Frame::Log { suite, bytes } if self.known(&suite) => {
-                append(&vng_script::log_path(&dir, &suite), &bytes)?;
+                append(&dir.log(&suite), &bytes)?;
             }
             Frame::Exit { suite, code } if self.known(&suite) => {
                 // One write: the tail reads the code only with its newline.
-                std::fs::write(vng_script::exit_path(&dir, &suite), format!("{code}\n"))?;
+                std::fs::write(dir.exit(&suite), format!("{code}\n"))?;
             }
             Frame::Dmesg { mut line } => {
                 line.push(b'\n');
-                append(&vng_script::dmesg_path(&dir), &line)?;
+                append(&dir.dmesg(), &line)?;
             }
             Frame::Note { text } => return Ok(Some(format!("llconf-guest: note: {text}"))),
             Frame::Done => self.done = true,
@@ -133,18 +127,19 @@ fn append(path: &Path, bytes: &[u8]) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    fn target_dir() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["results", "logs", "status"] {
-            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+    fn target_dir() -> (tempfile::TempDir, TargetDir) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = TargetDir::new(tmp.path());
+        for sub in dir.live_dirs() {
+            std::fs::create_dir_all(sub).unwrap();
         }
-        dir
+        (tmp, dir)
     }
 
     #[test]
     fn frames_become_the_files_of_a_vng_guest() {
-        let dir = target_dir();
-        let d = dir.path();
+        let (_tmp, dir) = target_dir();
+        let d = &dir;
         let mut port = RecordPort::new(d, vec!["base".into()]);
         let frames = [
             Frame::Hello {
@@ -183,28 +178,28 @@ mod tests {
         ];
         let stream: String = frames.iter().map(Frame::encode).collect();
         let (a, b) = stream.split_at(stream.len() / 2);
-        std::fs::write(raw_path(d), a).unwrap();
+        std::fs::write(d.records_raw(), a).unwrap();
         let mut said = port.poll().unwrap();
         assert!(!port.done);
-        let mut f = OpenOptions::new().append(true).open(raw_path(d)).unwrap();
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(d.records_raw())
+            .unwrap();
         f.write_all(b.as_bytes()).unwrap();
         f.write_all(b"@@llconf exit base").unwrap();
         said.extend(port.poll().unwrap());
         assert!(port.done);
         assert_eq!(port.release.as_deref(), Some("6.12.95+deb12-amd64"));
         assert_eq!(port.leftover().as_deref(), Some("@@llconf exit base"));
-        let read = |p: PathBuf| std::fs::read_to_string(p).unwrap();
+        let read = |p: std::path::PathBuf| std::fs::read_to_string(p).unwrap();
         assert_eq!(
-            read(vng_script::results_path(d, "base")),
+            read(d.results("base")),
             "{\"type\":\"suite_started\"}\n{\"type\":\"te"
         );
-        assert_eq!(read(vng_script::log_path(d, "base")), "running 2 tests\n");
-        assert_eq!(read(vng_script::exit_path(d, "base")), "101\n");
-        assert!(vng_script::started_path(d, "base").exists());
-        assert_eq!(
-            read(vng_script::dmesg_path(d)),
-            "[    0.0] Linux version 6.12\n"
-        );
+        assert_eq!(read(d.log("base")), "running 2 tests\n");
+        assert_eq!(read(d.exit("base")), "101\n");
+        assert!(d.started("base").exists());
+        assert_eq!(read(d.dmesg()), "[    0.0] Linux version 6.12\n");
         assert_eq!(said.len(), 2, "{said:?}");
         assert!(said[0].contains("`../../etc`"), "{said:?}");
         assert!(said[1].contains("mount cgroup2"), "{said:?}");

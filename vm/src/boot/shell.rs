@@ -1,4 +1,5 @@
-//! Commands as a person reads them in a log, and arguments quoted for sh.
+//! Processes as a person reads them in a log: command lines, arguments
+//! quoted for sh, signals by name.
 
 use std::process::Command;
 
@@ -21,4 +22,12 @@ pub fn display(cmd: &Command) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `SIGSEGV (11)`.
+pub fn signal_name(number: i32) -> String {
+    match nix::sys::signal::Signal::try_from(number) {
+        Ok(s) => format!("{} ({number})", s.as_str()),
+        Err(_) => format!("signal {number}"),
+    }
 }

@@ -15,13 +15,14 @@
 //!   SMP when built so (`uml.config` asks for it): twice as fast as ptrace
 //!   userspace, and the races of the suites get two CPUs.
 
-use crate::boot::record_port;
+use crate::boot::{plan, Boot, Guest, Launch, VmEnd};
 use llconf_guest_init::PLAN_ENV;
+use llconf_reports::layout::TargetDir;
 use nix::libc;
 use std::os::fd::AsRawFd;
-use std::os::unix::process::CommandExt;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
 
 /// The host fd the guest's record port writes to.
 const RECORD_FD: i32 = 3;
@@ -70,7 +71,7 @@ pub struct BootSpec<'a> {
     pub append: &'a str,
     pub memory_mib: u64,
     /// The target directory: `records.raw` and the UML instance directory.
-    pub dir: &'a Path,
+    pub dir: &'a TargetDir,
 }
 
 pub fn args(spec: &BootSpec) -> Vec<String> {
@@ -85,7 +86,7 @@ pub fn args(spec: &BootSpec) -> Vec<String> {
         "con0=null,fd:1".into(),
         "ssl=null".into(),
         format!("ssl1=null,fd:{RECORD_FD}"),
-        format!("uml_dir={}", spec.dir.join("uml").display()),
+        format!("uml_dir={}", spec.dir.uml_instance().display()),
         format!("{PLAN_ENV}={}", spec.plan.display()),
     ];
     // UML runs SMP only with seccomp userspace.
@@ -101,11 +102,11 @@ pub fn args(spec: &BootSpec) -> Vec<String> {
 
 /// The command, with `records.raw` created and handed over as fd 3.
 pub fn command(spec: &BootSpec) -> std::io::Result<Command> {
-    let records = std::fs::File::create(record_port::raw_path(spec.dir))?;
-    std::fs::create_dir_all(spec.dir.join("uml"))?;
+    let records = std::fs::File::create(spec.dir.records_raw())?;
+    std::fs::create_dir_all(spec.dir.uml_instance())?;
     let mut cmd = Command::new(spec.program);
     cmd.args(args(spec))
-        .current_dir(spec.dir)
+        .current_dir(spec.dir.root())
         .stdin(Stdio::null());
     if let Some(dir) = memory_dir(spec) {
         cmd.env("TMPDIR", dir);
@@ -140,11 +141,80 @@ pub fn command(spec: &BootSpec) -> std::io::Result<Command> {
 /// /dev/shm, unless that is too small for the guest (a container's 64 MB
 /// /dev/shm: the guest would die of SIGBUS once its memory filled it);
 /// then the target directory, on disk.
-fn memory_dir(spec: &BootSpec) -> Option<std::path::PathBuf> {
+fn memory_dir(spec: &BootSpec) -> Option<PathBuf> {
     let free_mib = nix::sys::statvfs::statvfs("/dev/shm")
         .map(|s| s.blocks_available() * s.fragment_size() / (1 << 20))
         .unwrap_or(0);
-    (free_mib < spec.memory_mib).then(|| spec.dir.to_path_buf())
+    (free_mib < spec.memory_mib).then(|| spec.dir.root().to_path_buf())
+}
+
+/// A UML kernel (the image is its `linux` program), booting llconf's
+/// static init.
+#[derive(Debug, Clone)]
+pub struct Uml {
+    pub init: PathBuf,
+}
+
+impl Boot for Uml {
+    fn launch(&self, guest: &Guest) -> anyhow::Result<Launch> {
+        // The guest reads the suites where they are on the host.
+        let plan = plan::plan_at_host_paths(
+            &guest.suites,
+            &guest.suite_args,
+            guest.timeout_scale,
+            guest.setup.as_deref(),
+        );
+        let plan_path = guest.dir.plan();
+        std::fs::write(&plan_path, plan.encode())?;
+        let program = guest.image.kernel_image();
+        let caps = capabilities(&program);
+        let note = format!(
+            "llconf: UML {} userspace, {}",
+            if caps.seccomp { "seccomp" } else { "ptrace" },
+            if caps.seccomp && caps.smp {
+                format!("{} CPUs", guest.cpus)
+            } else {
+                "1 CPU".into()
+            }
+        );
+        let spec = BootSpec {
+            program: &program,
+            caps,
+            cpus: guest.cpus,
+            init: &self.init,
+            plan: &plan_path,
+            append: &guest.append,
+            memory_mib: guest.memory_mib,
+            dir: &guest.dir,
+        };
+        Ok(Launch {
+            command: command(&spec)?,
+            program,
+            notes: vec![note],
+        })
+    }
+
+    fn uses_record_port(&self) -> bool {
+        true
+    }
+
+    /// A UML kernel exits 0 on power-off and aborts on a panic.
+    fn ended(&self, status: ExitStatus, done: bool) -> VmEnd {
+        match (status.code(), status.signal()) {
+            (Some(0), _) if done => VmEnd::Completed,
+            (Some(0), _) => VmEnd::Stopped,
+            (Some(code), _) => VmEnd::UmlFailed(code),
+            (None, Some(libc::SIGABRT)) => VmEnd::UmlAborted,
+            (None, Some(sig)) => VmEnd::Signaled(sig),
+            (None, None) => VmEnd::SpawnFailed(format!("unknown status {status}")),
+        }
+    }
+
+    /// UML's instance directory (its management console socket); a killed
+    /// UML leaves it behind.
+    fn clean_up(&self, dir: &TargetDir) {
+        let _ = std::fs::remove_dir_all(dir.uml_instance());
+    }
 }
 
 #[cfg(test)]
@@ -153,6 +223,7 @@ mod tests {
 
     #[test]
     fn the_command_line_roots_the_guest_in_the_host_read_only() {
+        let dir = TargetDir::new("/o/k");
         let spec = BootSpec {
             program: Path::new("/c/linux"),
             caps: Capabilities::default(),
@@ -161,7 +232,7 @@ mod tests {
             plan: Path::new("/o/k/plan.txt"),
             append: "lsm=capability audit=0",
             memory_mib: 2048,
-            dir: Path::new("/o/k"),
+            dir: &dir,
         };
         assert_eq!(
             args(&spec).join(" "),
@@ -205,9 +276,10 @@ mod tests {
     #[test]
     fn the_record_port_is_fd_3_of_the_kernel() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = TargetDir::new(tmp.path());
         // A stand-in kernel that writes a frame where ssl1 would.
-        let program = dir.path().join("linux");
+        let program = tmp.path().join("linux");
         std::fs::write(&program, "#!/bin/sh\necho frame >&3\n").unwrap();
         std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
         let spec = BootSpec {
@@ -218,12 +290,12 @@ mod tests {
             plan: Path::new("/plan"),
             append: "",
             memory_mib: 64,
-            dir: dir.path(),
+            dir: &dir,
         };
         let status = command(&spec).unwrap().status().unwrap();
         assert!(status.success());
-        let raw = std::fs::read_to_string(record_port::raw_path(dir.path())).unwrap();
+        let raw = std::fs::read_to_string(dir.records_raw()).unwrap();
         assert_eq!(raw, "frame\n");
-        assert!(dir.path().join("uml").is_dir());
+        assert!(dir.uml_instance().is_dir());
     }
 }

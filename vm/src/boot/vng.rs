@@ -1,11 +1,71 @@
-//! The virtme-ng command line for one VM run.
+//! The `vng` backend: virtme-ng boots the kernel with the host's
+//! filesystem over 9p and its modules; the guest runs a shell script
+//! (`vng_script`) that writes results into the shared target directory.
 
 use crate::boot::shell::quote;
+use crate::boot::vng_script::{self, GuestPlan};
+use crate::boot::{Boot, Guest, Launch, VmEnd};
 use crate::host::accel::Accel;
 use crate::kernel::image::BootImage;
 use std::ffi::OsString;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+
+/// virtme-ng, at this path.
+#[derive(Debug, Clone)]
+pub struct Vng {
+    pub vng: PathBuf,
+}
+
+impl Boot for Vng {
+    fn launch(&self, guest: &Guest) -> anyhow::Result<Launch> {
+        let script = guest.dir.guest_script();
+        let text = vng_script::render(&GuestPlan {
+            dir: &guest.dir,
+            suites: guest
+                .suites
+                .iter()
+                .map(|s| (s.suite.as_str(), s.path.as_path()))
+                .collect(),
+            suite_args: &guest.suite_args,
+            timeout_scale: guest.timeout_scale,
+            setup: guest.setup.as_deref(),
+        });
+        std::fs::write(&script, text)?;
+        let spec = BootSpec {
+            vng: &self.vng,
+            image: &guest.image,
+            accel: guest.accel,
+            append: &guest.append,
+            cpus: guest.cpus,
+            memory_mib: guest.memory_mib,
+            dir: guest.dir.root(),
+            script: &script,
+        };
+        Ok(Launch {
+            command: command(&spec),
+            program: self.vng.clone(),
+            notes: Vec::new(),
+        })
+    }
+
+    fn uses_record_port(&self) -> bool {
+        false
+    }
+
+    /// vng returns the guest command's exit code, and 255 when the guest
+    /// did not get to return one.
+    fn ended(&self, status: ExitStatus, _done: bool) -> VmEnd {
+        match (status.code(), status.signal()) {
+            (Some(0), _) => VmEnd::Completed,
+            (Some(255), _) => VmEnd::Unexpected,
+            (Some(code), _) => VmEnd::GuestExited(code),
+            (None, Some(sig)) => VmEnd::Signaled(sig),
+            (None, None) => VmEnd::SpawnFailed(format!("unknown status {status}")),
+        }
+    }
+}
 
 pub struct BootSpec<'a> {
     pub vng: &'a Path,

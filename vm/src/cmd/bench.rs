@@ -11,6 +11,7 @@
 //!   floor.
 
 use crate::boot::cpio::CpioWriter;
+use crate::boot::kit::Kit;
 use crate::boot::qemu_initramfs;
 use crate::cache_dir::Cache;
 use crate::cli::BenchArgs;
@@ -23,11 +24,12 @@ use crate::kernel::image::Freshness;
 use crate::kernel::prepare;
 use crate::run::events::{Event, TargetEvent, VmEnd, VmEvent};
 use crate::run::host::{self, HostRun};
-use crate::run::vm::{self, BootWith, VmTarget};
+use crate::run::vm::{self, Settings, VmTarget};
 use crate::suites::binary::SuiteBinary;
 use crate::suites::build;
 use crate::suites::selection;
 use anyhow::{bail, Context, Result};
+use llconf_reports::layout::TargetDir;
 use std::path::Path;
 use std::process::{ExitCode, Stdio};
 use std::sync::mpsc;
@@ -93,10 +95,6 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
         bail!("--backend uml needs --uml-kernel NAME: UML boots a kernel of its own");
     }
     let verdict = accel::decide(&cache, args.accel, Some(&image), &mut say);
-    let scale = match verdict.accel {
-        Accel::Tcg => 4.0,
-        Accel::Kvm => 1.0,
-    };
     if args.suites.suites.is_empty() && args.suites.suite_bins.is_empty() {
         args.suites.suites = vec!["base".into()];
     }
@@ -110,12 +108,26 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
     } else {
         None
     };
+    let kit = Kit {
+        vng,
+        qemu: qemu.clone(),
+        guest: Some(guest.clone()),
+        suites: Some(host_suites.clone()),
+        static_suites: Some(static_suites),
+    };
     let (_, variant) = kernel
         .select_variants(&["default".into()])?
         .into_iter()
         .next()
         .expect("one variant");
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let settings = Settings {
+        accel: verdict.accel,
+        cpus,
+        memory_mib: MEMORY_MIB,
+        timeout: Duration::from_secs(1800),
+        suite_args: args.suites.suite_args.clone(),
+    };
     let names: Vec<&str> = host_suites.iter().map(|s| s.suite.as_str()).collect();
     eprintln!(
         "bench: {} ({}), suites {}, {} runs each, accelerator {}",
@@ -153,52 +165,13 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
     for backend in &backends {
         let mut samples = Vec::new();
         for i in 0..args.runs {
-            let (boot, suites) = match backend {
-                Backend::Vng => (
-                    BootWith::Vng {
-                        vng: vng.clone().expect("checked"),
-                    },
-                    host_suites.clone(),
-                ),
-                Backend::QemuInitramfs => (
-                    BootWith::QemuInitramfs {
-                        qemu: qemu.clone(),
-                        guest: guest.clone(),
-                    },
-                    static_suites.clone(),
-                ),
-                Backend::Uml => (
-                    BootWith::Uml {
-                        init: guest.init.clone(),
-                    },
-                    host_suites.clone(),
-                ),
+            // The UML row boots its own kernel.
+            let booted = match (backend, &uml) {
+                (Backend::Uml, Some((_, p))) => p,
+                _ => &prepared,
             };
-            let boot_image = match (backend, &uml) {
-                (Backend::Uml, Some((_, p))) => p.image.clone(),
-                _ => prepared.image.clone(),
-            };
-            let t = VmTarget {
-                index: 0,
-                dir: out.join(backend.as_str()),
-                boot,
-                image: boot_image,
-                accel: verdict.accel,
-                append: variant.append.clone(),
-                setup: None,
-                modules: match backend {
-                    Backend::QemuInitramfs => {
-                        qemu_initramfs::find_modules(&image, prepared.release.as_deref())
-                    }
-                    Backend::Vng | Backend::Uml => Vec::new(),
-                },
-                cpus,
-                memory_mib: MEMORY_MIB,
-                suites,
-                suite_args: args.suites.suite_args.clone(),
-                timeout: Duration::from_secs(1800),
-                timeout_scale: scale,
-            };
+            let dir = TargetDir::new(out.join(backend.as_str()));
+            let t = VmTarget::new(0, dir, *backend, booted, &variant, &kit, &settings);
             let s = vm_once(&t)?;
             eprintln!(
                 "{backend} run {}: boot {:.2} s, first test {:.2} s, total {:.2} s",
@@ -252,7 +225,7 @@ fn floor_boot(
     accel: Accel,
     cpus: usize,
 ) -> Result<Duration> {
-    let dir = initramfs.parent().expect("in a directory");
+    let dir = TargetDir::new(initramfs.parent().expect("in a directory"));
     let spec = qemu_initramfs::BootSpec {
         qemu,
         image,
@@ -262,7 +235,7 @@ fn floor_boot(
         append: "-- poweroff",
         cpus,
         memory_mib: MEMORY_MIB,
-        dir,
+        dir: &dir,
     };
     let start = Instant::now();
     let status = qemu_initramfs::command(&spec)
@@ -278,17 +251,16 @@ fn floor_boot(
 }
 
 fn host_once(suites: &[SuiteBinary], suite_args: &[String], dir: &Path) -> Result<Sample> {
-    let (results_dir, logs_dir) = (dir.join("results"), dir.join("logs"));
-    for d in [&results_dir, &logs_dir] {
+    let out = TargetDir::new(dir);
+    for d in [out.results_dir(), out.logs_dir()] {
         let _ = std::fs::remove_dir_all(d);
-        std::fs::create_dir_all(d)?;
     }
     let plan = HostRun {
         suites: suites.to_vec(),
         suite_args: suite_args.to_vec(),
-        results_dir,
-        logs_dir,
+        out,
     };
+    plan.create_dirs()?;
     let (tx, rx) = mpsc::channel();
     let start = Instant::now();
     let worker = std::thread::spawn(move || host::run(plan, tx));
@@ -307,7 +279,7 @@ fn host_once(suites: &[SuiteBinary], suite_args: &[String], dir: &Path) -> Resul
 }
 
 fn vm_once(t: &VmTarget) -> Result<Sample> {
-    std::fs::create_dir_all(&t.dir)?;
+    std::fs::create_dir_all(t.guest.dir.root())?;
     let (tx, rx) = mpsc::channel::<TargetEvent>();
     let start = Instant::now();
     let target = t.clone();
@@ -330,8 +302,11 @@ fn vm_once(t: &VmTarget) -> Result<Sample> {
     let _ = worker.join();
     match end {
         Some(VmEnd::Completed) => Ok(s),
-        Some(e) => bail!("{}: {}", t.dir.display(), e.describe()),
-        None => bail!("{}: the VM run ended without a word", t.dir.display()),
+        Some(e) => bail!("{}: {}", t.guest.dir.root().display(), e.describe()),
+        None => bail!(
+            "{}: the VM run ended without a word",
+            t.guest.dir.root().display()
+        ),
     }
 }
 

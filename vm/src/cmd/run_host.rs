@@ -9,6 +9,7 @@ use crate::suites::selection;
 use crate::ui::ktap_stream::KtapStream;
 use crate::ui::progress::Progress;
 use anyhow::{bail, Context, Result};
+use llconf_reports::layout::TargetDir;
 use llconf_reports::summary;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -24,23 +25,19 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
 
     let out = std::path::absolute(&args.out)
         .with_context(|| format!("output directory {}", args.out.display()))?;
-    let results_dir = out.join("results");
-    let logs_dir = out.join("logs");
-    for dir in [&results_dir, &logs_dir] {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let junit = args.junit.clone().unwrap_or_else(|| out.join("junit.xml"));
-    junit_writer::check_destination(&junit)?;
-
-    let ktap = args.format == RunFormat::Ktap;
-    let mut ktap_out = ktap.then(|| KtapStream::new(std::io::stdout(), suites.len()));
-    let (tx, rx) = mpsc::channel();
     let plan = HostRun {
         suites,
         suite_args: args.suites.suite_args.clone(),
-        results_dir,
-        logs_dir,
+        out: TargetDir::new(out),
     };
+    plan.create_dirs()
+        .with_context(|| format!("creating the folders of {}", plan.out.root().display()))?;
+    let junit = args.junit.clone().unwrap_or_else(|| plan.out.junit());
+    junit_writer::check_destination(&junit)?;
+
+    let ktap = args.format == RunFormat::Ktap;
+    let mut ktap_out = ktap.then(|| KtapStream::new(std::io::stdout(), plan.suites.len()));
+    let (tx, rx) = mpsc::channel();
     let producer = std::thread::spawn(move || host::run(plan, tx));
 
     let stderr = std::io::stderr();

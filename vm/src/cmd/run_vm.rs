@@ -1,52 +1,47 @@
 //! `llconf run` in VMs: every selected kernel × variant boots, in virtme-ng,
-//! in qemu with llconf's initramfs, or as User-Mode Linux (see `backend`),
-//! and runs the suites;
-//! one directory of results per target, a merged JUnit and results.jsonl
-//! for the whole run.
+//! in qemu with llconf's initramfs, or as User-Mode Linux (see `boot`), and
+//! runs the suites; one directory of results per target, a merged JUnit and
+//! results.jsonl for the whole run (names in `llconf_reports::layout`).
 //!
 //! Bad input (unknown kernel or variant, malformed catalogue, missing qemu
 //! or vng, unknown suite) stops the run before anything boots. Trouble with
 //! one kernel (a package that is not there, a panic, a timeout) fails that
 //! target only: the others still run and every report is still written.
 //!
-//! `--out DIR` holds:
-//! - `DIR/<kernel>-<variant>/`: `junit.xml` (the suites and a `vm`
-//!   testsuite of run-level checks), `results/<suite>.jsonl`,
-//!   `logs/<suite>.log`, `console.log` (vng's or qemu's output: the guest
-//!   console and the guest's own lines), `dmesg.txt`, `guest.sh` (vng) or
-//!   `plan.txt` and `records.raw` (qemu-initramfs), `status/`;
-//! - `DIR/junit.xml`: every target merged, one testsuite per kernel×suite
-//!   named `<kernel>-<variant>/<suite>`, the id in every classname;
-//! - `DIR/results.jsonl`: every record of every target (see
-//!   `merged_results`).
+//! The stages, in order: select the targets, make their kernels ready,
+//! build the kit the backends boot with, size the VMs, run the queue with
+//! `jobs` workers while the events feed the progress display, each
+//! target's verdict and KTAP, then write the merged reports.
 
-use crate::boot::qemu_initramfs;
-use crate::boot::vng_script;
+use crate::boot::kit::Kit;
 use crate::cache_dir::Cache;
 use crate::cli::{RunArgs, RunFormat};
 use crate::host::accel::{self, Accel};
 use crate::host::tools;
 use crate::host::workspace;
 use crate::kernel::backend::{self, Backend};
-use crate::kernel::catalogue::Catalogue;
-use crate::kernel::image::{BootImage, Freshness, Prepared};
+use crate::kernel::catalogue::{Catalogue, Kernel, Variant};
+use crate::kernel::image::{Freshness, Prepared};
 use crate::kernel::prepare;
 use crate::report::junit_writer;
 use crate::report::merged_results;
 use crate::report::target::{self, Target, TargetInfo};
 use crate::report::target_meta;
 use crate::run::events::{TargetEvent, VmEvent};
-use crate::run::vm::{self, BootWith, VmTarget};
-use crate::suites::binary::SuiteBinary;
+use crate::run::interrupt;
+use crate::run::vm::{self, Settings, VmTarget};
+use crate::suites::binary::{GuestBinaries, SuiteBinary};
 use crate::suites::build;
+use crate::suites::list::list_tests;
 use crate::suites::selection;
 use crate::ui::ktap_stream::KtapStream;
 use crate::ui::vm_progress::VmProgress;
 use anyhow::{Context, Result};
+use llconf_reports::layout::RunDir;
 use llconf_reports::summary;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -54,27 +49,38 @@ use std::time::{Duration, Instant};
 /// What one TCG guest wants; KVM guests get by with one core.
 const VM_MEMORY_MIB: u64 = 2048;
 
+/// A kernel × variant the run asks for.
+struct Wanted<'a> {
+    kernel: &'a Kernel,
+    variant_name: String,
+    variant: Variant,
+}
+
+/// The kernels of the run, made ready (or why not), and the backend each
+/// boots with.
+struct Kernels {
+    prepared: HashMap<String, Result<Prepared, String>>,
+    backends: HashMap<String, Backend>,
+}
+
+impl Kernels {
+    fn uses(&self, b: Backend) -> bool {
+        self.backends.values().any(|x| *x == b)
+    }
+}
+
 pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     let wall = Instant::now();
     if let Some(junit) = &args.junit {
         junit_writer::check_destination(junit)?;
     }
     let catalogue = Catalogue::load(kernels_dir)?;
-    let mut wanted = Vec::new();
-    for kernel in catalogue.select(&args.kernels)? {
-        for (name, variant) in kernel.select_variants(&args.variants)? {
-            wanted.push((kernel, name, variant));
-        }
-    }
-    for (kernel, _, _) in &wanted {
-        backend::check_forced(args.backend, kernel.backend, &kernel.name)
-            .map_err(anyhow::Error::msg)?;
-    }
+    let wanted = select(&catalogue, &args)?;
     let cache = Cache::from_env();
     // UML kernels are host programs; everything else boots in qemu.
     let all_uml = wanted
         .iter()
-        .all(|(k, _, _)| k.backend == Some(Backend::Uml));
+        .all(|w| w.kernel.backend == Some(Backend::Uml));
     let qemu = match tools::find_on_path(tools::QEMU) {
         Some(q) => q,
         None if all_uml => tools::QEMU.into(),
@@ -86,27 +92,171 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     // A backend known before any download that needs vng: say so now.
     if wanted
         .iter()
-        .any(|(k, _, _)| args.backend.or(k.backend) == Some(Backend::Vng))
+        .any(|w| args.backend.or(w.kernel.backend) == Some(Backend::Vng))
     {
         tools::check_tools(&cache)?;
     }
-    let suite_args = args.suites.suite_args.clone();
 
     let out = std::path::absolute(&args.out)
         .with_context(|| format!("output directory {}", args.out.display()))?;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let junit = args.junit.clone().unwrap_or_else(|| out.join("junit.xml"));
-    let results_file = out.join("results.jsonl");
-    let _ = std::fs::remove_file(&results_file);
+    let run_dir = RunDir::new(&out);
+    let junit = args.junit.clone().unwrap_or_else(|| run_dir.junit());
+    let _ = std::fs::remove_file(run_dir.merged_results());
 
     let live = std::io::stderr().is_terminal();
     let mut progress = VmProgress::new(live);
 
-    // Kernels first, one after the other: downloads share the apt state.
-    // Which backend a kernel gets may depend on what its packages hold.
-    let mut prepared: HashMap<String, Result<Prepared, String>> = HashMap::new();
-    let mut backends: HashMap<String, Backend> = HashMap::new();
-    for (kernel, _, _) in &wanted {
+    let kernels = prepare_kernels(&wanted, &args, &cache, kernels_dir, &mut progress);
+    let kit = build_kit(root, &args, &kernels, &cache, qemu, &run_dir, &mut progress)?;
+    let suite_args = args.suites.suite_args.clone();
+    let mut planned = BTreeMap::new();
+    let listed = kit
+        .suites
+        .as_ref()
+        .or(kit.static_suites.as_ref())
+        .context("no suites to run")?;
+    for s in listed {
+        planned.insert(s.suite.clone(), list_tests(s, &suite_args)?);
+    }
+    let (settings, jobs) = size_vms(&wanted, &kernels, &args, &cache, &mut progress);
+
+    let mut targets: Vec<Target> = Vec::new();
+    let mut queue = VecDeque::new();
+    for w in &wanted {
+        let id = format!("{}-{}", w.kernel.name, w.variant_name);
+        let index = targets.len();
+        let p = &kernels.prepared[&w.kernel.name];
+        let kind = kernels.backends[&w.kernel.name];
+        let mut target = Target::new(TargetInfo {
+            id: id.clone(),
+            kernel: w.kernel.name.clone(),
+            variant: w.variant_name.clone(),
+            expected_abi: w.kernel.expected_abi,
+            landlock: w.variant.landlock,
+            append: w.variant.append.clone(),
+            packages: p.as_ref().map(|p| p.packages.clone()).unwrap_or_default(),
+            accel: (kind != Backend::Uml).then_some(settings.accel),
+            backend: kind.as_str(),
+            planned: planned.clone(),
+        });
+        match p {
+            Ok(p) => queue.push_back(VmTarget::new(
+                index,
+                run_dir.target(&id),
+                kind,
+                p,
+                &w.variant,
+                &kit,
+                &settings,
+            )),
+            Err(e) => target.prepare_error = Some(e.clone()),
+        }
+        targets.push(target);
+    }
+    progress.line(&format!(
+        "{} VM runs, {jobs} at a time, {} and {VM_MEMORY_MIB} MiB each, limit {} s each",
+        queue.len(),
+        if all_uml {
+            format!("{} CPUs where the UML build has SMP", settings.cpus)
+        } else {
+            format!("{} CPUs", settings.cpus)
+        },
+        settings.timeout.as_secs()
+    ));
+
+    let ktap = args.format == RunFormat::Ktap;
+    let mut ktap_out = ktap.then(|| KtapStream::new(std::io::stdout(), targets.len()));
+    let mut finish = |t: &mut Target| -> Result<()> {
+        finish_target(t, &run_dir)?;
+        if let Some(k) = ktap_out.as_mut() {
+            k.target(&t.info.id, t.suites(), &t.problems());
+        }
+        Ok(())
+    };
+    // Targets that cannot boot are final already.
+    for t in targets.iter_mut().filter(|t| t.prepare_error.is_some()) {
+        finish(t)?;
+    }
+    for (i, t) in targets.iter().enumerate() {
+        if t.prepare_error.is_none() {
+            let total = t.info.planned.values().map(Vec::len).sum();
+            progress.add(i, &t.info.id, total);
+        }
+    }
+    run_queue(queue, jobs, |TargetEvent { target, event }| {
+        let t = &mut targets[target];
+        progress.on_event(target, &t.info.id, &event);
+        t.on_event(&event);
+        match event {
+            VmEvent::VmEnded { .. } => finish(t),
+            _ => Ok(()),
+        }
+    })?;
+    progress.clear();
+
+    if let Some(k) = ktap_out {
+        k.finish();
+    }
+    // With KTAP, stdout is KTAP only and the summary goes to stderr.
+    let mut summary = String::new();
+    print_summary(&mut summary, &targets);
+    junit_writer::write_report(&junit, &target::merged(&targets))?;
+    summary += &format!(
+        "merged JUnit report: {}\nall records: {}\nwall time: {:.1} s\n",
+        junit.display(),
+        run_dir.merged_results().display(),
+        wall.elapsed().as_secs_f64()
+    );
+    if ktap {
+        eprint!("{summary}");
+    } else {
+        print!("{summary}");
+    }
+
+    if interrupt::interrupted() {
+        return Ok(ExitCode::from(130));
+    }
+    Ok(if targets.iter().all(Target::is_success) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Every kernel × variant asked for, refusing a `--backend` that cannot
+/// boot one of them.
+fn select<'a>(catalogue: &'a Catalogue, args: &RunArgs) -> Result<Vec<Wanted<'a>>> {
+    let mut wanted = Vec::new();
+    for kernel in catalogue.select(&args.kernels)? {
+        for (variant_name, variant) in kernel.select_variants(&args.variants)? {
+            wanted.push(Wanted {
+                kernel,
+                variant_name,
+                variant,
+            });
+        }
+    }
+    for w in &wanted {
+        backend::check_forced(args.backend, w.kernel.backend, &w.kernel.name)
+            .map_err(anyhow::Error::msg)?;
+    }
+    Ok(wanted)
+}
+
+/// Kernels one after the other: downloads share the apt state. Which
+/// backend a kernel gets may depend on what its packages hold. A kernel
+/// that cannot be made ready fails its targets only.
+fn prepare_kernels(
+    wanted: &[Wanted],
+    args: &RunArgs,
+    cache: &Cache,
+    kernels_dir: &Path,
+    progress: &mut VmProgress,
+) -> Kernels {
+    let mut prepared = HashMap::new();
+    let mut backends = HashMap::new();
+    for kernel in wanted.iter().map(|w| w.kernel) {
         if prepared.contains_key(&kernel.name) {
             continue;
         }
@@ -114,7 +264,7 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
         let decided = args.backend.or(kernel.backend);
         let needs_modules = decided == Some(Backend::Vng);
         let p = prepare::prepare(
-            &cache,
+            cache,
             kernel,
             kernels_dir,
             Freshness::IfOld,
@@ -132,195 +282,108 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
         );
         prepared.insert(kernel.name.clone(), p);
     }
+    Kernels { prepared, backends }
+}
 
-    // Suite binaries for each backend in use: as built for vng, static for
-    // qemu-initramfs. Copies under <out>/bin, so that a build during the
-    // run changes nothing.
-    let uses = |b: Backend| backends.values().any(|x| *x == b);
-    let vng = if uses(Backend::Vng) {
-        Some(tools::check_tools(&cache)?)
-    } else {
-        None
+/// Suite binaries for each backend in use (as built for vng and uml,
+/// static for qemu-initramfs), and the static guest programs. Copies under
+/// the run's `bin/`, so that a build during the run changes nothing.
+fn build_kit(
+    root: &Path,
+    args: &RunArgs,
+    kernels: &Kernels,
+    cache: &Cache,
+    qemu: PathBuf,
+    run_dir: &RunDir,
+    progress: &mut VmProgress,
+) -> Result<Kit> {
+    let mut kit = Kit {
+        qemu,
+        ..Kit::default()
     };
-    let dynamic_suites = if uses(Backend::Vng) || uses(Backend::Uml) {
+    if kernels.uses(Backend::Vng) {
+        kit.vng = Some(tools::check_tools(cache)?);
+    }
+    if kernels.uses(Backend::Vng) || kernels.uses(Backend::Uml) {
         let s = selection::resolve(root, &args.suites)?;
-        Some(snapshot(&s, &out.join("bin"))?)
-    } else {
-        None
-    };
-    let guest = if uses(Backend::QemuInitramfs) || uses(Backend::Uml) {
+        kit.suites = Some(snapshot(&s, &run_dir.suite_bins())?);
+    }
+    if kernels.uses(Backend::QemuInitramfs) || kernels.uses(Backend::Uml) {
         progress.line("building the static guest init for qemu-initramfs and uml");
         let guest = build::guest_binaries(&workspace::default_root())?;
-        let dir = out.join("bin/guest");
-        let copy = |name: &str, path: &Path| -> Result<std::path::PathBuf> {
+        let dir = run_dir.guest_bins();
+        let copy = |name: &str, path: &Path| -> Result<PathBuf> {
             let bin = SuiteBinary {
                 suite: name.into(),
                 path: path.to_path_buf(),
             };
             Ok(snapshot(std::slice::from_ref(&bin), &dir)?.remove(0).path)
         };
-        Some(crate::suites::binary::GuestBinaries {
+        kit.guest = Some(GuestBinaries {
             init: copy("init", &guest.init)?,
             true_bin: copy("true", &guest.true_bin)?,
-        })
-    } else {
-        None
-    };
-    let static_suites = if uses(Backend::QemuInitramfs) {
+        });
+    }
+    if kernels.uses(Backend::QemuInitramfs) {
         progress.line("building the static suite binaries for qemu-initramfs");
         let s = selection::resolve_static(root, &args.suites)?;
-        Some(snapshot(&s, &out.join("bin/static"))?)
-    } else {
-        None
-    };
-    let mut planned = BTreeMap::new();
-    let listed = dynamic_suites
-        .as_ref()
-        .or(static_suites.as_ref())
-        .context("no suites to run")?;
-    for s in listed {
-        planned.insert(
-            s.suite.clone(),
-            crate::suites::list::list_tests(s, &suite_args)?,
-        );
+        kit.static_suites = Some(snapshot(&s, &run_dir.static_suite_bins())?);
     }
+    Ok(kit)
+}
+
+/// The accelerator (probed with the first qemu kernel at hand), how many
+/// VMs at once, and the size and limit of each.
+fn size_vms(
+    wanted: &[Wanted],
+    kernels: &Kernels,
+    args: &RunArgs,
+    cache: &Cache,
+    progress: &mut VmProgress,
+) -> (Settings, usize) {
     let probe_image = wanted
         .iter()
-        .filter(|(k, _, _)| backends[&k.name] != Backend::Uml)
-        .find_map(|(k, _, _)| match &prepared[&k.name] {
-            Ok(p) => match &p.image {
-                BootImage::Image(i) => Some(i.clone()),
-                BootImage::Tree(t) => Some(t.join("arch/x86/boot/bzImage")),
-            },
+        .filter(|w| kernels.backends[&w.kernel.name] != Backend::Uml)
+        .find_map(|w| match &kernels.prepared[&w.kernel.name] {
+            Ok(p) => Some(p.image.kernel_image()),
             Err(_) => None,
         });
-    let verdict = accel::decide(&cache, args.accel, probe_image.as_deref(), &mut |s| {
+    let verdict = accel::decide(cache, args.accel, probe_image.as_deref(), &mut |s| {
         progress.line(&s)
     });
-    if !all_uml {
+    if !kernels.backends.values().all(|b| *b == Backend::Uml) {
         progress.line(&format!(
             "accelerator: {} ({})",
             verdict.accel, verdict.reason
         ));
     }
-    let (jobs, cpus) = match args.jobs {
-        Some(j) => (j as usize, cpus_per_vm(j as usize)),
-        None => {
-            let j = default_jobs(verdict.accel);
-            (j, cpus_per_vm(j))
-        }
+    let jobs = match args.jobs {
+        Some(j) => j as usize,
+        None => default_jobs(verdict.accel),
     };
     let timeout = Duration::from_secs(args.vm_timeout.unwrap_or(match verdict.accel {
         Accel::Tcg => 1800,
         Accel::Kvm => 600,
     }));
+    let settings = Settings {
+        accel: verdict.accel,
+        cpus: cpus_per_vm(jobs),
+        memory_mib: VM_MEMORY_MIB,
+        timeout,
+        suite_args: args.suites.suite_args.clone(),
+    };
+    (settings, jobs)
+}
 
-    let mut targets: Vec<Target> = Vec::new();
-    let mut queue = VecDeque::new();
-    for (kernel, variant_name, variant) in &wanted {
-        let id = format!("{}-{variant_name}", kernel.name);
-        let dir = out.join(&id);
-        let index = targets.len();
-        let p = &prepared[&kernel.name];
-        let backend = backends[&kernel.name];
-        let info = TargetInfo {
-            id: id.clone(),
-            kernel: kernel.name.clone(),
-            variant: variant_name.clone(),
-            expected_abi: kernel.expected_abi,
-            landlock: variant.landlock,
-            append: variant.append.clone(),
-            packages: p.as_ref().map(|p| p.packages.clone()).unwrap_or_default(),
-            accel: (backend != Backend::Uml).then_some(verdict.accel),
-            backend: backend.as_str(),
-            planned: planned.clone(),
-        };
-        let mut target = Target::new(info);
-        match p {
-            Ok(p) => {
-                let (boot, suites) = match backend {
-                    Backend::Vng => (
-                        BootWith::Vng {
-                            vng: vng.clone().expect("checked for vng targets"),
-                        },
-                        dynamic_suites.clone().expect("built for vng targets"),
-                    ),
-                    Backend::QemuInitramfs => (
-                        BootWith::QemuInitramfs {
-                            qemu: qemu.clone(),
-                            guest: guest.clone().expect("built for qemu targets"),
-                        },
-                        static_suites.clone().expect("built for qemu targets"),
-                    ),
-                    Backend::Uml => (
-                        BootWith::Uml {
-                            init: guest.clone().expect("built for uml targets").init,
-                        },
-                        dynamic_suites.clone().expect("built for uml targets"),
-                    ),
-                };
-                queue.push_back(VmTarget {
-                    index,
-                    dir,
-                    boot,
-                    image: p.image.clone(),
-                    accel: verdict.accel,
-                    append: variant.append.clone(),
-                    setup: variant.guest_setup.clone(),
-                    modules: match backend {
-                        Backend::QemuInitramfs => qemu_initramfs::find_modules(
-                            &p.image.kernel_image(),
-                            p.release.as_deref(),
-                        ),
-                        Backend::Vng | Backend::Uml => Vec::new(),
-                    },
-                    cpus,
-                    memory_mib: VM_MEMORY_MIB,
-                    suites,
-                    suite_args: suite_args.clone(),
-                    timeout,
-                    // UML runs natively, but every guest syscall is a
-                    // round trip through the host (ptrace, or seccomp's
-                    // signal on 7.x).
-                    timeout_scale: match (backend, verdict.accel) {
-                        (Backend::Uml, _) => 2.0,
-                        (_, Accel::Tcg) => 4.0,
-                        (_, Accel::Kvm) => 1.0,
-                    },
-                });
-            }
-            Err(e) => target.prepare_error = Some(e.clone()),
-        }
-        targets.push(target);
-    }
-    progress.line(&format!(
-        "{} VM runs, {jobs} at a time, {} and {VM_MEMORY_MIB} MiB each, limit {} s each",
-        queue.len(),
-        if all_uml {
-            format!("{cpus} CPUs where the UML build has SMP")
-        } else {
-            format!("{cpus} CPUs")
-        },
-        timeout.as_secs()
-    ));
-
-    let ktap = args.format == RunFormat::Ktap;
-    let mut ktap_out = ktap.then(|| KtapStream::new(std::io::stdout(), targets.len()));
-    // Targets that cannot boot are final already.
-    for t in targets.iter_mut().filter(|t| t.prepare_error.is_some()) {
-        finish_target(t, &out, &results_file)?;
-        if let Some(k) = ktap_out.as_mut() {
-            k.target(&t.info.id, t.suites(), &t.problems());
-        }
-    }
-    for (i, t) in targets.iter().enumerate() {
-        if t.prepare_error.is_none() {
-            let total = t.info.planned.values().map(Vec::len).sum();
-            progress.add(i, &t.info.id, total);
-        }
-    }
-
-    vm::install_interrupt_handler();
+/// Runs the queue with `jobs` workers; every event goes to `on_event` on
+/// this thread, in the order it arrives. Stops early only if `on_event`
+/// fails (the output folder cannot be written).
+fn run_queue(
+    queue: VecDeque<VmTarget>,
+    jobs: usize,
+    mut on_event: impl FnMut(TargetEvent) -> Result<()>,
+) -> Result<()> {
+    interrupt::install_handler();
     let (tx, rx) = mpsc::channel::<TargetEvent>();
     let queue = Arc::new(Mutex::new(queue));
     let workers: Vec<_> = (0..jobs)
@@ -335,49 +398,13 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
         })
         .collect();
     drop(tx);
-    for TargetEvent { target, event } in rx {
-        let t = &mut targets[target];
-        progress.on_event(target, &t.info.id, &event);
-        t.on_event(&event);
-        if let VmEvent::VmEnded { .. } = event {
-            finish_target(t, &out, &results_file)?;
-            if let Some(k) = ktap_out.as_mut() {
-                k.target(&t.info.id, t.suites(), &t.problems());
-            }
-        }
+    for event in rx {
+        on_event(event)?;
     }
     for w in workers {
         let _ = w.join();
     }
-    progress.clear();
-
-    if let Some(k) = ktap_out {
-        k.finish();
-    }
-    // With KTAP, stdout is KTAP only and the summary goes to stderr.
-    let mut summary = String::new();
-    print_summary(&mut summary, &targets);
-    junit_writer::write_report(&junit, &target::merged(&targets))?;
-    summary += &format!(
-        "merged JUnit report: {}\nall records: {}\nwall time: {:.1} s\n",
-        junit.display(),
-        results_file.display(),
-        wall.elapsed().as_secs_f64()
-    );
-    if ktap {
-        eprint!("{summary}");
-    } else {
-        print!("{summary}");
-    }
-
-    if vm::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
-        return Ok(ExitCode::from(130));
-    }
-    Ok(if targets.iter().all(Target::is_success) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(())
 }
 
 /// Copies of the suite binaries for the whole run. The guests read the
@@ -405,17 +432,18 @@ fn snapshot(suites: &[SuiteBinary], dir: &Path) -> Result<Vec<SuiteBinary>> {
 
 /// The target's own reports, written as soon as it is done so that a run
 /// cut short keeps what finished.
-fn finish_target(t: &mut Target, out: &Path, results_file: &Path) -> Result<()> {
-    let dir = out.join(&t.info.id);
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let dmesg = std::fs::read_to_string(vng_script::dmesg_path(&dir)).ok();
+fn finish_target(t: &mut Target, run_dir: &RunDir) -> Result<()> {
+    let dir = run_dir.target(&t.info.id);
+    std::fs::create_dir_all(dir.root())
+        .with_context(|| format!("creating {}", dir.root().display()))?;
+    let dmesg = std::fs::read_to_string(dir.dmesg()).ok();
     t.finish(dmesg.as_deref());
-    junit_writer::write_report(&dir.join("junit.xml"), &t.report(None))?;
-    target_meta::write(&dir, t)
-        .with_context(|| format!("writing {}", dir.join("target.json").display()))?;
+    junit_writer::write_report(&dir.junit(), &t.report(None))?;
+    target_meta::write(&dir, t).with_context(|| format!("writing {}", dir.meta().display()))?;
     let suites: Vec<String> = t.info.planned.keys().cloned().collect();
-    merged_results::append(results_file, &t.info, &dir, &suites)
-        .with_context(|| format!("writing {}", results_file.display()))?;
+    let merged = run_dir.merged_results();
+    merged_results::append(&merged, &t.info, &dir, &suites)
+        .with_context(|| format!("writing {}", merged.display()))?;
     Ok(())
 }
 

@@ -13,8 +13,8 @@
 //! they finished; within a target, suites in run order and records in file
 //! order. A line the suite left torn (a crash) is not copied.
 
-use crate::boot::vng_script;
 use crate::report::target::TargetInfo;
+use llconf_reports::layout::TargetDir;
 use serde::Serialize;
 use std::io::Write;
 use std::path::Path;
@@ -32,7 +32,7 @@ struct Line<'a> {
 pub fn append(
     file: &Path,
     info: &TargetInfo,
-    dir: &Path,
+    dir: &TargetDir,
     suites: &[String],
 ) -> std::io::Result<()> {
     let mut out = std::fs::OpenOptions::new()
@@ -41,7 +41,7 @@ pub fn append(
         .open(file)?;
     let mut buf = Vec::new();
     for suite in suites {
-        let Ok(text) = std::fs::read_to_string(vng_script::results_path(dir, suite)) else {
+        let Ok(text) = std::fs::read_to_string(dir.results(suite)) else {
             continue;
         };
         for l in text.lines() {
@@ -91,7 +91,13 @@ mod tests {
             planned: Default::default(),
         };
         let file = dir.path().join("results.jsonl");
-        append(&file, &info, &target, &["base".into(), "fs".into()]).unwrap();
+        append(
+            &file,
+            &info,
+            &TargetDir::new(&target),
+            &["base".into(), "fs".into()],
+        )
+        .unwrap();
         let text = std::fs::read_to_string(&file).unwrap();
         assert_eq!(
             text,

@@ -4,10 +4,10 @@
 //! `llconf_reports::run_results::TargetMeta`.
 
 use crate::report::target::Target;
-use llconf_reports::run_results::{TargetMeta, TARGET_META_FILE};
-use std::path::Path;
+use llconf_reports::layout::TargetDir;
+use llconf_reports::run_results::TargetMeta;
 
-pub fn write(dir: &Path, t: &Target) -> std::io::Result<()> {
+pub fn write(dir: &TargetDir, t: &Target) -> std::io::Result<()> {
     let i = &t.info;
     let meta = TargetMeta {
         id: i.id.clone(),
@@ -23,5 +23,5 @@ pub fn write(dir: &Path, t: &Target) -> std::io::Result<()> {
         problems: t.problems(),
     };
     let text = serde_json::to_string_pretty(&meta).map_err(std::io::Error::other)?;
-    std::fs::write(dir.join(TARGET_META_FILE), text + "\n")
+    std::fs::write(dir.meta(), text + "\n")
 }

@@ -1,6 +1,8 @@
 //! What a run produces, in order, for the consumers (progress, collector).
 //! Producers send these over a channel; nothing flows back.
 
+pub use crate::boot::shell::signal_name;
+pub use crate::boot::VmEnd;
 use llconf_reports::record::{KernelInfo, SuiteFinished, TestRecord};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -65,14 +67,6 @@ impl EndCause {
     }
 }
 
-/// `SIGSEGV (11)`.
-pub fn signal_name(number: i32) -> String {
-    match nix::sys::signal::Signal::try_from(number) {
-        Ok(s) => format!("{} ({number})", s.as_str()),
-        Err(_) => format!("signal {number}"),
-    }
-}
-
 /// What happens to one VM run (a kernel × variant), in order.
 #[derive(Debug, Clone)]
 pub enum VmEvent {
@@ -87,70 +81,6 @@ pub enum VmEvent {
     Suite(Event),
     /// vng is gone; no more events for this target.
     VmEnded { cause: VmEnd, elapsed: Duration },
-}
-
-/// How vng ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VmEnd {
-    /// The guest script ran to its end.
-    Completed,
-    /// vng returned the guest command's exit code, other than 0 and 255.
-    GuestExited(i32),
-    /// vng's 255: the guest panicked or exited unexpectedly.
-    Unexpected,
-    /// qemu-initramfs: qemu ended before the guest's init reported the end
-    /// of the run.
-    Stopped,
-    /// qemu-initramfs: qemu itself failed, with this exit code.
-    QemuFailed(i32),
-    /// uml: the kernel program aborted, which is what UML does on a kernel
-    /// panic (the console has the panic).
-    UmlAborted,
-    /// uml: the kernel program exited with this code.
-    UmlFailed(i32),
-    /// The per-VM limit passed and llconf killed qemu.
-    TimedOut(Duration),
-    /// vng or qemu died from a signal (not from llconf).
-    Signaled(i32),
-    /// llconf was interrupted and killed qemu.
-    Interrupted,
-    SpawnFailed(String),
-}
-
-impl VmEnd {
-    pub fn is_ok(&self) -> bool {
-        *self == VmEnd::Completed
-    }
-
-    pub fn describe(&self) -> String {
-        match self {
-            VmEnd::Completed => "the guest ran every suite".into(),
-            VmEnd::GuestExited(code) => format!("the guest script exited with code {code}"),
-            VmEnd::Unexpected => {
-                "the VM exited unexpectedly (vng exit code 255: a guest panic, or the \
-                 guest stopped before its command finished)"
-                    .into()
-            }
-            VmEnd::Stopped => "the VM stopped before the guest's init reported the end of \
-                 the run (a kernel panic: panic=-1 with -no-reboot ends qemu; or init died)"
-                .into(),
-            VmEnd::QemuFailed(code) => format!("qemu failed with exit code {code}"),
-            VmEnd::UmlAborted => "the UML kernel aborted (SIGABRT): a kernel panic, or UML \
-                 itself failed; see the console"
-                .into(),
-            VmEnd::UmlFailed(code) => format!("the UML kernel exited with code {code}"),
-            VmEnd::TimedOut(limit) => format!(
-                "the VM ran past its {} s limit and qemu was killed",
-                limit.as_secs()
-            ),
-            VmEnd::Signaled(n) => format!(
-                "the VM process (vng, qemu or the UML kernel) was killed by signal {}",
-                signal_name(*n)
-            ),
-            VmEnd::Interrupted => "interrupted; qemu was killed".into(),
-            VmEnd::SpawnFailed(e) => format!("the VM could not be started: {e}"),
-        }
-    }
 }
 
 /// A [`VmEvent`] of target number `target`.

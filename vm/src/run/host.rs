@@ -3,11 +3,12 @@
 
 use crate::run::events::{EndCause, Event};
 use crate::run::jsonl_tail::JsonlTail;
+use crate::run::records::to_event;
 use crate::suites::binary::SuiteBinary;
-use llconf_reports::record::Record;
+use llconf_reports::layout::TargetDir;
 use std::fs::File;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
@@ -20,17 +21,19 @@ pub struct HostRun {
     pub suites: Vec<SuiteBinary>,
     /// Passed to every suite binary.
     pub suite_args: Vec<String>,
-    /// Absolute, since the suite binaries may change directory.
-    pub results_dir: PathBuf,
-    pub logs_dir: PathBuf,
+    /// Where the results and logs go; absolute, since the suite binaries
+    /// may change directory.
+    pub out: TargetDir,
 }
 
-pub fn results_path(results_dir: &Path, suite: &str) -> PathBuf {
-    results_dir.join(format!("{suite}.jsonl"))
-}
-
-pub fn log_path(logs_dir: &Path, suite: &str) -> PathBuf {
-    logs_dir.join(format!("{suite}.log"))
+impl HostRun {
+    /// Creates the folders the suites write into.
+    pub fn create_dirs(&self) -> std::io::Result<()> {
+        for dir in [self.out.results_dir(), self.out.logs_dir()] {
+            std::fs::create_dir_all(dir)?;
+        }
+        Ok(())
+    }
 }
 
 /// Runs every suite, even after one crashed. Returns when all are done or
@@ -55,8 +58,8 @@ fn send(events: &Sender<Event>, event: Event) -> Sent {
 
 fn run_suite(plan: &HostRun, suite: &SuiteBinary, events: &Sender<Event>) -> Sent {
     let name = suite.suite.clone();
-    let results = results_path(&plan.results_dir, &name);
-    let log = log_path(&plan.logs_dir, &name);
+    let results = plan.out.results(&name);
+    let log = plan.out.log(&name);
     send(
         events,
         Event::SuiteLaunched {
@@ -156,23 +159,4 @@ fn send_lines(suite: &str, lines: Vec<String>, events: &Sender<Event>) -> Sent {
         send(events, to_event(suite, line))?;
     }
     Ok(())
-}
-
-pub(crate) fn to_event(suite: &str, line: String) -> Event {
-    let suite = suite.to_string();
-    match serde_json::from_str::<Record>(&line) {
-        Ok(Record::SuiteStarted(s)) => Event::SuiteStarted {
-            suite,
-            kernel: s.kernel,
-            tests_planned: s.tests_planned,
-            started_at: s.started_at,
-        },
-        Ok(Record::TestFinished(record)) => Event::TestFinished { suite, record },
-        Ok(Record::SuiteFinished(record)) => Event::SuiteFinished { suite, record },
-        Err(e) => Event::UnreadableLine {
-            suite,
-            line,
-            error: e.to_string(),
-        },
-    }
 }

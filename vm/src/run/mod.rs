@@ -6,5 +6,7 @@ pub mod collector;
 pub mod console_scan;
 pub mod events;
 pub mod host;
+pub mod interrupt;
 pub mod jsonl_tail;
+pub mod records;
 pub mod vm;

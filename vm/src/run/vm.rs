@@ -1,94 +1,92 @@
-//! One VM run (a kernel × variant): boots vng with the guest script, qemu
-//! with llconf's initramfs, or a UML kernel with llconf's init, follows what
-//! the guest writes into the shared directory (vng) or sends over its
-//! record port (qemu-initramfs and uml, turned into the same files by
-//! `record_port`), and turns it all into [`TargetEvent`]s. The VM is killed
-//! when the per-VM limit passes or llconf is interrupted; neither vng,
-//! qemu nor UML has a limit of its own.
+//! One VM run (a kernel × variant): the backend boots the guest (see
+//! `boot`); this follows what the guest writes into the target directory,
+//! directly (vng) or through the record port (qemu-initramfs and uml, turned
+//! into the same files by `record_port`), and turns it all into
+//! [`TargetEvent`]s. The VM is killed when the per-VM limit passes or llconf
+//! is interrupted; neither vng, qemu nor UML has a limit of its own.
 
-use crate::boot::qemu_initramfs;
-use crate::boot::record_port::{self, RecordPort};
-use crate::boot::uml;
-use crate::boot::vng::{self, BootSpec};
-use crate::boot::vng_script::{self, GuestPlan};
+use crate::boot::kit::Kit;
+use crate::boot::record_port::RecordPort;
+use crate::boot::{self, Boot, Guest};
 use crate::host::accel::Accel;
-use crate::kernel::image::BootImage;
+use crate::kernel::backend::Backend;
+use crate::kernel::catalogue::Variant;
+use crate::kernel::image::Prepared;
 use crate::run::events::{EndCause, Event, TargetEvent, VmEnd, VmEvent};
-use crate::run::host::to_event;
+use crate::run::interrupt;
 use crate::run::jsonl_tail::JsonlTail;
-use crate::suites::binary::GuestBinaries;
+use crate::run::records::to_event;
 use crate::suites::binary::SuiteBinary;
+use llconf_guest_init::STARTED_MARK;
+use llconf_reports::layout::TargetDir;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// How often the shared directory is looked at.
+/// How often the target directory is looked at.
 const POLL: Duration = Duration::from_millis(200);
 
-/// Set by the SIGINT/SIGTERM handler: every VM is killed and the reports
-/// are still written.
-pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-pub fn install_interrupt_handler() {
-    extern "C" fn on_signal(_: std::os::raw::c_int) {
-        INTERRUPTED.store(true, Ordering::SeqCst);
-    }
-    let action = nix::sys::signal::SigAction::new(
-        nix::sys::signal::SigHandler::Handler(on_signal),
-        nix::sys::signal::SaFlags::SA_RESTART,
-        nix::sys::signal::SigSet::empty(),
-    );
-    for sig in [Signal::SIGINT, Signal::SIGTERM] {
-        // SAFETY: the handler only stores to an atomic.
-        let _ = unsafe { nix::sys::signal::sigaction(sig, &action) };
-    }
+/// What every VM of one llconf invocation shares.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub accel: Accel,
+    pub cpus: usize,
+    pub memory_mib: u64,
+    /// The per-VM limit.
+    pub timeout: Duration,
+    /// Passed to every suite binary.
+    pub suite_args: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct VmTarget {
+    /// The target's number in the run, carried by its events.
     pub index: usize,
-    /// `<out>/<kernel>-<variant>`, absolute: shared with the guest.
-    pub dir: PathBuf,
-    pub boot: BootWith,
-    pub image: BootImage,
-    pub accel: Accel,
-    pub append: String,
-    pub setup: Option<String>,
-    /// qemu-initramfs: modules to pack and load (see `qemu_initramfs::find_modules`).
-    pub modules: Vec<PathBuf>,
-    pub cpus: usize,
-    pub memory_mib: u64,
-    pub suites: Vec<SuiteBinary>,
-    pub suite_args: Vec<String>,
+    pub boot: Arc<dyn Boot>,
+    pub guest: Guest,
     pub timeout: Duration,
-    pub timeout_scale: f64,
 }
 
-/// The backend of one run, with what it needs.
-#[derive(Debug, Clone)]
-pub enum BootWith {
-    Vng {
-        vng: PathBuf,
-    },
-    QemuInitramfs {
-        qemu: PathBuf,
-        guest: GuestBinaries,
-    },
-    /// The image is the `linux` program; `init` is llconf's static init.
-    Uml {
-        init: PathBuf,
-    },
-}
+impl VmTarget {
+    /// One kernel × variant, booted with `kind`.
+    pub fn new(
+        index: usize,
+        dir: TargetDir,
+        kind: Backend,
+        kernel: &Prepared,
+        variant: &Variant,
+        kit: &Kit,
+        settings: &Settings,
+    ) -> VmTarget {
+        let (boot, suites) = kit.boot(kind, kernel);
+        VmTarget {
+            index,
+            boot,
+            guest: Guest {
+                dir,
+                image: kernel.image.clone(),
+                accel: settings.accel,
+                append: variant.append.clone(),
+                setup: variant.guest_setup.clone(),
+                cpus: settings.cpus,
+                memory_mib: settings.memory_mib,
+                suites,
+                suite_args: settings.suite_args.clone(),
+                timeout_scale: boot::timeout_scale(kind, settings.accel),
+            },
+            timeout: settings.timeout,
+        }
+    }
 
-pub fn console_path(dir: &Path) -> PathBuf {
-    dir.join("console.log")
+    fn dir(&self) -> &TargetDir {
+        &self.guest.dir
+    }
 }
 
 struct Emitter<'a> {
@@ -119,88 +117,30 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
         cause,
         elapsed: start.elapsed(),
     };
-    let prepared = match prepare_dir(t) {
-        Ok(s) => s,
+    let launch = match clean_dir(t.dir()).and_then(|()| t.boot.launch(&t.guest)) {
+        Ok(l) => l,
         Err(e) => {
-            let why = format!("preparing {}: {e:#}", t.dir.display());
+            let why = format!("preparing {}: {e:#}", t.dir().root().display());
             lose_all(t, &emit, &mut tracks(t), &why);
             return emit.send(ended(VmEnd::SpawnFailed(why)));
         }
     };
-    let (mut cmd, program) = match &t.boot {
-        BootWith::Vng { vng } => {
-            let spec = BootSpec {
-                vng,
-                image: &t.image,
-                accel: t.accel,
-                append: &t.append,
-                cpus: t.cpus,
-                memory_mib: t.memory_mib,
-                dir: &t.dir,
-                script: &prepared,
-            };
-            (vng::command(&spec), vng.clone())
-        }
-        BootWith::QemuInitramfs { qemu, .. } => {
-            let image = t.image.kernel_image();
-            let spec = qemu_initramfs::BootSpec {
-                qemu,
-                image: &image,
-                initramfs: &prepared,
-                accel: t.accel,
-                append: &t.append,
-                cpus: t.cpus,
-                memory_mib: t.memory_mib,
-                dir: &t.dir,
-            };
-            (qemu_initramfs::command(&spec), qemu.clone())
-        }
-        BootWith::Uml { init } => {
-            let program = t.image.kernel_image();
-            let caps = uml::capabilities(&program);
-            emit.send(VmEvent::ConsoleLine(format!(
-                "llconf: UML {} userspace, {}",
-                if caps.seccomp { "seccomp" } else { "ptrace" },
-                if caps.seccomp && caps.smp {
-                    format!("{} CPUs", t.cpus)
-                } else {
-                    "1 CPU".into()
-                }
-            )));
-            let spec = uml::BootSpec {
-                program: &program,
-                caps,
-                cpus: t.cpus,
-                init,
-                plan: &prepared,
-                append: &t.append,
-                memory_mib: t.memory_mib,
-                dir: &t.dir,
-            };
-            match uml::command(&spec) {
-                Ok(cmd) => (cmd, program),
-                Err(e) => {
-                    let why = format!("preparing {}: {e}", t.dir.display());
-                    lose_all(t, &emit, &mut tracks(t), &why);
-                    return emit.send(ended(VmEnd::SpawnFailed(why)));
-                }
-            }
-        }
-    };
-    let mut port = match &t.boot {
-        BootWith::Vng { .. } => None,
-        BootWith::QemuInitramfs { .. } | BootWith::Uml { .. } => Some(RecordPort::new(
-            &t.dir,
-            t.suites.iter().map(|s| s.suite.clone()).collect(),
-        )),
-    };
-    let uml = matches!(t.boot, BootWith::Uml { .. });
+    for note in launch.notes {
+        emit.send(VmEvent::ConsoleLine(note));
+    }
+    let (mut cmd, program) = (launch.command, launch.program);
+    let mut port = t.boot.uses_record_port().then(|| {
+        RecordPort::new(
+            t.dir(),
+            t.guest.suites.iter().map(|s| s.suite.clone()).collect(),
+        )
+    });
     cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
         // Its own group, so that killing it takes qemu along.
         .process_group(0);
     emit.send(VmEvent::BootStarted {
-        command: crate::boot::shell::display(&cmd),
+        command: boot::shell::display(&cmd),
     });
     let mut suites = tracks(t);
     let mut child = match cmd.spawn() {
@@ -212,7 +152,7 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
         }
     };
     let pgid = Pid::from_raw(child.id() as i32);
-    let readers = start_readers(&mut child, &t.dir, tx, t.index, start);
+    let readers = start_readers(&mut child, t.dir(), tx, t.index, start);
 
     let mut killed: Option<VmEnd> = None;
     let status = loop {
@@ -229,7 +169,7 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
             Err(_) => break None,
         }
         if killed.is_none() {
-            if INTERRUPTED.load(Ordering::SeqCst) {
+            if interrupt::interrupted() {
                 killed = Some(VmEnd::Interrupted);
             } else if start.elapsed() > t.timeout {
                 killed = Some(VmEnd::TimedOut(t.timeout));
@@ -253,41 +193,33 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
             )));
         }
     }
-    let cause = killed.unwrap_or_else(|| match (status, &port) {
-        (None, _) => VmEnd::SpawnFailed(format!("lost track of {}", program.display())),
-        (Some(s), None) => match (s.code(), s.signal()) {
-            (Some(0), _) => VmEnd::Completed,
-            (Some(255), _) => VmEnd::Unexpected,
-            (Some(code), _) => VmEnd::GuestExited(code),
-            (None, Some(sig)) => VmEnd::Signaled(sig),
-            (None, None) => VmEnd::SpawnFailed(format!("unknown status {s}")),
-        },
-        // qemu exits 0 on power-off and on a panic alike (-no-reboot):
-        // only the init's `done` tells them apart.
-        (Some(s), Some(p)) => match (s.code(), s.signal()) {
-            (Some(0), _) if p.done => VmEnd::Completed,
-            (Some(0), _) => VmEnd::Stopped,
-            (Some(code), _) if uml => VmEnd::UmlFailed(code),
-            (Some(code), _) => VmEnd::QemuFailed(code),
-            (None, Some(nix::libc::SIGABRT)) if uml => VmEnd::UmlAborted,
-            (None, Some(sig)) => VmEnd::Signaled(sig),
-            (None, None) => VmEnd::SpawnFailed(format!("unknown status {s}")),
-        },
+    let done = port.as_ref().is_some_and(|p| p.done);
+    let cause = killed.unwrap_or_else(|| match status {
+        Some(s) => t.boot.ended(s, done),
+        None => VmEnd::SpawnFailed(format!("lost track of {}", program.display())),
     });
-    if uml {
-        // UML's instance directory (its management console socket); a
-        // killed UML leaves it behind.
-        let _ = std::fs::remove_dir_all(t.dir.join("uml"));
-    }
-    if port.is_some() && std::env::var_os("LLCONF_KEEP_INITRAMFS").is_none() {
-        // Tens of MB per target; plan.txt says what was in it.
-        let _ = std::fs::remove_file(t.dir.join(qemu_initramfs::INITRAMFS));
-    }
+    t.boot.clean_up(t.dir());
     for s in &mut suites {
         s.poll(t, &emit);
     }
     lose_all(t, &emit, &mut suites, &cause.describe());
     emit.send(ended(cause));
+}
+
+/// Empties what the guest fills and removes what a VM run writes, so that
+/// nothing from an earlier run may be read as this run's.
+fn clean_dir(dir: &TargetDir) -> anyhow::Result<()> {
+    for d in dir.live_dirs() {
+        match std::fs::remove_dir_all(&d) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+        std::fs::create_dir_all(&d)?;
+    }
+    for f in dir.vm_files() {
+        let _ = std::fs::remove_file(f);
+    }
+    Ok(())
 }
 
 fn poll_port(port: &mut RecordPort, emit: &Emitter) {
@@ -303,77 +235,16 @@ fn poll_port(port: &mut RecordPort, emit: &Emitter) {
     }
 }
 
-/// A clean directory (nothing from an earlier run may be read as this
-/// run's) with the guest script in it (vng), or the initramfs (qemu).
-fn prepare_dir(t: &VmTarget) -> anyhow::Result<PathBuf> {
-    for sub in ["results", "logs", "status"] {
-        let d = t.dir.join(sub);
-        match std::fs::remove_dir_all(&d) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
-            _ => {}
-        }
-        std::fs::create_dir_all(&d)?;
-    }
-    for f in [
-        "console.log",
-        "dmesg.txt",
-        "junit.xml",
-        record_port::RAW,
-        qemu_initramfs::INITRAMFS,
-    ] {
-        let _ = std::fs::remove_file(t.dir.join(f));
-    }
-    if let BootWith::Uml { .. } = &t.boot {
-        // The guest reads the suites where they are on the host.
-        let plan = crate::boot::plan::plan_at_host_paths(
-            &t.suites,
-            &t.suite_args,
-            t.timeout_scale,
-            t.setup.as_deref(),
-        );
-        let path = t.dir.join(qemu_initramfs::PLAN);
-        std::fs::write(&path, plan.encode())?;
-        return Ok(path);
-    }
-    if let BootWith::QemuInitramfs { guest, .. } = &t.boot {
-        let plan = crate::boot::plan::plan(
-            &t.suites,
-            &t.suite_args,
-            t.timeout_scale,
-            t.setup.as_deref(),
-            &t.modules,
-        );
-        std::fs::write(t.dir.join(qemu_initramfs::PLAN), plan.encode())?;
-        let initramfs = t.dir.join(qemu_initramfs::INITRAMFS);
-        qemu_initramfs::write_initramfs(&initramfs, guest, &t.suites, &t.modules, &plan)?;
-        return Ok(initramfs);
-    }
-    let script = t.dir.join(vng_script::SCRIPT);
-    let text = vng_script::render(&GuestPlan {
-        dir: &t.dir,
-        suites: t
-            .suites
-            .iter()
-            .map(|s| (s.suite.as_str(), s.path.as_path()))
-            .collect(),
-        suite_args: &t.suite_args,
-        timeout_scale: t.timeout_scale,
-        setup: t.setup.as_deref(),
-    });
-    std::fs::write(&script, text)?;
-    Ok(script)
-}
-
 /// One reader per vng pipe: every line goes to console.log and out as an
 /// event; the guest's first line marks the end of the boot.
 fn start_readers(
     child: &mut Child,
-    dir: &Path,
+    dir: &TargetDir,
     tx: &Sender<TargetEvent>,
     target: usize,
     start: Instant,
 ) -> Vec<std::thread::JoinHandle<()>> {
-    let log = std::fs::File::create(console_path(dir)).ok();
+    let log = std::fs::File::create(dir.console()).ok();
     let log = Arc::new(Mutex::new(log));
     let up = Arc::new(AtomicBool::new(false));
     let pipes: Vec<Box<dyn Read + Send>> = [
@@ -412,9 +283,7 @@ fn start_readers(
                         // Nobody listening any more is not the reader's concern.
                         let _ = tx.send(TargetEvent { target, event });
                     };
-                    if line.starts_with(vng_script::STARTED_MARK)
-                        && !up.swap(true, Ordering::SeqCst)
-                    {
+                    if line.starts_with(STARTED_MARK) && !up.swap(true, Ordering::SeqCst) {
                         send(VmEvent::GuestUp {
                             boot: start.elapsed(),
                         });
@@ -435,11 +304,12 @@ struct Track {
 }
 
 fn tracks(t: &VmTarget) -> Vec<Track> {
-    t.suites
+    t.guest
+        .suites
         .iter()
         .map(|s| Track {
             suite: s.clone(),
-            tail: Some(JsonlTail::new(vng_script::results_path(&t.dir, &s.suite))),
+            tail: Some(JsonlTail::new(t.dir().results(&s.suite))),
             launched: None,
             ended: false,
         })
@@ -455,7 +325,7 @@ impl Track {
         if self.ended {
             return;
         }
-        if self.launched.is_none() && vng_script::started_path(&t.dir, &self.suite.suite).exists() {
+        if self.launched.is_none() && t.dir().started(&self.suite.suite).exists() {
             self.launched = Some(Instant::now());
             emit.suite(Event::SuiteLaunched {
                 suite: self.name(),
@@ -468,7 +338,7 @@ impl Track {
                 Err(e) => self.unreadable(e, emit),
             }
         }
-        let exit = vng_script::exit_path(&t.dir, &self.suite.suite);
+        let exit = t.dir().exit(&self.suite.suite);
         // The guest writes the code and its newline in one go; an empty read
         // means it is not there yet.
         let code = std::fs::read_to_string(&exit)
@@ -517,7 +387,7 @@ impl Track {
             suite: self.name(),
             cause,
             elapsed: self.launched.map(|l| l.elapsed()).unwrap_or_default(),
-            log: vng_script::log_path(&t.dir, &self.suite.suite),
+            log: t.dir().log(&self.suite.suite),
         });
     }
 }
