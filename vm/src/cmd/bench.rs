@@ -30,6 +30,7 @@ use crate::suites::build;
 use crate::suites::selection;
 use anyhow::{bail, Context, Result};
 use llconf_reports::layout::TargetDir;
+use llconf_reports::record::Record;
 use std::path::Path;
 use std::process::{ExitCode, Stdio};
 use std::sync::mpsc;
@@ -266,7 +267,7 @@ fn host_once(suites: &[SuiteBinary], suite_args: &[String], dir: &Path) -> Resul
     let worker = std::thread::spawn(move || host::run(plan, tx));
     let mut first = None;
     for e in rx {
-        if matches!(e, Event::TestFinished { .. }) && first.is_none() {
+        if is_test_result(&e) && first.is_none() {
             first = Some(start.elapsed());
         }
     }
@@ -276,6 +277,16 @@ fn host_once(suites: &[SuiteBinary], suite_args: &[String], dir: &Path) -> Resul
         first_test: first,
         total: Some(start.elapsed()),
     })
+}
+
+fn is_test_result(e: &Event) -> bool {
+    matches!(
+        e,
+        Event::Record {
+            record: Record::TestFinished(_),
+            ..
+        }
+    )
 }
 
 fn vm_once(t: &VmTarget) -> Result<Sample> {
@@ -289,7 +300,7 @@ fn vm_once(t: &VmTarget) -> Result<Sample> {
     for TargetEvent { event, .. } in rx {
         match event {
             VmEvent::GuestUp { boot } => s.boot = Some(boot),
-            VmEvent::Suite(Event::TestFinished { .. }) if s.first_test.is_none() => {
+            VmEvent::Suite(e) if is_test_result(&e) && s.first_test.is_none() => {
                 s.first_test = Some(start.elapsed())
             }
             VmEvent::VmEnded { cause, elapsed } => {

@@ -440,9 +440,8 @@ fn finish_target(t: &mut Target, run_dir: &RunDir) -> Result<()> {
     t.finish(dmesg.as_deref());
     junit_writer::write_report(&dir.junit(), &t.report(None))?;
     target_meta::write(&dir, t).with_context(|| format!("writing {}", dir.meta().display()))?;
-    let suites: Vec<String> = t.info.planned.keys().cloned().collect();
     let merged = run_dir.merged_results();
-    merged_results::append(&merged, &t.info, &dir, &suites)
+    merged_results::append(&merged, &t.merged_lines())
         .with_context(|| format!("writing {}", merged.display()))?;
     Ok(())
 }

@@ -11,13 +11,14 @@
 use crate::host::accel::Accel;
 use crate::run::collector::Collector;
 use crate::run::console_scan::ConsoleScan;
-use crate::run::events::{Consumer, VmEnd, VmEvent};
+use crate::run::events::{Consumer, Event, VmEnd, VmEvent};
 use llconf_reports::junit::{self, classname};
 use llconf_reports::quick_junit::{
     NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite,
 };
-use llconf_reports::record::{LandlockStatus, Outcome};
+use llconf_reports::record::{LandlockStatus, Outcome, Record};
 use llconf_reports::results::{Counts, SuiteResults};
+use llconf_reports::run_results::MergedLine;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
@@ -57,6 +58,8 @@ pub struct Target {
     pub elapsed: Option<Duration>,
     pub end: Option<VmEnd>,
     suites: Option<Vec<SuiteResults>>,
+    /// Every record, as it arrived, for the merged results file.
+    records: Vec<(String, Record)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +87,7 @@ impl Target {
             elapsed: None,
             end: None,
             suites: None,
+            records: Vec::new(),
         }
     }
 
@@ -98,7 +102,12 @@ impl Target {
                 }
                 self.console_tail.push_back(line.clone());
             }
-            VmEvent::Suite(e) => self.collector.on_event(e),
+            VmEvent::Suite(e) => {
+                if let Event::Record { suite, record } = e {
+                    self.records.push((suite.clone(), record.clone()));
+                }
+                self.collector.on_event(e);
+            }
             VmEvent::VmEnded { cause, elapsed } => {
                 self.end = Some(cause.clone());
                 self.elapsed = Some(*elapsed);
@@ -128,6 +137,24 @@ impl Target {
             }
         }
         self.suites = Some(suites);
+    }
+
+    /// The target's lines of the merged results file: suites in name
+    /// order, records in the order they were written.
+    pub fn merged_lines(&self) -> Vec<MergedLine> {
+        let mut lines = Vec::new();
+        for suite in self.info.planned.keys() {
+            for (_, record) in self.records.iter().filter(|(s, _)| s == suite) {
+                lines.push(MergedLine {
+                    target: self.info.id.clone(),
+                    kernel: self.info.kernel.clone(),
+                    variant: self.info.variant.clone(),
+                    suite: suite.clone(),
+                    record: record.clone(),
+                });
+            }
+        }
+        lines
     }
 
     pub fn suites(&self) -> &[SuiteResults] {
@@ -426,8 +453,8 @@ pub fn accel_label(accel: Option<Accel>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::events::{EndCause, Event};
-    use llconf_reports::record::{KernelInfo, SuiteFinished, TestRecord};
+    use crate::run::events::EndCause;
+    use llconf_reports::record::{KernelInfo, SuiteFinished, SuiteStarted, TestRecord};
 
     fn info(landlock: bool) -> TargetInfo {
         TargetInfo {
@@ -448,9 +475,9 @@ mod tests {
     }
 
     fn test(name: &str, outcome: Outcome, enforcement: bool) -> VmEvent {
-        VmEvent::Suite(Event::TestFinished {
+        VmEvent::Suite(Event::Record {
             suite: "base".into(),
-            record: TestRecord {
+            record: Record::TestFinished(TestRecord {
                 name: name.into(),
                 outcome,
                 duration_ms: 1.0,
@@ -460,21 +487,24 @@ mod tests {
                 restrict_self_calls: 0,
                 stdout: String::new(),
                 stderr: String::new(),
-            },
+            }),
         })
     }
 
     fn started(abi: Option<u32>, landlock: LandlockStatus) -> VmEvent {
-        VmEvent::Suite(Event::SuiteStarted {
+        VmEvent::Suite(Event::Record {
             suite: "base".into(),
-            kernel: KernelInfo {
-                release: "7.2.13+deb14-amd64".into(),
-                landlock,
-                abi,
-                errata: None,
-            },
-            tests_planned: 2,
-            started_at: 1_700_000_000.0,
+            record: Record::SuiteStarted(SuiteStarted {
+                suite: "base".into(),
+                kernel: KernelInfo {
+                    release: "7.2.13+deb14-amd64".into(),
+                    landlock,
+                    abi,
+                    errata: None,
+                },
+                tests_planned: 2,
+                started_at: 1_700_000_000.0,
+            }),
         })
     }
 
@@ -488,15 +518,15 @@ mod tests {
     }
 
     fn finished() -> VmEvent {
-        VmEvent::Suite(Event::SuiteFinished {
+        VmEvent::Suite(Event::Record {
             suite: "base".into(),
-            record: SuiteFinished {
+            record: Record::SuiteFinished(SuiteFinished {
                 suite: "base".into(),
                 passed: 2,
                 failed: 0,
                 skipped: 0,
                 duration_ms: 5.0,
-            },
+            }),
         })
     }
 

@@ -1,5 +1,7 @@
-//! Gathers events into per-suite results for the end-of-run reporters, and
-//! decides when a suite binary did not end the way the contract says.
+//! Gathers events into per-suite results for the end-of-run reporters,
+//! with the one fold of records (`SuiteResults::apply`) that `llconf
+//! report` uses too, and decides when a suite binary did not end the way
+//! the contract says.
 
 use crate::run::events::{Consumer, EndCause, Event};
 use llconf_reports::results::SuiteResults;
@@ -37,23 +39,7 @@ impl Consumer for Collector {
             Event::SuiteLaunched { suite, .. } => {
                 self.suite(suite);
             }
-            Event::SuiteStarted {
-                suite,
-                kernel,
-                tests_planned,
-                started_at,
-            } => {
-                let s = self.suite(suite);
-                s.kernel = Some(kernel.clone());
-                s.tests_planned = Some(*tests_planned);
-                s.started_at = Some(*started_at);
-            }
-            Event::TestFinished { suite, record } => self.suite(suite).tests.push(record.clone()),
-            Event::SuiteFinished { suite, record } => {
-                let s = self.suite(suite);
-                s.finished = true;
-                s.duration_ms = Some(record.duration_ms);
-            }
+            Event::Record { suite, record } => self.suite(suite).apply(record),
             Event::UnreadableLine { .. } => {}
             Event::SuiteEnded {
                 suite,

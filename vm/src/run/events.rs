@@ -3,33 +3,16 @@
 
 pub use crate::boot::shell::signal_name;
 pub use crate::boot::VmEnd;
-use llconf_reports::record::{KernelInfo, SuiteFinished, TestRecord};
+use llconf_reports::record::Record;
 use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub enum Event {
     /// About to start the suite binary.
-    SuiteLaunched {
-        suite: String,
-        binary: PathBuf,
-    },
-    /// The binary's `suite_started` record.
-    SuiteStarted {
-        suite: String,
-        kernel: KernelInfo,
-        tests_planned: usize,
-        started_at: f64,
-    },
-    TestFinished {
-        suite: String,
-        record: TestRecord,
-    },
-    /// The binary's closing `suite_finished` record.
-    SuiteFinished {
-        suite: String,
-        record: SuiteFinished,
-    },
+    SuiteLaunched { suite: String, binary: PathBuf },
+    /// A record the suite binary wrote, read once into the schema type.
+    Record { suite: String, record: Record },
     /// A results line that is not a record, e.g. torn by a crash.
     UnreadableLine {
         suite: String,

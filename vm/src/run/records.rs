@@ -7,14 +7,7 @@ use llconf_reports::record::Record;
 pub fn to_event(suite: &str, line: String) -> Event {
     let suite = suite.to_string();
     match serde_json::from_str::<Record>(&line) {
-        Ok(Record::SuiteStarted(s)) => Event::SuiteStarted {
-            suite,
-            kernel: s.kernel,
-            tests_planned: s.tests_planned,
-            started_at: s.started_at,
-        },
-        Ok(Record::TestFinished(record)) => Event::TestFinished { suite, record },
-        Ok(Record::SuiteFinished(record)) => Event::SuiteFinished { suite, record },
+        Ok(record) => Event::Record { suite, record },
         Err(e) => Event::UnreadableLine {
             suite,
             line,

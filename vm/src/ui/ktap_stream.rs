@@ -74,13 +74,13 @@ impl<W: Write> Consumer for KtapStream<W> {
 mod tests {
     use super::*;
     use crate::run::events::EndCause;
-    use llconf_reports::record::{Outcome, SuiteFinished, TestRecord};
+    use llconf_reports::record::{Outcome, Record, SuiteFinished, TestRecord};
     use std::time::Duration;
 
     fn test(name: &str, outcome: Outcome) -> Event {
-        Event::TestFinished {
+        Event::Record {
             suite: "base".into(),
-            record: TestRecord {
+            record: Record::TestFinished(TestRecord {
                 name: name.into(),
                 outcome,
                 duration_ms: 1.0,
@@ -90,7 +90,7 @@ mod tests {
                 restrict_self_calls: 0,
                 stdout: String::new(),
                 stderr: String::new(),
-            },
+            }),
         }
     }
 
@@ -101,15 +101,15 @@ mod tests {
             let mut k = KtapStream::new(&mut buf, 2);
             for e in [
                 test("base::a::x", Outcome::Passed),
-                Event::SuiteFinished {
+                Event::Record {
                     suite: "base".into(),
-                    record: SuiteFinished {
+                    record: Record::SuiteFinished(SuiteFinished {
                         suite: "base".into(),
                         passed: 1,
                         failed: 0,
                         skipped: 0,
                         duration_ms: 1.0,
-                    },
+                    }),
                 },
                 Event::SuiteEnded {
                     suite: "base".into(),

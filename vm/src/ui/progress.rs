@@ -3,8 +3,8 @@
 
 use crate::run::collector::crash_note;
 use crate::run::events::{Consumer, Event};
-use llconf_reports::record::Outcome;
-use llconf_reports::results::Counts;
+use llconf_reports::record::{Outcome, Record};
+use llconf_reports::results::SuiteResults;
 use std::io::Write;
 
 pub struct Progress<W: Write> {
@@ -12,10 +12,8 @@ pub struct Progress<W: Write> {
     /// Whether to keep a count line that is rewritten in place.
     live: bool,
     count_shown: bool,
-    suite: String,
-    planned: Option<usize>,
-    counts: Counts,
-    finished: bool,
+    /// The suite under way, folded as the collector folds it.
+    current: Option<SuiteResults>,
 }
 
 impl<W: Write> Progress<W> {
@@ -24,10 +22,7 @@ impl<W: Write> Progress<W> {
             out,
             live,
             count_shown: false,
-            suite: String::new(),
-            planned: None,
-            counts: Counts::default(),
-            finished: false,
+            current: None,
         }
     }
 
@@ -46,15 +41,15 @@ impl<W: Write> Progress<W> {
     }
 
     fn show_count(&mut self) {
-        if !self.live || self.suite.is_empty() {
+        let Some(s) = self.current.as_ref().filter(|_| self.live) else {
             return;
-        }
-        let c = self.counts;
-        let of = self.planned.map(|p| format!("/{p}")).unwrap_or_default();
+        };
+        let c = s.counts();
+        let of = s.tests_planned.map(|p| format!("/{p}")).unwrap_or_default();
         let _ = write!(
             self.out,
             "\r\x1b[2K{}: {}{of} done, {} passed, {} failed, {} skipped",
-            self.suite,
+            s.suite,
             c.total(),
             c.passed,
             c.failed,
@@ -69,44 +64,35 @@ impl<W: Write> Consumer for Progress<W> {
     fn on_event(&mut self, event: &Event) {
         match event {
             Event::SuiteLaunched { suite, binary } => {
-                self.suite = suite.clone();
-                self.planned = None;
-                self.counts = Counts::default();
-                self.finished = false;
+                self.current = Some(SuiteResults::new(suite.as_str()));
                 self.line(&format!("{suite}: running {}", binary.display()));
             }
-            Event::SuiteStarted {
-                suite,
-                kernel,
-                tests_planned,
-                ..
-            } => {
-                self.planned = Some(*tests_planned);
-                let abi = kernel.abi.map_or("-".into(), |a| a.to_string());
-                let errata = kernel.errata.map_or("-".into(), |e| format!("{e:#x}"));
-                self.line(&format!(
-                    "{suite}: {tests_planned} tests on kernel {}, Landlock {}, ABI {abi}, errata {errata}",
-                    kernel.release, kernel.landlock
-                ));
-            }
-            Event::TestFinished { record, .. } => {
-                match record.outcome {
-                    Outcome::Passed => self.counts.passed += 1,
-                    Outcome::Skipped => self.counts.skipped += 1,
-                    Outcome::Failed => self.counts.failed += 1,
+            Event::Record { suite, record } => {
+                if let Some(s) = self.current.as_mut() {
+                    s.apply(record);
                 }
-                if record.outcome == Outcome::Failed {
-                    let why = record
-                        .failure
-                        .as_ref()
-                        .map(|f| format!(": {f}"))
-                        .unwrap_or_default();
-                    self.line(&format!("FAILED {}{why}", record.name));
-                } else {
-                    self.show_count();
+                match record {
+                    Record::SuiteStarted(started) => {
+                        let kernel = &started.kernel;
+                        let abi = kernel.abi.map_or("-".into(), |a| a.to_string());
+                        let errata = kernel.errata.map_or("-".into(), |e| format!("{e:#x}"));
+                        self.line(&format!(
+                            "{suite}: {} tests on kernel {}, Landlock {}, ABI {abi}, errata {errata}",
+                            started.tests_planned, kernel.release, kernel.landlock
+                        ));
+                    }
+                    Record::TestFinished(t) if t.outcome == Outcome::Failed => {
+                        let why = t
+                            .failure
+                            .as_ref()
+                            .map(|f| format!(": {f}"))
+                            .unwrap_or_default();
+                        self.line(&format!("FAILED {}{why}", t.name));
+                    }
+                    Record::TestFinished(_) => self.show_count(),
+                    Record::SuiteFinished(_) => {}
                 }
             }
-            Event::SuiteFinished { .. } => self.finished = true,
             Event::UnreadableLine { suite, line, error } => {
                 self.line(&format!(
                     "warning: {suite}: unreadable results line ({error}): {line}"
@@ -118,12 +104,13 @@ impl<W: Write> Consumer for Progress<W> {
                 elapsed,
                 log,
             } => {
-                let c = self.counts;
+                let done = self.current.take().unwrap_or_default();
+                let c = done.counts();
                 let counts = format!(
                     "{} passed, {} failed, {} skipped",
                     c.passed, c.failed, c.skipped
                 );
-                let text = match crash_note(cause, self.finished, c.failed) {
+                let text = match crash_note(cause, done.finished, c.failed) {
                     None => format!(
                         "{suite}: {counts} in {:.1} s; output in {}",
                         elapsed.as_secs_f64(),
@@ -135,7 +122,6 @@ impl<W: Write> Consumer for Progress<W> {
                     ),
                 };
                 self.clear_count();
-                self.suite.clear();
                 self.line(&text);
             }
         }
@@ -150,9 +136,9 @@ mod tests {
     use std::time::Duration;
 
     fn test(name: &str, outcome: Outcome, failure: Option<Failure>) -> Event {
-        Event::TestFinished {
+        Event::Record {
             suite: "base".into(),
-            record: TestRecord {
+            record: Record::TestFinished(TestRecord {
                 name: name.into(),
                 outcome,
                 duration_ms: 1.0,
@@ -162,7 +148,7 @@ mod tests {
                 restrict_self_calls: 0,
                 stdout: String::new(),
                 stderr: String::new(),
-            },
+            }),
         }
     }
 

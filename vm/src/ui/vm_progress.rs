@@ -4,7 +4,7 @@
 
 use crate::run::events::{Event, VmEvent};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use llconf_reports::record::Outcome;
+use llconf_reports::record::{Outcome, Record};
 use std::collections::HashMap;
 
 pub struct VmProgress {
@@ -67,30 +67,32 @@ impl VmProgress {
             }
             VmEvent::ConsoleLine(_) => {}
             VmEvent::Suite(e) => match e {
-                Event::SuiteStarted {
+                Event::Record {
                     suite,
-                    kernel,
-                    tests_planned,
-                    ..
+                    record: Record::SuiteStarted(started),
                 } => {
+                    let kernel = &started.kernel;
                     let abi = kernel.abi.map_or("-".into(), |a| a.to_string());
                     self.status(target, format!("running {suite}"));
                     say(format!(
-                        "{suite}: {tests_planned} tests on kernel {}, Landlock {}, ABI {abi}",
-                        kernel.release, kernel.landlock
+                        "{suite}: {} tests on kernel {}, Landlock {}, ABI {abi}",
+                        started.tests_planned, kernel.release, kernel.landlock
                     ));
                 }
-                Event::TestFinished { record, .. } => {
+                Event::Record {
+                    record: Record::TestFinished(t),
+                    ..
+                } => {
                     if let Some(b) = self.bars.get(&target) {
                         b.inc(1);
                     }
-                    if record.outcome == Outcome::Failed {
-                        let why = record
+                    if t.outcome == Outcome::Failed {
+                        let why = t
                             .failure
                             .as_ref()
                             .map(|f| format!(": {f}"))
                             .unwrap_or_default();
-                        say(format!("FAILED {}{why}", record.name));
+                        say(format!("FAILED {}{why}", t.name));
                     }
                 }
                 Event::SuiteEnded { suite, cause, .. } => {
@@ -101,7 +103,11 @@ impl VmProgress {
                         "warning: {suite}: unreadable results line ({error})"
                     ));
                 }
-                Event::SuiteLaunched { .. } | Event::SuiteFinished { .. } => {}
+                Event::SuiteLaunched { .. }
+                | Event::Record {
+                    record: Record::SuiteFinished(_),
+                    ..
+                } => {}
             },
             VmEvent::VmEnded { cause, elapsed } => {
                 if let Some(b) = self.bars.get(&target) {
