@@ -1,9 +1,23 @@
 //! llconf: runs the Landlock conformance suites and reports their results.
 //!
-//! Data flows one way: a producer runs suite binaries and sends events over a
-//! channel; consumers (progress, collector) read them; reporters (summary,
-//! JUnit) take the collected results at the end. The runner never links suite
-//! code: it runs suite binaries and reads the JSON Lines they write.
+//! The folders are layers; each imports only the ones above it in this
+//! list (`vm/tests/module_graph.rs` keeps it so):
+//! - `cache_dir`: the cache root and the names of its parts;
+//! - `host`: tools on PATH, the KVM probe, the cargo workspace;
+//! - `kernel`: the catalogue, Debian packages, UML builds, `prepare()`;
+//! - `cli`: the command-line types;
+//! - `suites`: which suites, their binaries, their test lists;
+//! - `boot`: the `Boot` trait and one file per backend;
+//! - `run`: the host run and the VM run loop, which send events;
+//! - `ui` and `report`: consumers of those events (progress, KTAP; a
+//!   target's verdict, JUnit and the merged files);
+//! - `cmd`: one file per subcommand, composing the rest.
+//!
+//! Data flows one way: suite binaries write records; `run` parses each
+//! line once into `llconf_reports::record::Record` and sends it in an event;
+//! consumers fold records with `SuiteResults::apply`, the same fold
+//! `llconf report` uses. The names of the files a run writes come from
+//! `llconf_reports::layout`. The runner never links suite code.
 
 mod boot;
 mod cache_dir;
