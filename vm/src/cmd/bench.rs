@@ -143,50 +143,32 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
 
     let floor_cpio = out.join("floor.cpio");
     write_floor(&floor_cpio, &guest.init)?;
-    let mut floor = Vec::new();
-    for i in 0..args.runs {
+    let floor = sample(args.runs, "floor", || {
         let took = floor_boot(&qemu, &image, &floor_cpio, verdict.accel, cpus)?;
-        eprintln!("floor run {}: {:.2} s", i + 1, took.as_secs_f64());
-        floor.push(Sample {
+        Ok(Sample {
             boot: Some(took),
             first_test: None,
             total: Some(took),
-        });
-    }
+        })
+    })?;
     rows.push(("floor (bare qemu)".into(), floor));
-
-    let mut host = Vec::new();
-    for i in 0..args.runs {
-        let s = host_once(&host_suites, &args.suites.suite_args, &out.join("host"))?;
-        eprintln!("host run {}: {:.2} s", i + 1, secs(s.total));
-        host.push(s);
-    }
+    let host_dir = out.join("host");
+    let host = sample(args.runs, "host", || {
+        host_once(&host_suites, &args.suites.suite_args, &host_dir)
+    })?;
     rows.push(("host".into(), host));
-
     for backend in &backends {
-        let mut samples = Vec::new();
-        for i in 0..args.runs {
-            // The UML row boots its own kernel.
-            let booted = match (backend, &uml) {
-                (Backend::Uml, Some((_, p))) => p,
-                _ => &prepared,
-            };
-            let dir = TargetDir::new(out.join(backend.as_str()));
-            let t = VmTarget::new(0, dir, *backend, booted, &variant, &kit, &settings);
-            let s = vm_once(&t)?;
-            eprintln!(
-                "{backend} run {}: boot {:.2} s, first test {:.2} s, total {:.2} s",
-                i + 1,
-                secs(s.boot),
-                secs(s.first_test),
-                secs(s.total)
-            );
-            samples.push(s);
-        }
-        let name = match (backend, &uml) {
-            (Backend::Uml, Some((k, _))) => format!("uml ({k})"),
-            _ => backend.to_string(),
+        // The UML row boots its own kernel.
+        let (booted, name) = match (backend, &uml) {
+            (Backend::Uml, Some((k, p))) => (p, format!("uml ({k})")),
+            _ => (&prepared, backend.to_string()),
         };
+        let samples = sample(args.runs, backend.as_str(), || {
+            let dir = TargetDir::new(out.join(backend.as_str()));
+            vm_once(&VmTarget::new(
+                0, dir, *backend, booted, &variant, &kit, &settings,
+            ))
+        })?;
         rows.push((name, samples));
     }
 
@@ -200,6 +182,27 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
     );
     print!("{}", render(&rows));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `runs` samples of one row, each said as it is taken.
+fn sample(runs: u32, what: &str, mut once: impl FnMut() -> Result<Sample>) -> Result<Vec<Sample>> {
+    let mut samples = Vec::new();
+    for i in 0..runs {
+        let s = once()?;
+        if s.first_test.is_some() && s.boot.is_some() {
+            eprintln!(
+                "{what} run {}: boot {:.2} s, first test {:.2} s, total {:.2} s",
+                i + 1,
+                secs(s.boot),
+                secs(s.first_test),
+                secs(s.total)
+            );
+        } else {
+            eprintln!("{what} run {}: {:.2} s", i + 1, secs(s.total));
+        }
+        samples.push(s);
+    }
+    Ok(samples)
 }
 
 fn secs(d: Option<Duration>) -> f64 {

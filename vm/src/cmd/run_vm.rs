@@ -109,51 +109,9 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
 
     let kernels = prepare_kernels(&wanted, &args, &cache, kernels_dir, &mut progress);
     let kit = build_kit(root, &args, &kernels, &cache, qemu, &run_dir, &mut progress)?;
-    let suite_args = args.suites.suite_args.clone();
-    let mut planned = BTreeMap::new();
-    let listed = kit
-        .suites
-        .as_ref()
-        .or(kit.static_suites.as_ref())
-        .context("no suites to run")?;
-    for s in listed {
-        planned.insert(s.suite.clone(), list_tests(s, &suite_args)?);
-    }
+    let planned = planned_tests(&kit, &args.suites.suite_args)?;
     let (settings, jobs) = size_vms(&wanted, &kernels, &args, &cache, &mut progress);
-
-    let mut targets: Vec<Target> = Vec::new();
-    let mut queue = VecDeque::new();
-    for w in &wanted {
-        let id = format!("{}-{}", w.kernel.name, w.variant_name);
-        let index = targets.len();
-        let p = &kernels.prepared[&w.kernel.name];
-        let kind = kernels.backends[&w.kernel.name];
-        let mut target = Target::new(TargetInfo {
-            id: id.clone(),
-            kernel: w.kernel.name.clone(),
-            variant: w.variant_name.clone(),
-            expected_abi: w.kernel.expected_abi,
-            landlock: w.variant.landlock,
-            append: w.variant.append.clone(),
-            packages: p.as_ref().map(|p| p.packages.clone()).unwrap_or_default(),
-            accel: (kind != Backend::Uml).then_some(settings.accel),
-            backend: kind.as_str(),
-            planned: planned.clone(),
-        });
-        match p {
-            Ok(p) => queue.push_back(VmTarget::new(
-                index,
-                run_dir.target(&id),
-                kind,
-                p,
-                &w.variant,
-                &kit,
-                &settings,
-            )),
-            Err(e) => target.prepare_error = Some(e.clone()),
-        }
-        targets.push(target);
-    }
+    let (mut targets, queue) = make_targets(&wanted, &kernels, &kit, &settings, &planned, &run_dir);
     progress.line(&format!(
         "{} VM runs, {jobs} at a time, {} and {VM_MEMORY_MIB} MiB each, limit {} s each",
         queue.len(),
@@ -198,22 +156,7 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     if let Some(k) = ktap_out {
         k.finish();
     }
-    // With KTAP, stdout is KTAP only and the summary goes to stderr.
-    let mut summary = String::new();
-    print_summary(&mut summary, &targets);
-    junit_writer::write_report(&junit, &target::merged(&targets))?;
-    summary += &format!(
-        "merged JUnit report: {}\nall records: {}\nwall time: {:.1} s\n",
-        junit.display(),
-        run_dir.merged_results().display(),
-        wall.elapsed().as_secs_f64()
-    );
-    if ktap {
-        eprint!("{summary}");
-    } else {
-        print!("{summary}");
-    }
-
+    write_summary(&targets, &junit, &run_dir, wall, ktap)?;
     if interrupt::interrupted() {
         return Ok(ExitCode::from(130));
     }
@@ -222,6 +165,67 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Suite → the tests its binary lists on the host: what every target
+/// should report.
+fn planned_tests(kit: &Kit, suite_args: &[String]) -> Result<BTreeMap<String, Vec<String>>> {
+    let listed = kit
+        .suites
+        .as_ref()
+        .or(kit.static_suites.as_ref())
+        .context("no suites to run")?;
+    let mut planned = BTreeMap::new();
+    for s in listed {
+        planned.insert(s.suite.clone(), list_tests(s, suite_args)?);
+    }
+    Ok(planned)
+}
+
+/// A verdict-to-be per kernel × variant, and the VM runs of those whose
+/// kernel is ready; the others carry why not.
+fn make_targets(
+    wanted: &[Wanted],
+    kernels: &Kernels,
+    kit: &Kit,
+    settings: &Settings,
+    planned: &BTreeMap<String, Vec<String>>,
+    run_dir: &RunDir,
+) -> (Vec<Target>, VecDeque<VmTarget>) {
+    let mut targets: Vec<Target> = Vec::new();
+    let mut queue = VecDeque::new();
+    for w in wanted {
+        let id = format!("{}-{}", w.kernel.name, w.variant_name);
+        let index = targets.len();
+        let p = &kernels.prepared[&w.kernel.name];
+        let kind = kernels.backends[&w.kernel.name];
+        let mut target = Target::new(TargetInfo {
+            id: id.clone(),
+            kernel: w.kernel.name.clone(),
+            variant: w.variant_name.clone(),
+            expected_abi: w.kernel.expected_abi,
+            landlock: w.variant.landlock,
+            append: w.variant.append.clone(),
+            packages: p.as_ref().map(|p| p.packages.clone()).unwrap_or_default(),
+            accel: (kind != Backend::Uml).then_some(settings.accel),
+            backend: kind.as_str(),
+            planned: planned.clone(),
+        });
+        match p {
+            Ok(p) => queue.push_back(VmTarget::new(
+                index,
+                run_dir.target(&id),
+                kind,
+                p,
+                &w.variant,
+                kit,
+                settings,
+            )),
+            Err(e) => target.prepare_error = Some(e.clone()),
+        }
+        targets.push(target);
+    }
+    (targets, queue)
 }
 
 /// Every kernel × variant asked for, refusing a `--backend` that cannot
@@ -443,6 +447,32 @@ fn finish_target(t: &mut Target, run_dir: &RunDir) -> Result<()> {
     let merged = run_dir.merged_results();
     merged_results::append(&merged, &t.merged_lines())
         .with_context(|| format!("writing {}", merged.display()))?;
+    Ok(())
+}
+
+/// The merged JUnit, and the summary: on stdout, or on stderr when stdout
+/// is KTAP only.
+fn write_summary(
+    targets: &[Target],
+    junit: &Path,
+    run_dir: &RunDir,
+    wall: Instant,
+    ktap: bool,
+) -> Result<()> {
+    let mut summary = String::new();
+    print_summary(&mut summary, targets);
+    junit_writer::write_report(junit, &target::merged(targets))?;
+    summary += &format!(
+        "merged JUnit report: {}\nall records: {}\nwall time: {:.1} s\n",
+        junit.display(),
+        run_dir.merged_results().display(),
+        wall.elapsed().as_secs_f64()
+    );
+    if ktap {
+        eprint!("{summary}");
+    } else {
+        print!("{summary}");
+    }
     Ok(())
 }
 

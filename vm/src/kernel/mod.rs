@@ -1,6 +1,7 @@
-//! Kernels: the catalogue (`kernels/*.toml`), Debian packages fetched with
-//! a private apt state, User-Mode Linux builds, and `prepare()`, which turns
-//! a definition into something a backend can boot.
+//! Kernels: the catalogue (`kernels/*.toml`) and which backend each boots
+//! with, Debian packages fetched with a private apt state into the store,
+//! User-Mode Linux builds, and `prepare()`, which turns a definition into
+//! an image a backend can boot.
 
 pub mod backend;
 pub mod catalogue;
