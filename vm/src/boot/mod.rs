@@ -78,6 +78,26 @@ pub trait Boot: Debug + Send + Sync {
     fn clean_up(&self, _dir: &TargetDir) {}
 }
 
+/// How the exit of a VM whose init reports over the record port reads:
+/// such a VM exits 0 on power-off and on some deaths alike, so only the
+/// init's `done` makes a complete run. Other exits are the backend's to
+/// name.
+pub fn port_end(
+    status: ExitStatus,
+    done: bool,
+    failed: impl Fn(i32) -> VmEnd,
+    signaled: impl Fn(i32) -> VmEnd,
+) -> VmEnd {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(0), _) if done => VmEnd::Completed,
+        (Some(0), _) => VmEnd::Stopped,
+        (Some(code), _) => failed(code),
+        (None, Some(sig)) => signaled(sig),
+        (None, None) => VmEnd::SpawnFailed(format!("unknown status {status}")),
+    }
+}
+
 /// How much longer a test may take in the guest than on the host.
 pub fn timeout_scale(kind: Backend, accel: Accel) -> f64 {
     match (kind, accel) {
@@ -150,5 +170,77 @@ impl VmEnd {
             VmEnd::Interrupted => "interrupted; qemu was killed".into(),
             VmEnd::SpawnFailed(e) => format!("the VM could not be started: {e}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::qemu_initramfs::QemuInitramfs;
+    use super::uml::Uml;
+    use super::vng::Vng;
+    use super::*;
+    use rstest::rstest;
+    use std::os::unix::process::ExitStatusExt;
+
+    fn vng() -> Box<dyn Boot> {
+        Box::new(Vng { vng: "vng".into() })
+    }
+
+    fn qemu() -> Box<dyn Boot> {
+        Box::new(QemuInitramfs {
+            qemu: "qemu".into(),
+            guest: Default::default(),
+            modules: Vec::new(),
+        })
+    }
+
+    fn uml() -> Box<dyn Boot> {
+        Box::new(Uml {
+            init: "init".into(),
+        })
+    }
+
+    fn exit(code: i32) -> ExitStatus {
+        ExitStatus::from_raw(code << 8)
+    }
+
+    fn killed(signal: i32) -> ExitStatus {
+        ExitStatus::from_raw(signal)
+    }
+
+    #[rstest]
+    #[case::vng_returns_the_guest_script(vng(), exit(0), false, VmEnd::Completed)]
+    #[case::vng_255_is_a_lost_guest(vng(), exit(255), false, VmEnd::Unexpected)]
+    #[case::vng_other_codes_are_the_script(vng(), exit(3), false, VmEnd::GuestExited(3))]
+    #[case::vng_killed(vng(), killed(9), false, VmEnd::Signaled(9))]
+    #[case::qemu_done_then_off(qemu(), exit(0), true, VmEnd::Completed)]
+    #[case::qemu_off_without_done(qemu(), exit(0), false, VmEnd::Stopped)]
+    #[case::qemu_failed(qemu(), exit(1), true, VmEnd::QemuFailed(1))]
+    #[case::qemu_killed(qemu(), killed(15), false, VmEnd::Signaled(15))]
+    #[case::uml_done_then_off(uml(), exit(0), true, VmEnd::Completed)]
+    #[case::uml_off_without_done(uml(), exit(0), false, VmEnd::Stopped)]
+    #[case::uml_failed(uml(), exit(2), false, VmEnd::UmlFailed(2))]
+    #[case::uml_panic_aborts(uml(), killed(6), false, VmEnd::UmlAborted)]
+    #[case::uml_killed(uml(), killed(9), false, VmEnd::Signaled(9))]
+    fn each_backend_reads_its_exit(
+        #[case] boot: Box<dyn Boot>,
+        #[case] status: ExitStatus,
+        #[case] done: bool,
+        #[case] expected: VmEnd,
+    ) {
+        assert_eq!(boot.ended(status, done), expected);
+    }
+
+    #[rstest]
+    #[case(Backend::Uml, Accel::Tcg, 2.0)]
+    #[case(Backend::Uml, Accel::Kvm, 2.0)]
+    #[case(Backend::Vng, Accel::Tcg, 4.0)]
+    #[case(Backend::QemuInitramfs, Accel::Kvm, 1.0)]
+    fn slow_guests_stretch_the_test_timeouts(
+        #[case] kind: Backend,
+        #[case] accel: Accel,
+        #[case] scale: f64,
+    ) {
+        assert_eq!(timeout_scale(kind, accel), scale);
     }
 }

@@ -13,14 +13,13 @@
 
 use crate::boot::cpio::CpioWriter;
 use crate::boot::plan::{self, file_name, MODULES_DIR};
-use crate::boot::{Boot, Guest, Launch, VmEnd};
+use crate::boot::{port_end, Boot, Guest, Launch, VmEnd};
 use crate::host::accel::Accel;
 use crate::suites::binary::{GuestBinaries, SuiteBinary};
 use anyhow::{Context, Result};
 use llconf_guest_init::{Plan, PLAN_PATH, SUITES_DIR};
 use llconf_reports::layout::TargetDir;
 use std::io::BufWriter;
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 
@@ -225,13 +224,7 @@ impl Boot for QemuInitramfs {
     /// qemu exits 0 on power-off and on a panic alike (-no-reboot): only
     /// the init's `done` tells them apart.
     fn ended(&self, status: ExitStatus, done: bool) -> VmEnd {
-        match (status.code(), status.signal()) {
-            (Some(0), _) if done => VmEnd::Completed,
-            (Some(0), _) => VmEnd::Stopped,
-            (Some(code), _) => VmEnd::QemuFailed(code),
-            (None, Some(sig)) => VmEnd::Signaled(sig),
-            (None, None) => VmEnd::SpawnFailed(format!("unknown status {status}")),
-        }
+        port_end(status, done, VmEnd::QemuFailed, VmEnd::Signaled)
     }
 
     fn clean_up(&self, dir: &TargetDir) {

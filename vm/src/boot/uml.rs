@@ -15,12 +15,12 @@
 //!   SMP when built so (`uml.config` asks for it): twice as fast as ptrace
 //!   userspace, and the races of the suites get two CPUs.
 
-use crate::boot::{plan, Boot, Guest, Launch, VmEnd};
+use crate::boot::{plan, port_end, Boot, Guest, Launch, VmEnd};
 use llconf_guest_init::PLAN_ENV;
 use llconf_reports::layout::TargetDir;
 use nix::libc;
 use std::os::fd::AsRawFd;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 
@@ -200,14 +200,10 @@ impl Boot for Uml {
 
     /// A UML kernel exits 0 on power-off and aborts on a panic.
     fn ended(&self, status: ExitStatus, done: bool) -> VmEnd {
-        match (status.code(), status.signal()) {
-            (Some(0), _) if done => VmEnd::Completed,
-            (Some(0), _) => VmEnd::Stopped,
-            (Some(code), _) => VmEnd::UmlFailed(code),
-            (None, Some(libc::SIGABRT)) => VmEnd::UmlAborted,
-            (None, Some(sig)) => VmEnd::Signaled(sig),
-            (None, None) => VmEnd::SpawnFailed(format!("unknown status {status}")),
-        }
+        port_end(status, done, VmEnd::UmlFailed, |sig| match sig {
+            libc::SIGABRT => VmEnd::UmlAborted,
+            sig => VmEnd::Signaled(sig),
+        })
     }
 
     /// UML's instance directory (its management console socket); a killed

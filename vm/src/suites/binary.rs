@@ -11,7 +11,7 @@ pub struct SuiteBinary {
 }
 
 /// The static guest programs packed into every initramfs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GuestBinaries {
     pub init: PathBuf,
     pub true_bin: PathBuf,
