@@ -82,19 +82,7 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
         }
         None => None,
     };
-    let mut backends: Vec<Backend> = if !args.backends.is_empty() {
-        args.backends.clone()
-    } else if prepared.has_modules {
-        vec![Backend::QemuInitramfs, Backend::Vng]
-    } else {
-        vec![Backend::QemuInitramfs]
-    };
-    if args.backends.is_empty() && uml.is_some() {
-        backends.push(Backend::Uml);
-    }
-    if backends.contains(&Backend::Uml) && uml.is_none() {
-        bail!("--backend uml needs --uml-kernel NAME: UML boots a kernel of its own");
-    }
+    let backends = backends_to_bench(&args.backends, prepared.has_modules, uml.is_some())?;
     let verdict = accel::decide(&cache, args.accel, Some(&image), &mut say);
     if args.suites.suites.is_empty() && args.suites.suite_bins.is_empty() {
         args.suites.suites = vec!["base".into()];
@@ -182,6 +170,25 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
     );
     print!("{}", render(&rows));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The backends asked for, else every one that can boot the kernel: vng
+/// only with its modules, uml only with a UML kernel of its own.
+fn backends_to_bench(asked: &[Backend], has_modules: bool, uml: bool) -> Result<Vec<Backend>> {
+    let mut backends: Vec<Backend> = if !asked.is_empty() {
+        asked.to_vec()
+    } else if has_modules {
+        vec![Backend::QemuInitramfs, Backend::Vng]
+    } else {
+        vec![Backend::QemuInitramfs]
+    };
+    if asked.is_empty() && uml {
+        backends.push(Backend::Uml);
+    }
+    if backends.contains(&Backend::Uml) && !uml {
+        bail!("--backend uml needs --uml-kernel NAME: UML boots a kernel of its own");
+    }
+    Ok(backends)
 }
 
 /// `runs` samples of one row, each said as it is taken.
