@@ -209,17 +209,7 @@ mod tests {
     use quick_xml::events::Event;
 
     fn record(name: &str, outcome: Outcome) -> TestRecord {
-        TestRecord {
-            name: name.into(),
-            outcome,
-            duration_ms: 25.0,
-            skip_reason: None,
-            failure: None,
-            enforcement: false,
-            restrict_self_calls: 0,
-            stdout: String::new(),
-            stderr: String::new(),
-        }
+        TestRecord::new(name, outcome, 25.0)
     }
 
     fn sample() -> Vec<SuiteResults> {

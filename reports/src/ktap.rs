@@ -6,67 +6,15 @@
 //! (version line, `# Subtest:` header, plan, results) indented by four
 //! spaces, closed by one result line at the parent's level. A host run has
 //! one subtest per suite; a VM run one per target, each holding one per
-//! suite. Test lines match what the suite binaries print themselves with
-//! `--format ktap`.
+//! suite. Test lines come from `llconf_record::ktap`, the formatter the
+//! suite binaries use for `--format ktap`.
 
-use crate::record::{Outcome, TestRecord};
-use crate::results::{Counts, SuiteResults};
+use crate::record::ktap::{description, plan, result_line, test_lines, VERSION};
+use crate::results::SuiteResults;
+
+pub use crate::record::ktap::{header, totals};
 
 const INDENT: &str = "    ";
-
-/// The start of the document: version and the plan of the top level.
-pub fn header(subtests: usize) -> String {
-    format!("KTAP version 1\n1..{subtests}\n")
-}
-
-/// The closing totals line, as kselftest prints it.
-pub fn totals(c: Counts) -> String {
-    format!(
-        "# Totals: pass:{} fail:{} xfail:0 xpass:0 skip:{} error:0\n",
-        c.passed, c.failed, c.skipped
-    )
-}
-
-/// A KTAP description may contain neither `#` (a directive follows) nor a
-/// newline.
-fn description(name: &str) -> String {
-    name.replace('#', "_").replace('\n', " ")
-}
-
-/// One result line, with its directive.
-pub fn result_line(number: usize, ok: bool, name: &str, directive: Option<&str>) -> String {
-    let mut s = format!(
-        "{}ok {number} {}",
-        if ok { "" } else { "not " },
-        description(name)
-    );
-    if let Some(d) = directive {
-        s.push_str(" # ");
-        s.push_str(&d.replace('\n', " "));
-    }
-    s.push('\n');
-    s
-}
-
-/// A test's result line and its diagnostic lines (the failure).
-pub fn test_lines(number: usize, t: &TestRecord) -> String {
-    let mut s = match t.outcome {
-        Outcome::Passed => result_line(number, true, &t.name, None),
-        Outcome::Skipped => result_line(
-            number,
-            true,
-            &t.name,
-            Some(&format!("SKIP {}", t.skip_reason.as_deref().unwrap_or(""))),
-        ),
-        Outcome::Failed => result_line(number, false, &t.name, None),
-    };
-    if let Some(f) = &t.failure {
-        for line in f.to_string().lines() {
-            s.push_str(&format!("# {line}\n"));
-        }
-    }
-    s
-}
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("{INDENT}{l}\n")).collect()
@@ -77,9 +25,9 @@ fn indent(text: &str) -> String {
 /// as a diagnostic.
 pub fn suite(number: usize, s: &SuiteResults) -> String {
     let mut inner = format!(
-        "KTAP version 1\n# Subtest: {}\n1..{}\n",
+        "{VERSION}\n# Subtest: {}\n{}",
         description(&s.suite),
-        s.tests.len()
+        plan(s.tests.len())
     );
     for (i, t) in s.tests.iter().enumerate() {
         inner.push_str(&test_lines(i + 1, t));
@@ -102,7 +50,7 @@ pub fn suite(number: usize, s: &SuiteResults) -> String {
 /// A VM target as a subtest: one nested subtest per suite, the run-level
 /// problems (boot, console, ABI) as diagnostics, `not ok` if any.
 pub fn target(number: usize, id: &str, suites: &[SuiteResults], problems: &[String]) -> String {
-    let mut inner = format!("KTAP version 1\n# Subtest: {}\n", description(id));
+    let mut inner = format!("{VERSION}\n# Subtest: {}\n", description(id));
     if let Some(k) = suites.iter().find_map(|s| s.kernel.as_ref()) {
         inner.push_str(&format!(
             "# kernel {} landlock {} abi {} errata {}\n",
@@ -112,7 +60,7 @@ pub fn target(number: usize, id: &str, suites: &[SuiteResults], problems: &[Stri
             k.errata.map_or("-".into(), |e| format!("{e:#x}"))
         ));
     }
-    inner.push_str(&format!("1..{}\n", suites.len()));
+    inner.push_str(&plan(suites.len()));
     for (i, s) in suites.iter().enumerate() {
         inner.push_str(&suite(i + 1, s));
     }
@@ -130,21 +78,7 @@ pub fn target(number: usize, id: &str, suites: &[SuiteResults], problems: &[Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Failure, KernelInfo, LandlockStatus};
-
-    fn rec(name: &str, outcome: Outcome) -> TestRecord {
-        TestRecord {
-            name: name.into(),
-            outcome,
-            duration_ms: 1.0,
-            skip_reason: None,
-            failure: None,
-            enforcement: false,
-            restrict_self_calls: 0,
-            stdout: String::new(),
-            stderr: String::new(),
-        }
-    }
+    use crate::record::{Failure, KernelInfo, LandlockStatus, TestRecord};
 
     fn suite_results() -> SuiteResults {
         let mut s = SuiteResults::new("base");
@@ -155,15 +89,18 @@ mod tests {
             errata: Some(7),
         });
         s.finished = true;
-        s.tests.push(rec("base::a::ok", Outcome::Passed));
-        let mut skip = rec("base::a::new", Outcome::Skipped);
-        skip.skip_reason = Some("needs X (ABI 9); kernel has ABI 6".into());
-        s.tests.push(skip);
-        let mut fail = rec("base::a::bad#1", Outcome::Failed);
-        fail.failure = Some(Failure::Panic {
-            message: "boom".into(),
-        });
-        s.tests.push(fail);
+        s.tests.push(TestRecord::passed("base::a::ok", 1.0));
+        s.tests.push(TestRecord::skipped(
+            "base::a::new",
+            "needs X (ABI 9); kernel has ABI 6",
+        ));
+        s.tests.push(TestRecord::failed(
+            "base::a::bad#1",
+            1.0,
+            Failure::Panic {
+                message: "boom".into(),
+            },
+        ));
         s
     }
 
@@ -181,7 +118,7 @@ mod tests {
     fn a_target_nests_its_suites_two_levels_deep() {
         let mut good = SuiteResults::new("unix");
         good.finished = true;
-        good.tests.push(rec("unix::x::y", Outcome::Passed));
+        good.tests.push(TestRecord::passed("unix::x::y", 1.0));
         let text = target(1, "debian-6.12-default", &[good], &[]);
         assert_eq!(
             text,

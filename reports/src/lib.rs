@@ -11,7 +11,6 @@ pub mod ktap;
 pub mod layout;
 pub mod markdown;
 pub mod matrix;
-pub mod record;
 pub mod results;
 pub mod run_results;
 pub mod summary;
@@ -19,3 +18,7 @@ pub mod summary;
 /// Re-exported so that users read reports back with the very version that
 /// wrote them.
 pub use quick_junit;
+
+/// The record schema, kept in its own small crate for the suite binaries
+/// that write it; re-exported here for everything that reads it.
+pub use llconf_record as record;

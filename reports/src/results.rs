@@ -1,6 +1,7 @@
 //! What one suite binary produced, gathered from its records: the input of
 //! every reporter in this crate.
 
+pub use crate::record::Counts;
 use crate::record::{KernelInfo, Outcome, Record, TestRecord};
 
 /// The results of one suite binary on one kernel.
@@ -25,26 +26,6 @@ pub struct SuiteResults {
     pub crash: Option<String>,
     /// The end of what a crashed binary printed, where the reason usually is.
     pub crash_output: Option<String>,
-}
-
-/// Pass, fail and skip counts of one suite.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Counts {
-    pub passed: usize,
-    pub failed: usize,
-    pub skipped: usize,
-}
-
-impl Counts {
-    pub fn total(&self) -> usize {
-        self.passed + self.failed + self.skipped
-    }
-
-    pub fn add(&mut self, other: Counts) {
-        self.passed += other.passed;
-        self.failed += other.failed;
-        self.skipped += other.skipped;
-    }
 }
 
 impl SuiteResults {
@@ -89,11 +70,7 @@ impl SuiteResults {
     pub fn counts(&self) -> Counts {
         let mut counts = Counts::default();
         for t in &self.tests {
-            match t.outcome {
-                Outcome::Passed => counts.passed += 1,
-                Outcome::Failed => counts.failed += 1,
-                Outcome::Skipped => counts.skipped += 1,
-            }
+            counts.count(&t.outcome);
         }
         counts
     }
@@ -114,17 +91,7 @@ mod tests {
     use crate::record::{LandlockStatus, SuiteFinished, SuiteStarted};
 
     fn test(name: &str, outcome: Outcome) -> Record {
-        Record::TestFinished(TestRecord {
-            name: name.into(),
-            outcome,
-            duration_ms: 1.0,
-            skip_reason: None,
-            failure: None,
-            enforcement: false,
-            restrict_self_calls: 0,
-            stdout: String::new(),
-            stderr: String::new(),
-        })
+        Record::TestFinished(TestRecord::new(name, outcome, 1.0))
     }
 
     #[test]

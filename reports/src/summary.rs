@@ -133,17 +133,7 @@ mod tests {
     use crate::record::{Failure, LandlockStatus, Outcome, TestRecord};
 
     fn record(name: &str, outcome: Outcome) -> TestRecord {
-        TestRecord {
-            name: name.into(),
-            outcome,
-            duration_ms: 1.0,
-            skip_reason: None,
-            failure: None,
-            enforcement: false,
-            restrict_self_calls: 0,
-            stdout: String::new(),
-            stderr: String::new(),
-        }
+        TestRecord::new(name, outcome, 1.0)
     }
 
     #[test]

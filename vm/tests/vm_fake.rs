@@ -7,7 +7,7 @@
 mod support;
 
 use llconf_reports::quick_junit::{NonSuccessKind, Report, TestCaseStatus, TestSuite};
-use llconf_reports::record::{Outcome, Record, TestRecord};
+use llconf_reports::record::{Record, TestRecord};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -367,17 +367,11 @@ fn an_enforcement_test_passing_without_landlock_fails_the_variant() {
         s.kernel.landlock = llconf_reports::record::LandlockStatus::Disabled;
         s.kernel.abi = None;
     }
-    let enforced = Record::TestFinished(TestRecord {
-        name: "base::fs::read::denied".into(),
-        outcome: Outcome::Passed,
-        duration_ms: 1.0,
-        skip_reason: None,
-        failure: None,
-        enforcement: true,
-        restrict_self_calls: 1,
-        stdout: String::new(),
-        stderr: String::new(),
-    });
+    let enforced = Record::TestFinished(
+        TestRecord::passed("base::fs::read::denied", 1.0)
+            .with_enforcement(true)
+            .with_restrict_self_calls(1),
+    );
     let suite_bin = vm.f.suite(
         "base",
         &[kernel_off, enforced, finished("base", 1, 0, 0)],

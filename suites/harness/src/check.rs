@@ -4,7 +4,7 @@
 //! return and the one it did return, so that the report tells a kernel
 //! developer exactly what broke.
 
-use llconf_reports::record::{self, ErrnoOrSuccess, Failure, SuccessTag};
+use llconf_record::{self as record, ErrnoOrSuccess, Failure, SuccessTag};
 use nix::errno::Errno;
 use std::fmt::Display;
 

@@ -7,7 +7,7 @@
 use crate::abi::{self, Flag};
 use crate::forked;
 use crate::sys::{self, RulesetAttr};
-use llconf_reports::record::{KernelInfo, LandlockStatus};
+use llconf_record::{KernelInfo, LandlockStatus};
 use nix::errno::Errno;
 use std::sync::OnceLock;
 

@@ -3,7 +3,7 @@
 
 use crate::abi::{self, Flag};
 use crate::probe::{self, FlagKind, Kernel};
-use llconf_reports::record::LandlockStatus;
+use llconf_record::LandlockStatus;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Requirement {

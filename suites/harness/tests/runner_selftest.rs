@@ -5,7 +5,7 @@
 use libtest_mimic::{Arguments, Failed, Trial};
 use llconf_harness::requirement::Requirement;
 use llconf_harness::{expect_errno, skip, Errno, Test};
-use llconf_reports::record::{read_records, Failure, Outcome, Record, TestRecord};
+use llconf_record::{read_records, Failure, Outcome, Record, TestRecord};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -477,17 +477,9 @@ mod tests {
     fn test(name: &str, outcome: Outcome, enforcement: bool) -> VmEvent {
         VmEvent::Suite(Event::Record {
             suite: "base".into(),
-            record: Record::TestFinished(TestRecord {
-                name: name.into(),
-                outcome,
-                duration_ms: 1.0,
-                skip_reason: None,
-                failure: None,
-                enforcement,
-                restrict_self_calls: 0,
-                stdout: String::new(),
-                stderr: String::new(),
-            }),
+            record: Record::TestFinished(
+                TestRecord::new(name, outcome, 1.0).with_enforcement(enforcement),
+            ),
         })
     }
 

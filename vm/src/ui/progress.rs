@@ -139,15 +139,8 @@ mod tests {
         Event::Record {
             suite: "base".into(),
             record: Record::TestFinished(TestRecord {
-                name: name.into(),
-                outcome,
-                duration_ms: 1.0,
-                skip_reason: None,
                 failure,
-                enforcement: false,
-                restrict_self_calls: 0,
-                stdout: String::new(),
-                stderr: String::new(),
+                ..TestRecord::new(name, outcome, 1.0)
             }),
         }
     }

@@ -159,17 +159,7 @@ pub fn finished(suite: &str, passed: usize, failed: usize, skipped: usize) -> Re
 }
 
 fn test(name: &str, outcome: Outcome) -> TestRecord {
-    TestRecord {
-        name: name.into(),
-        outcome,
-        duration_ms: 1.0,
-        skip_reason: None,
-        failure: None,
-        enforcement: false,
-        restrict_self_calls: 0,
-        stdout: String::new(),
-        stderr: String::new(),
-    }
+    TestRecord::new(name, outcome, 1.0)
 }
 
 pub fn passed(name: &str) -> Record {

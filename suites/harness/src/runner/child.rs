@@ -4,7 +4,7 @@ use super::verdict::{Verdict, VerdictKind, VERDICT_FD, VERDICT_FD_ENV};
 use crate::check::Stop;
 use crate::sys;
 use crate::test::Test;
-use llconf_reports::record::Failure;
+use llconf_record::Failure;
 use std::io::Write;
 use std::os::fd::FromRawFd;
 

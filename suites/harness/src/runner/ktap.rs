@@ -1,19 +1,14 @@
 //! `--format ktap`: results as KTAP, the format the kernel's own kselftest
 //! runners, LAVA and KernelCI read. libtest-mimic knows only its own formats,
-//! so in this mode the runner schedules the tests itself.
+//! so in this mode the runner schedules the tests itself. The lines come
+//! from `llconf_record::ktap`, as those of `llconf run --format ktap` do.
 
 use crate::test::Test;
 use libtest_mimic::{Arguments, Trial};
-use llconf_reports::record::{Outcome, TestRecord};
+use llconf_record::ktap;
+use llconf_record::{Counts, TestRecord};
 use std::io::Write;
 use std::sync::{Mutex, RwLock};
-
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Counts {
-    pub passed: usize,
-    pub failed: usize,
-    pub skipped: usize,
-}
 
 /// Removes `--format ktap` (or `--format=ktap`) from the arguments, which
 /// libtest-mimic would reject, and says whether it was there.
@@ -34,34 +29,6 @@ pub fn take_format_flag(argv: Vec<String>) -> (Vec<String>, bool) {
     (out, ktap)
 }
 
-/// A KTAP description may not contain `#`, which starts a directive.
-fn description(name: &str) -> String {
-    name.replace('#', "_")
-}
-
-/// One result line plus its diagnostic lines.
-pub fn result_lines(number: usize, record: &TestRecord) -> String {
-    let name = description(&record.name);
-    let mut s = match record.outcome {
-        Outcome::Passed => format!("ok {number} {name}\n"),
-        Outcome::Skipped => format!(
-            "ok {number} {name} # SKIP {}\n",
-            record
-                .skip_reason
-                .as_deref()
-                .unwrap_or("")
-                .replace('\n', " ")
-        ),
-        Outcome::Failed => format!("not ok {number} {name}\n"),
-    };
-    if let Some(f) = &record.failure {
-        for line in f.to_string().lines() {
-            s.push_str(&format!("# {line}\n"));
-        }
-    }
-    s
-}
-
 pub fn run(
     suite: &str,
     args: &Arguments,
@@ -79,10 +46,11 @@ pub fn run(
     let out = Mutex::new((std::io::stdout(), 0usize, Counts::default()));
     {
         let mut o = out.lock().unwrap();
-        let _ = writeln!(
+        let _ = write!(
             o.0,
-            "KTAP version 1\n# llconf suite {suite}\n1..{}",
-            selected.len()
+            "{}\n# llconf suite {suite}\n{}",
+            ktap::VERSION,
+            ktap::plan(selected.len())
         );
     }
     let threads = args
@@ -108,45 +76,21 @@ pub fn run(
                 };
                 let mut o = out.lock().unwrap();
                 o.1 += 1;
-                match record.outcome {
-                    Outcome::Passed => o.2.passed += 1,
-                    Outcome::Failed => o.2.failed += 1,
-                    Outcome::Skipped => o.2.skipped += 1,
-                }
-                let text = result_lines(o.1, &record);
+                o.2.count(&record.outcome);
+                let text = ktap::test_lines(o.1, &record);
                 let _ = o.0.write_all(text.as_bytes());
                 let _ = o.0.flush();
             });
         }
     });
     let (mut stdout, _, counts) = out.into_inner().unwrap();
-    let _ = writeln!(
-        stdout,
-        "# Totals: pass:{} fail:{} xfail:0 xpass:0 skip:{} error:0",
-        counts.passed, counts.failed, counts.skipped
-    );
+    let _ = stdout.write_all(ktap::totals(counts).as_bytes());
     counts
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use llconf_reports::record::Failure;
-
-    fn record(outcome: Outcome) -> TestRecord {
-        TestRecord {
-            name: "base::x::y#z".into(),
-            outcome,
-            duration_ms: 1.0,
-            skip_reason: None,
-            failure: None,
-            enforcement: false,
-            restrict_self_calls: 0,
-            stdout: String::new(),
-            stderr: String::new(),
-        }
-    }
-
     #[test]
     fn format_flag_is_taken_out_in_both_spellings() {
         let argv = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -161,29 +105,6 @@ mod tests {
         assert_eq!(
             take_format_flag(argv(&["bin", "--format", "json"])),
             (argv(&["bin", "--format", "json"]), false)
-        );
-    }
-
-    #[test]
-    fn result_lines_follow_ktap() {
-        assert_eq!(
-            result_lines(1, &record(Outcome::Passed)),
-            "ok 1 base::x::y_z\n"
-        );
-        let mut skipped = record(Outcome::Skipped);
-        skipped.skip_reason = Some("needs X (ABI 9); kernel has ABI 6".into());
-        assert_eq!(
-            result_lines(2, &skipped),
-            "ok 2 base::x::y_z # SKIP needs X (ABI 9); kernel has ABI 6\n"
-        );
-        let mut failed = record(Outcome::Failed);
-        failed.failure = Some(Failure::Signal {
-            signal: "SIGSEGV".into(),
-            number: 11,
-        });
-        assert_eq!(
-            result_lines(3, &failed),
-            "not ok 3 base::x::y_z\n# killed by signal SIGSEGV (11)\n"
         );
     }
 }

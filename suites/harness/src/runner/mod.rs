@@ -19,8 +19,8 @@ use crate::probe::{self, Kernel};
 use crate::ruleset::BASE_DEPTH_ENV;
 use crate::test::Test;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use llconf_reports::record::{
-    Failure, LandlockStatus, Outcome, Record, SuiteFinished, SuiteStarted, TestRecord,
+use llconf_record::{
+    Counts, Failure, LandlockStatus, Outcome, Record, SuiteFinished, SuiteStarted, TestRecord,
 };
 use results_file::ResultsFile;
 use std::sync::{Arc, RwLock};
@@ -133,10 +133,9 @@ fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool) -> i32 {
                 .unwrap_or(0.0),
         }));
         for name in not_run {
-            r.write(&Record::TestFinished(skipped(
+            r.write(&Record::TestFinished(TestRecord::skipped(
                 name,
-                "ignored; run with --ignored".into(),
-                false,
+                "ignored; run with --ignored",
             )));
         }
     }
@@ -144,7 +143,7 @@ fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool) -> i32 {
         ktap::run(suite, args, trials, all_tests, &|t| record_one(&shared, t))
     } else {
         let c = libtest_mimic::run(args, trials);
-        ktap::Counts {
+        Counts {
             passed: c.num_passed as usize,
             failed: c.num_failed as usize,
             skipped: c.num_ignored as usize,
@@ -190,20 +189,6 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn skipped(name: String, reason: String, enforcement: bool) -> TestRecord {
-    TestRecord {
-        name,
-        outcome: Outcome::Skipped,
-        duration_ms: 0.0,
-        skip_reason: Some(reason),
-        failure: None,
-        enforcement,
-        restrict_self_calls: 0,
-        stdout: String::new(),
-        stderr: String::new(),
-    }
-}
-
 /// Runs one test and writes its record.
 fn record_one(shared: &Shared, test: &Test) -> TestRecord {
     let record = supervise(shared, test);
@@ -239,7 +224,7 @@ fn run_one(shared: &Shared, test: &Test) -> Result<Completion, Failed> {
 fn supervise(shared: &Shared, test: &Test) -> TestRecord {
     for req in &test.requires {
         if let Some(reason) = req.unmet(&shared.kernel) {
-            return skipped(test.name.clone(), reason, test.enforcement);
+            return TestRecord::skipped(&test.name, reason).with_enforcement(test.enforcement);
         }
     }
     let _guard = if test.serial {
@@ -257,11 +242,6 @@ fn supervise(shared: &Shared, test: &Test) -> TestRecord {
             dir.path().to_string_lossy().into_owned(),
         ));
     }
-    let mut record = TestRecord {
-        enforcement: test.enforcement,
-        ..skipped(test.name.clone(), String::new(), test.enforcement)
-    };
-    record.skip_reason = None;
     let run = match spawn::run(spawn::Spawn {
         test_name: &test.name,
         timeout,
@@ -270,50 +250,58 @@ fn supervise(shared: &Shared, test: &Test) -> TestRecord {
     }) {
         Ok(run) => run,
         Err(e) => {
-            record.outcome = Outcome::Failed;
-            record.failure = Some(Failure::Crash { exit_code: -1 });
-            record.stderr = format!("llconf: cannot start the test process: {e}");
-            return record;
+            return TestRecord::failed(&test.name, 0.0, Failure::Crash { exit_code: -1 })
+                .with_enforcement(test.enforcement)
+                .with_output("", format!("llconf: cannot start the test process: {e}"));
         }
     };
-    record.duration_ms = ms(run.duration);
-    record.stdout = run.stdout;
-    record.stderr = run.stderr;
-    let failure = if run.timed_out {
-        Some(Failure::Timeout {
-            seconds: timeout.as_secs_f64(),
-        })
+    let duration_ms = ms(run.duration);
+    let mut calls = 0;
+    let record = if run.timed_out {
+        TestRecord::failed(
+            &test.name,
+            duration_ms,
+            Failure::Timeout {
+                seconds: timeout.as_secs_f64(),
+            },
+        )
     } else if let Some(sig) = spawn::exit_signal(&run.status) {
-        Some(Failure::Signal {
-            signal: spawn::signal_name(sig),
-            number: sig,
-        })
+        TestRecord::failed(
+            &test.name,
+            duration_ms,
+            Failure::Signal {
+                signal: spawn::signal_name(sig),
+                number: sig,
+            },
+        )
     } else {
         match run.verdict {
             Some(v) => {
-                record.restrict_self_calls = v.restrict_self_calls;
+                calls = v.restrict_self_calls;
                 match v.kind {
-                    VerdictKind::Passed => None,
-                    VerdictKind::Failed { failure } => Some(failure),
-                    VerdictKind::Skipped { reason } => {
-                        record.outcome = Outcome::Skipped;
-                        record.skip_reason = Some(reason);
-                        return record;
+                    VerdictKind::Passed => TestRecord::passed(&test.name, duration_ms),
+                    VerdictKind::Failed { failure } => {
+                        TestRecord::failed(&test.name, duration_ms, failure)
                     }
+                    VerdictKind::Skipped { reason } => TestRecord {
+                        duration_ms,
+                        ..TestRecord::skipped(&test.name, reason)
+                    },
                 }
             }
-            None => Some(Failure::Crash {
-                exit_code: run.status.code().unwrap_or(-1),
-            }),
+            None => TestRecord::failed(
+                &test.name,
+                duration_ms,
+                Failure::Crash {
+                    exit_code: run.status.code().unwrap_or(-1),
+                },
+            ),
         }
     };
-    record.outcome = if failure.is_some() {
-        Outcome::Failed
-    } else {
-        Outcome::Passed
-    };
-    record.failure = failure;
     record
+        .with_enforcement(test.enforcement)
+        .with_restrict_self_calls(calls)
+        .with_output(run.stdout, run.stderr)
 }
 
 enum Guard<'a> {

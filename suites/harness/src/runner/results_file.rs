@@ -1,7 +1,7 @@
 //! The JSON Lines results file: one record per line, written and flushed as
 //! each test finishes, so a crash part-way keeps what was already done.
 
-use llconf_reports::record::Record;
+use llconf_record::Record;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};

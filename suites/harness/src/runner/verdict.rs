@@ -1,7 +1,7 @@
 //! What a test process tells the runner about its one test, over a pipe on
 //! a fixed fd, so that the test's own stdout and stderr stay untouched.
 
-use llconf_reports::record::Failure;
+use llconf_record::Failure;
 use serde::{Deserialize, Serialize};
 
 pub const CHILD_TEST_ENV: &str = "LLCONF_CHILD_TEST";

@@ -1,9 +1,15 @@
-//! The JSON Lines schema that suite binaries write, one record per line.
+//! llconf-record: the JSON Lines schema that suite binaries write, one
+//! record per line, and that the runner and the reports read back; plus
+//! [`ktap`], the one formatter of KTAP lines that both the suite binaries
+//! (`--format ktap`) and `llconf run --format ktap` use. Every suite binary
+//! links this crate, so it stays small: serde and nothing else.
 //!
 //! A results file starts with [`Record::SuiteStarted`], holds one
 //! [`Record::TestFinished`] per test in the order they finished, and ends with
 //! [`Record::SuiteFinished`]. A suite that crashed part-way leaves a file
 //! without the last record; readers keep every complete line.
+
+pub mod ktap;
 
 use serde::{Deserialize, Serialize};
 use std::io::BufRead;
@@ -193,6 +199,63 @@ pub struct SuiteFinished {
 }
 
 impl TestRecord {
+    /// A record with no failure, skip reason nor output; the constructors
+    /// below are what producers use.
+    pub fn new(name: impl Into<String>, outcome: Outcome, duration_ms: f64) -> TestRecord {
+        TestRecord {
+            name: name.into(),
+            outcome,
+            duration_ms,
+            skip_reason: None,
+            failure: None,
+            enforcement: false,
+            restrict_self_calls: 0,
+            stdout: String::new(),
+            stderr: String::new(),
+        }
+    }
+
+    pub fn passed(name: impl Into<String>, duration_ms: f64) -> TestRecord {
+        TestRecord::new(name, Outcome::Passed, duration_ms)
+    }
+
+    pub fn failed(name: impl Into<String>, duration_ms: f64, failure: Failure) -> TestRecord {
+        TestRecord {
+            failure: Some(failure),
+            ..TestRecord::new(name, Outcome::Failed, duration_ms)
+        }
+    }
+
+    /// Skipped before it ran, so it took no time.
+    pub fn skipped(name: impl Into<String>, reason: impl Into<String>) -> TestRecord {
+        TestRecord {
+            skip_reason: Some(reason.into()),
+            ..TestRecord::new(name, Outcome::Skipped, 0.0)
+        }
+    }
+
+    /// Marks a test of what an enforced domain does (see [`Self::enforcement`]).
+    pub fn with_enforcement(mut self, enforcement: bool) -> TestRecord {
+        self.enforcement = enforcement;
+        self
+    }
+
+    pub fn with_restrict_self_calls(mut self, calls: u32) -> TestRecord {
+        self.restrict_self_calls = calls;
+        self
+    }
+
+    /// What the test process printed.
+    pub fn with_output(
+        mut self,
+        stdout: impl Into<String>,
+        stderr: impl Into<String>,
+    ) -> TestRecord {
+        self.stdout = stdout.into();
+        self.stderr = stderr.into();
+        self
+    }
+
     /// The part of the name before the case, dotted, for JUnit classnames:
     /// `udp::ipv6::connected::x` gives `udp.ipv6.connected`.
     pub fn group(&self) -> String {
@@ -205,6 +268,35 @@ impl TestRecord {
     /// The last path element of the name.
     pub fn case(&self) -> &str {
         self.name.rsplit("::").next().unwrap_or(&self.name)
+    }
+}
+
+/// Pass, fail and skip counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl Counts {
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.skipped
+    }
+
+    pub fn add(&mut self, other: Counts) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.skipped += other.skipped;
+    }
+
+    /// Counts one more test of this outcome.
+    pub fn count(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Passed => self.passed += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::Skipped => self.skipped += 1,
+        }
     }
 }
 
@@ -232,24 +324,21 @@ mod tests {
 
     #[test]
     fn test_record_round_trips_through_json() {
-        let rec = Record::TestFinished(TestRecord {
-            name: "base::ruleset::size::too_small".into(),
-            outcome: Outcome::Failed,
-            duration_ms: 1.5,
-            skip_reason: None,
-            failure: Some(Failure::Assertion {
-                message: "create_ruleset(size=7)".into(),
-                expected: Some(ErrnoOrSuccess::Errno(Errno {
-                    name: "EINVAL".into(),
-                    code: 22,
-                })),
-                observed: Some(ErrnoOrSuccess::Success(SuccessTag::Success)),
-            }),
-            enforcement: false,
-            restrict_self_calls: 0,
-            stdout: String::new(),
-            stderr: "x".into(),
-        });
+        let rec = Record::TestFinished(
+            TestRecord::failed(
+                "base::ruleset::size::too_small",
+                1.5,
+                Failure::Assertion {
+                    message: "create_ruleset(size=7)".into(),
+                    expected: Some(ErrnoOrSuccess::Errno(Errno {
+                        name: "EINVAL".into(),
+                        code: 22,
+                    })),
+                    observed: Some(ErrnoOrSuccess::Success(SuccessTag::Success)),
+                },
+            )
+            .with_output("", "x"),
+        );
         let line = serde_json::to_string(&rec).unwrap();
         assert!(line.contains(r#""observed":"success""#), "{line}");
         let back: Record = serde_json::from_str(&line).unwrap();
@@ -265,18 +354,34 @@ mod tests {
     }
 
     #[test]
+    fn constructors_fill_what_their_outcome_needs() {
+        let s = TestRecord::skipped("a::b", "needs X (ABI 9); kernel has ABI 6");
+        assert_eq!(s.outcome, Outcome::Skipped);
+        assert_eq!(
+            s.skip_reason.as_deref(),
+            Some("needs X (ABI 9); kernel has ABI 6")
+        );
+        assert_eq!(s.duration_ms, 0.0);
+        let f = TestRecord::failed("a::c", 2.0, Failure::Crash { exit_code: 3 });
+        assert_eq!((f.outcome, f.skip_reason), (Outcome::Failed, None));
+        assert_eq!(f.failure, Some(Failure::Crash { exit_code: 3 }));
+        let mut c = Counts::default();
+        for o in [
+            Outcome::Passed,
+            Outcome::Failed,
+            Outcome::Skipped,
+            Outcome::Passed,
+        ] {
+            c.count(&o);
+        }
+        assert_eq!((c.passed, c.failed, c.skipped, c.total()), (2, 1, 1, 4));
+    }
+
+    #[test]
     fn group_and_case_split_the_name() {
-        let r = TestRecord {
-            name: "udp::ipv6::connected::sendto_explicit_denied".into(),
-            outcome: Outcome::Passed,
-            duration_ms: 0.0,
-            skip_reason: None,
-            failure: None,
-            enforcement: true,
-            restrict_self_calls: 1,
-            stdout: String::new(),
-            stderr: String::new(),
-        };
+        let r = TestRecord::passed("udp::ipv6::connected::sendto_explicit_denied", 0.0)
+            .with_enforcement(true)
+            .with_restrict_self_calls(1);
         assert_eq!(r.group(), "udp.ipv6.connected");
         assert_eq!(r.case(), "sendto_explicit_denied");
     }
