@@ -234,6 +234,13 @@ impl TestRecord {
         }
     }
 
+    /// How long the test took: for a test that ran and then skipped itself,
+    /// since [`Self::skipped`] takes no time.
+    pub fn with_duration_ms(mut self, duration_ms: f64) -> TestRecord {
+        self.duration_ms = duration_ms;
+        self
+    }
+
     /// Marks a test of what an enforced domain does (see [`Self::enforcement`]).
     pub fn with_enforcement(mut self, enforcement: bool) -> TestRecord {
         self.enforcement = enforcement;

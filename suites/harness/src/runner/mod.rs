@@ -283,10 +283,9 @@ fn supervise(shared: &Shared, test: &Test) -> TestRecord {
                     VerdictKind::Failed { failure } => {
                         TestRecord::failed(&test.name, duration_ms, failure)
                     }
-                    VerdictKind::Skipped { reason } => TestRecord {
-                        duration_ms,
-                        ..TestRecord::skipped(&test.name, reason)
-                    },
+                    VerdictKind::Skipped { reason } => {
+                        TestRecord::skipped(&test.name, reason).with_duration_ms(duration_ms)
+                    }
                 }
             }
             None => TestRecord::failed(
