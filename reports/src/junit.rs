@@ -208,29 +208,33 @@ mod tests {
     use crate::record::{Errno, ErrnoOrSuccess, KernelInfo, SuccessTag};
     use quick_xml::events::Event;
 
-    fn record(name: &str, outcome: Outcome) -> TestRecord {
-        TestRecord::new(name, outcome, 25.0)
-    }
-
     fn sample() -> Vec<SuiteResults> {
-        let mut skipped = record("base::ruleset::scoped::signal", Outcome::Skipped);
-        skipped.skip_reason = Some("needs Landlock ABI 6, kernel has 4".into());
-        let mut assertion = record("base::ruleset::size::too_small", Outcome::Failed);
-        assertion.failure = Some(Failure::Assertion {
-            message: "create_ruleset(size=7)".into(),
-            expected: Some(ErrnoOrSuccess::Errno(Errno {
-                name: "EACCES".into(),
-                code: 13,
-            })),
-            observed: Some(ErrnoOrSuccess::Success(SuccessTag::Success)),
-        });
-        assertion.stdout = "out text".into();
-        assertion.stderr = "err text".into();
-        let mut signal = record("base::fs::read::denied", Outcome::Failed);
-        signal.failure = Some(Failure::Signal {
-            signal: "SIGSEGV".into(),
-            number: 11,
-        });
+        let skipped = TestRecord::skipped(
+            "base::ruleset::scoped::signal",
+            "needs Landlock ABI 6, kernel has 4",
+        )
+        .with_duration_ms(25.0);
+        let assertion = TestRecord::failed(
+            "base::ruleset::size::too_small",
+            25.0,
+            Failure::Assertion {
+                message: "create_ruleset(size=7)".into(),
+                expected: Some(ErrnoOrSuccess::Errno(Errno {
+                    name: "EACCES".into(),
+                    code: 13,
+                })),
+                observed: Some(ErrnoOrSuccess::Success(SuccessTag::Success)),
+            },
+        )
+        .with_output("out text", "err text");
+        let signal = TestRecord::failed(
+            "base::fs::read::denied",
+            25.0,
+            Failure::Signal {
+                signal: "SIGSEGV".into(),
+                number: 11,
+            },
+        );
         let base = SuiteResults {
             suite: "base".into(),
             kernel: Some(KernelInfo {
@@ -244,7 +248,7 @@ mod tests {
             duration_ms: Some(12.0),
             finished: true,
             tests: vec![
-                record("base::ruleset::size::exact", Outcome::Passed),
+                TestRecord::passed("base::ruleset::size::exact", 25.0),
                 skipped,
                 assertion,
                 signal,
@@ -264,7 +268,7 @@ mod tests {
             tests_planned: Some(3),
             duration_ms: None,
             finished: false,
-            tests: vec![record("net::tcp::bind", Outcome::Passed)],
+            tests: vec![TestRecord::passed("net::tcp::bind", 25.0)],
             crash: Some("killed by signal SIGSEGV (11)".into()),
             crash_output: Some("thread 'main' panicked at tests/net.rs:9".into()),
         };

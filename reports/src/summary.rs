@@ -130,18 +130,17 @@ fn kernel_cells(kernel: Option<&KernelInfo>) -> (String, String, String, String)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Failure, LandlockStatus, Outcome, TestRecord};
-
-    fn record(name: &str, outcome: Outcome) -> TestRecord {
-        TestRecord::new(name, outcome, 1.0)
-    }
+    use crate::record::{Failure, LandlockStatus, TestRecord};
 
     #[test]
     fn table_shows_counts_kernel_and_landlock() {
-        let mut failed = record("base::a::b", Outcome::Failed);
-        failed.failure = Some(Failure::Panic {
-            message: "boom".into(),
-        });
+        let failed = TestRecord::failed(
+            "base::a::b",
+            1.0,
+            Failure::Panic {
+                message: "boom".into(),
+            },
+        );
         let base = SuiteResults {
             suite: "base".into(),
             kernel: Some(KernelInfo {
@@ -151,17 +150,17 @@ mod tests {
                 errata: Some(7),
             }),
             tests: vec![
-                record("base::a::a", Outcome::Passed),
-                record("base::a::c", Outcome::Passed),
+                TestRecord::passed("base::a::a", 1.0),
+                TestRecord::passed("base::a::c", 1.0),
                 failed,
-                record("base::a::d", Outcome::Skipped),
+                TestRecord::skipped("base::a::d", "needs X"),
             ],
             finished: true,
             ..SuiteResults::new("base")
         };
         let mut net = SuiteResults::new("net");
         net.tests_planned = Some(5);
-        net.tests.push(record("net::x::y", Outcome::Passed));
+        net.tests.push(TestRecord::passed("net::x::y", 1.0));
         net.crash = Some("killed by signal SIGSEGV (11)".into());
 
         let text = render(&[base, net]);
