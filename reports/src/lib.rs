@@ -1,8 +1,10 @@
 //! Result records and the reports built from them.
 //!
 //! Suites write [`record::Record`]s as JSON Lines; the runner reads them back
-//! and hands them to the reporters in this crate. Keeping the schema here lets
-//! both sides agree on it without the runner ever linking suite code.
+//! and hands them to the reporters in this crate. The schema lives in the
+//! small `llconf-record` crate, re-exported here as [`record`], so that both
+//! sides agree on it while the runner links no suite code and the suite
+//! binaries link none of these reporters (nor quick-junit, nor chrono).
 
 pub mod diff;
 pub mod html;

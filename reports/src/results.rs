@@ -1,6 +1,8 @@
 //! What one suite binary produced, gathered from its records: the input of
 //! every reporter in this crate.
 
+/// Defined in `llconf-record`, where a suite binary's `--format ktap` totals
+/// count with it too; re-exported so that `results::Counts` keeps working.
 pub use crate::record::Counts;
 use crate::record::{KernelInfo, Outcome, Record, TestRecord};
 
