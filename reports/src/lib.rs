@@ -6,9 +6,11 @@
 //! sides agree on it while the runner links no suite code and the suite
 //! binaries link none of these reporters (nor quick-junit, nor chrono).
 
+pub mod coverage;
 pub mod diff;
 pub mod html;
 pub mod junit;
+pub mod ksft_tap;
 pub mod ktap;
 pub mod layout;
 pub mod markdown;

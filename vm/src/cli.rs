@@ -48,6 +48,50 @@ pub enum Command {
     /// Compare two runs, or two targets of one run: regressions (exit code
     /// 1), fixes, tests moved between skipped and executed, ABI and errata.
     Diff(DiffArgs),
+    /// Which lines of security/landlock the suites execute, in a gcov
+    /// build of a User-Mode Linux kernel (with --peer ksft: beside the
+    /// kernel's own selftests on the same build).
+    Coverage(CoverageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// A User-Mode Linux kernel of the catalogue that llconf builds from
+    /// source (a `debian-source` package or a `build` tree with builder uml).
+    #[arg(long, value_name = "NAME", default_value = "uml-7.3")]
+    pub kernel: String,
+
+    /// Also measure the kernel's own Landlock selftests, built from the
+    /// same source, on the same build, and compare.
+    #[arg(long, value_enum)]
+    pub peer: Option<Peer>,
+
+    /// Where the runs, the tracefiles, coverage.json, coverage.md, the HTML
+    /// and the JUnit go.
+    #[arg(long, value_name = "DIR", default_value = "out/coverage")]
+    pub out: PathBuf,
+
+    /// Limit for each run, in seconds [default: 1800].
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub vm_timeout: Option<u64>,
+
+    /// Compare two coverage runs (their --out folders or coverage.json)
+    /// instead of measuring.
+    #[arg(long, num_args = 2, value_names = ["OLD", "NEW"], conflicts_with = "peer")]
+    pub diff: Vec<PathBuf>,
+
+    /// With --diff: the run to compare (llconf, ksft or union).
+    #[arg(long, value_name = "NAME", default_value = "llconf", requires = "diff")]
+    pub column: String,
+
+    #[command(flatten)]
+    pub suites: SuiteArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Peer {
+    /// The kernel's tools/testing/selftests/landlock.
+    Ksft,
 }
 
 #[derive(Debug, Args)]

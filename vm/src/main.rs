@@ -7,6 +7,8 @@
 //! - `kernel`: the catalogue, Debian packages, UML builds, `prepare()`;
 //! - `cli`: the command-line types;
 //! - `suites`: which suites, their binaries, their test lists;
+//! - `coverage`: gcov counters and the kernel's own selftests, for
+//!   `llconf coverage`;
 //! - `boot`: the `Boot` trait and one file per backend;
 //! - `run`: the host run and the VM run loop, which send events;
 //! - `ui` and `report`: consumers of those events (progress, KTAP; a
@@ -23,6 +25,7 @@ mod boot;
 mod cache_dir;
 mod cli;
 mod cmd;
+mod coverage;
 mod host;
 mod kernel;
 mod report;
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         cli::Command::Bench(args) => cmd::bench::bench(&root, &kernels, args),
         cli::Command::Report(args) => cmd::report::report(args),
         cli::Command::Diff(args) => cmd::diff::diff(args),
+        cli::Command::Coverage(args) => cmd::coverage::coverage(&root, &kernels, args),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 //! One file per subcommand, each a thin composition of the folders below.
 
 pub mod bench;
+pub mod coverage;
 pub mod diff;
 pub mod doctor;
 pub mod fetch;

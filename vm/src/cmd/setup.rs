@@ -5,7 +5,8 @@
 //!   on the host: kmod (depmod), busybox-static, udev (without it `--exec`
 //!   falls back to the console and exits 255); python3-venv for the venv;
 //!   the Debian archive keyring for the private package lists; make, flex,
-//!   bison and bc for the User-Mode Linux builds of the `uml` backend. On bookworm
+//!   bison and bc for the User-Mode Linux builds of the `uml` backend; lcov,
+//!   libcap-dev and libc6-dev for `llconf coverage`. On bookworm
 //!   qemu comes from bookworm-backports (10.0): bookworm's own 7.2 would
 //!   remove a newer qemu-utils.
 //! - From PyPI: virtme-ng, pinned, into a venv under llconf's cache.
@@ -18,7 +19,7 @@ use std::process::{Command, ExitCode, Stdio};
 
 pub const VIRTME_NG: &str = "virtme-ng==1.42";
 const VIRTME_NG_VERSION: &str = "virtme-ng 1.42";
-const APT_PACKAGES: [&str; 11] = [
+const APT_PACKAGES: [&str; 14] = [
     "qemu-system-x86",
     "qemu-utils",
     "kmod",
@@ -30,6 +31,11 @@ const APT_PACKAGES: [&str; 11] = [
     "flex",
     "bison",
     "bc",
+    // llconf coverage: lcov reads the gcov counters; the kernel's own
+    // Landlock selftests link libcap, and their `true` links libc static.
+    "lcov",
+    "libcap-dev",
+    "libc6-dev",
 ];
 const BACKPORTS_FILE: &str = "/etc/apt/sources.list.d/llconf-bookworm-backports.sources";
 const BACKPORTS_SOURCE: &str = "Types: deb\nURIs: http://deb.debian.org/debian\n\

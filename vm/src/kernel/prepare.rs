@@ -10,7 +10,7 @@ use crate::kernel::catalogue::{Builder, DebianSpec, Kernel, Source};
 use crate::kernel::debian::{self, Apt};
 use crate::kernel::image::{BootImage, Freshness, Prepared};
 use crate::kernel::store::{self, from_manifest};
-use crate::kernel::uml_build;
+use crate::kernel::uml_build::{self, Flavor};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -32,9 +32,15 @@ pub fn prepare(
             .with_context(|| format!("kernel `{}`", kernel.name)),
         Source::DebianTree(spec) => {
             let mut say = |s: String| say(format!("{}: {s}", kernel.name));
-            let built =
-                uml_build::build_source_package(cache, spec, catalogue_dir, freshness, &mut say)
-                    .with_context(|| format!("kernel `{}`", kernel.name))?;
+            let built = uml_build::build_source_package(
+                cache,
+                spec,
+                catalogue_dir,
+                freshness,
+                Flavor::Plain,
+                &mut say,
+            )
+            .with_context(|| format!("kernel `{}`", kernel.name))?;
             Ok(from_uml(built))
         }
         Source::Build {
@@ -42,8 +48,15 @@ pub fn prepare(
             builder: Builder::Uml,
         } => {
             let mut say = |s: String| say(format!("{}: {s}", kernel.name));
-            let built = uml_build::build_tree(cache, &kernel.name, path, catalogue_dir, &mut say)
-                .with_context(|| format!("building kernel `{}`", kernel.name))?;
+            let built = uml_build::build_tree(
+                cache,
+                &kernel.name,
+                path,
+                catalogue_dir,
+                Flavor::Plain,
+                &mut say,
+            )
+            .with_context(|| format!("building kernel `{}`", kernel.name))?;
             Ok(from_uml(built))
         }
         Source::Build { path, builder } => {
@@ -58,7 +71,46 @@ pub fn prepare(
     }
 }
 
-fn from_uml(built: uml_build::Built) -> Prepared {
+/// A coverage build (gcov, source and objects kept) of a kernel that
+/// llconf builds as User-Mode Linux: a source package or a tree.
+pub fn coverage_build(
+    cache: &Cache,
+    kernel: &Kernel,
+    catalogue_dir: &Path,
+    say: &mut dyn FnMut(String),
+) -> Result<uml_build::Built> {
+    let mut say = |s: String| say(format!("{}: {s}", kernel.name));
+    match &kernel.source {
+        Source::DebianTree(spec) => uml_build::build_source_package(
+            cache,
+            spec,
+            catalogue_dir,
+            Freshness::IfOld,
+            Flavor::Coverage,
+            &mut say,
+        ),
+        Source::Build {
+            path,
+            builder: Builder::Uml,
+        } => uml_build::build_tree(
+            cache,
+            &kernel.name,
+            path,
+            catalogue_dir,
+            Flavor::Coverage,
+            &mut say,
+        ),
+        _ => bail!(
+            "kernel `{}` is not built by llconf as User-Mode Linux; coverage needs a UML \
+             build from source (`type = \"debian-source\"`, or `type = \"build\"` with \
+             `builder = \"uml\"`)",
+            kernel.name
+        ),
+    }
+    .with_context(|| format!("the coverage build of kernel `{}`", kernel.name))
+}
+
+pub fn from_uml(built: uml_build::Built) -> Prepared {
     Prepared {
         image: BootImage::Image(built.program),
         packages: built.packages,

@@ -9,6 +9,11 @@
 //! tree into `.../build`. Then only `linux` and `config` are kept there:
 //! the source and objects take 2.3 GB. A build is reused while the
 //! fragments it was made with are unchanged.
+//!
+//! The coverage flavour (`llconf coverage`) adds `kernels/coverage.config`
+//! (gcov), builds into `<package>_<version>-coverage/` and keeps the source
+//! and the objects: the counters are written beside the objects, and read
+//! against the source.
 
 use crate::cache_dir::Cache;
 use crate::kernel::catalogue::SourcePackageSpec;
@@ -21,6 +26,36 @@ use std::process::{Command, Stdio};
 
 /// The fragments, in the order they are merged, relative to `kernels/`.
 pub const FRAGMENTS: [&str; 2] = ["landlock.config", "uml.config"];
+/// The same with gcov on, for `llconf coverage`.
+pub const COVERAGE_FRAGMENTS: [&str; 3] = ["landlock.config", "uml.config", "coverage.config"];
+/// UML's linker script, which decides whether gcov's writer survives.
+const LINKER_SCRIPT: &str = "arch/um/include/asm/common.lds.S";
+
+/// What a UML build is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// Running the suites: the `linux` program and its config are kept.
+    Plain,
+    /// Measuring coverage: built with gcov, source and objects kept.
+    Coverage,
+}
+
+impl Flavor {
+    pub fn fragments(self) -> &'static [&'static str] {
+        match self {
+            Flavor::Plain => &FRAGMENTS,
+            Flavor::Coverage => &COVERAGE_FRAGMENTS,
+        }
+    }
+
+    /// Beside a plain build of the same source, never over it.
+    fn dir_suffix(self) -> &'static str {
+        match self {
+            Flavor::Plain => "",
+            Flavor::Coverage => "-coverage",
+        }
+    }
+}
 /// Options without which a UML build is useless to llconf: Kconfig drops
 /// an option whose dependencies are missing without a word.
 const MUST_HAVE: [&str; 4] = [
@@ -45,6 +80,17 @@ pub struct Built {
     pub packages: Vec<String>,
     /// A digest of the fragments it was configured with.
     pub fragments: String,
+    /// Coverage builds: the source tree and the build directory (objects,
+    /// `.gcno`, and the `.gcda` counters the kernel writes at power-off).
+    #[serde(default)]
+    pub coverage: Option<CoverageTree>,
+}
+
+/// Where a coverage build's source and objects are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoverageTree {
+    pub source: PathBuf,
+    pub objects: PathBuf,
 }
 
 /// Builds `tree` out of tree into `<cache>/uml/tree-<kernel>`, so that the
@@ -57,9 +103,16 @@ pub fn build_tree(
     kernel: &str,
     tree: &Path,
     kernels_dir: &Path,
+    flavor: Flavor,
     say: &mut dyn FnMut(String),
 ) -> Result<Built> {
-    let out = cache.uml_dir().join(format!("tree-{kernel}"));
+    if flavor == Flavor::Coverage {
+        // A maintainer's tree is theirs: it is checked, not patched.
+        keep_gcov_writer(tree, false)?;
+    }
+    let out = cache
+        .uml_dir()
+        .join(format!("tree-{kernel}{}", flavor.dir_suffix()));
     let log = out.with_extension("log");
     say(format!(
         "building User-Mode Linux from {} into {} (log: {})",
@@ -67,12 +120,16 @@ pub fn build_tree(
         out.display(),
         log.display()
     ));
-    build(tree, Some(&out), kernels_dir, &log)?;
+    build(tree, Some(&out), kernels_dir, flavor.fragments(), &log)?;
     Ok(Built {
         release: release_of(&out),
         program: out.join("linux"),
         packages: Vec::new(),
-        fragments: fragments_digest(kernels_dir)?,
+        fragments: fragments_digest(kernels_dir, flavor.fragments())?,
+        coverage: (flavor == Flavor::Coverage).then(|| CoverageTree {
+            source: tree.to_path_buf(),
+            objects: out.clone(),
+        }),
     })
 }
 
@@ -84,12 +141,13 @@ pub fn build_source_package(
     spec: &SourcePackageSpec,
     kernels_dir: &Path,
     freshness: Freshness,
+    flavor: Flavor,
     say: &mut dyn FnMut(String),
 ) -> Result<Built> {
     let package = format!("linux-source-{}", spec.series);
     let apt = Apt::new(cache.apt_dir());
     apt.ensure_layout()?;
-    let fragments = fragments_digest(kernels_dir)?;
+    let fragments = fragments_digest(kernels_dir, flavor.fragments())?;
     let version = match &spec.version {
         Some(v) => v.clone(),
         None => {
@@ -103,7 +161,7 @@ pub fn build_source_package(
             if apt.lists_age().is_none_or(|a| a > max_age) {
                 say("updating the package lists".into());
                 if let Err(e) = apt.update() {
-                    if let Some(b) = newest_build(cache, &package, Some(&fragments)) {
+                    if let Some(b) = newest_build(cache, &package, flavor, Some(&fragments)) {
                         say(format!(
                             "warning: {e:#}; using the cached build of {}",
                             b.packages[0]
@@ -118,8 +176,9 @@ pub fn build_source_package(
         }
     };
     let dir = cache.uml_dir().join(format!(
-        "{package}_{}",
-        version.replace([':', '~', '+'], "_")
+        "{package}_{}{}",
+        version.replace([':', '~', '+'], "_"),
+        flavor.dir_suffix()
     ));
     if let Some(b) = read_manifest(&dir).filter(|b| b.fragments == fragments) {
         if b.program.is_file() {
@@ -137,13 +196,38 @@ pub fn build_source_package(
         // 150 MB that the unpacked tree now holds.
         let _ = std::fs::remove_file(&deb);
     }
+    if flavor == Flavor::Coverage {
+        // llconf's own unpacked copy: patched so that the counters get out.
+        keep_gcov_writer(&tree, true)?;
+    }
     let out = dir.join("build");
     let log = dir.join("build.log");
     say(format!(
-        "building User-Mode Linux from {package}={version} (4 to 6 minutes on 2 cores; log: {})",
+        "building User-Mode Linux from {package}={version} ({} on 2 cores; log: {})",
+        match flavor {
+            Flavor::Plain => "4 to 6 minutes",
+            Flavor::Coverage => "about 13 minutes with gcov",
+        },
         log.display()
     ));
-    build(&tree, Some(&out), kernels_dir, &log)?;
+    build(&tree, Some(&out), kernels_dir, flavor.fragments(), &log)?;
+    if flavor == Flavor::Coverage {
+        let built = Built {
+            program: out.join("linux"),
+            release: release_of(&out),
+            packages: vec![format!("{package}={version}")],
+            fragments,
+            coverage: Some(CoverageTree {
+                source: tree,
+                objects: out,
+            }),
+        };
+        std::fs::write(
+            dir.join(MANIFEST),
+            serde_json::to_vec_pretty(&built).expect("serializable"),
+        )?;
+        return Ok(built);
+    }
     // Keep the program and its config; the unpacked source and the objects
     // are 2.3 GB, and a rebuild (other fragments) starts from the package.
     let program = dir.join("linux");
@@ -155,6 +239,7 @@ pub fn build_source_package(
         release: release_of(&out),
         packages: vec![format!("{package}={version}")],
         fragments,
+        coverage: None,
     };
     for d in [&src, &out] {
         let _ = std::fs::remove_dir_all(d);
@@ -176,7 +261,7 @@ pub fn cached(cache: &Cache, spec: &SourcePackageSpec) -> Option<Built> {
             read_manifest(&dir.join(format!("{package}_{}", v.replace([':', '~', '+'], "_"))))
                 .filter(|b| b.program.is_file())
         }
-        None => newest_build(cache, &package, None),
+        None => newest_build(cache, &package, Flavor::Plain, None),
     }
 }
 
@@ -184,15 +269,21 @@ fn read_manifest(dir: &Path) -> Option<Built> {
     serde_json::from_slice(&std::fs::read(dir.join(MANIFEST)).ok()?).ok()
 }
 
-/// The newest build of the package, made with these fragments if given.
-fn newest_build(cache: &Cache, package: &str, fragments: Option<&str>) -> Option<Built> {
+/// The newest build of the package in this flavour, made with these
+/// fragments if given.
+fn newest_build(
+    cache: &Cache,
+    package: &str,
+    flavor: Flavor,
+    fragments: Option<&str>,
+) -> Option<Built> {
     let mut found: Vec<(std::time::SystemTime, Built)> = std::fs::read_dir(cache.uml_dir())
         .ok()?
         .filter_map(|e| e.ok())
         .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with(&format!("{package}_"))
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(&format!("{package}_"))
+                && name.ends_with("-coverage") == (flavor == Flavor::Coverage)
         })
         .filter_map(|e| {
             let b = read_manifest(&e.path())?;
@@ -238,9 +329,48 @@ pub fn missing_tools() -> Vec<&'static str> {
         .collect()
 }
 
+/// gcc registers gcov's writer as a destructor in `.fini_array.<priority>`,
+/// which UML's linker script drops: without it the kernel exits without a
+/// word and no counter is ever written. `patch`: add the sections to the
+/// script (llconf's own copy of a source package); else only say what to
+/// change (a maintainer's tree).
+pub fn keep_gcov_writer(tree: &Path, patch: bool) -> Result<()> {
+    let path = tree.join(LINKER_SCRIPT);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    if text.contains(".fini_array.*") {
+        return Ok(());
+    }
+    const KEPT: &str = "*(.fini_array)";
+    const KEEPING: &str = "KEEP(*(SORT_BY_INIT_PRIORITY(.fini_array.*))) KEEP(*(.fini_array))";
+    if !patch {
+        bail!(
+            "{} drops .fini_array.*, where gcc puts gcov's writer, so a coverage build \
+             would write no counters; in its .fini_array section, replace `{KEPT}` with \
+             `{KEEPING}`",
+            path.display()
+        );
+    }
+    if text.matches(KEPT).count() != 1 {
+        bail!(
+            "{}: expected one `{KEPT}` to extend with .fini_array.*; this kernel's \
+             linker script is laid out differently",
+            path.display()
+        );
+    }
+    std::fs::write(&path, text.replace(KEPT, KEEPING))
+        .with_context(|| format!("patching {}", path.display()))
+}
+
 /// `make ARCH=um defconfig`, the fragments merged in, `make linux`; the
 /// output of every step goes to `log`.
-fn build(tree: &Path, out: Option<&Path>, kernels_dir: &Path, log: &Path) -> Result<()> {
+fn build(
+    tree: &Path,
+    out: Option<&Path>,
+    kernels_dir: &Path,
+    fragment_names: &[&str],
+    log: &Path,
+) -> Result<()> {
     if !tree.join("Makefile").is_file() || !tree.join("arch/um").is_dir() {
         bail!(
             "{} is not a kernel source tree (no Makefile or arch/um)",
@@ -255,7 +385,7 @@ fn build(tree: &Path, out: Option<&Path>, kernels_dir: &Path, log: &Path) -> Res
             TOOLS.join(", ")
         );
     }
-    let fragments: Vec<PathBuf> = FRAGMENTS.iter().map(|f| kernels_dir.join(f)).collect();
+    let fragments: Vec<PathBuf> = fragment_names.iter().map(|f| kernels_dir.join(f)).collect();
     for f in &fragments {
         if !f.is_file() {
             bail!("config fragment {} is missing", f.display());
@@ -304,7 +434,7 @@ fn build(tree: &Path, out: Option<&Path>, kernels_dir: &Path, log: &Path) -> Res
             "the UML build in {} lacks {} after merging {}: Kconfig dropped them",
             config_dir.display(),
             missing.join(", "),
-            FRAGMENTS.join(" and ")
+            fragment_names.join(" and ")
         );
     }
     Ok(())
@@ -352,9 +482,9 @@ fn release_of(build_dir: &Path) -> String {
 
 /// A digest of the fragments' text (FNV-1a: stable across toolchains,
 /// unlike std's hasher): a build made with other fragments is not reused.
-pub fn fragments_digest(kernels_dir: &Path) -> Result<String> {
+pub fn fragments_digest(kernels_dir: &Path, fragments: &[&str]) -> Result<String> {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for f in FRAGMENTS {
+    for f in fragments {
         let path = kernels_dir.join(f);
         let text = std::fs::read(&path)
             .with_context(|| format!("reading config fragment {}", path.display()))?;
@@ -384,26 +514,62 @@ mod tests {
     fn the_digest_follows_the_fragments() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        assert!(fragments_digest(d)
+        assert!(fragments_digest(d, &FRAGMENTS)
             .unwrap_err()
             .to_string()
             .contains("landlock.config"));
         std::fs::write(d.join("landlock.config"), "CONFIG_A=y\n").unwrap();
         std::fs::write(d.join("uml.config"), "CONFIG_B=y\n").unwrap();
-        let one = fragments_digest(d).unwrap();
-        assert_eq!(one, fragments_digest(d).unwrap());
+        let one = fragments_digest(d, &FRAGMENTS).unwrap();
+        assert_eq!(one, fragments_digest(d, &FRAGMENTS).unwrap());
         std::fs::write(d.join("uml.config"), "CONFIG_B=n\n").unwrap();
-        assert_ne!(one, fragments_digest(d).unwrap());
+        assert_ne!(one, fragments_digest(d, &FRAGMENTS).unwrap());
+        std::fs::write(d.join("coverage.config"), "CONFIG_GCOV=y\n").unwrap();
+        assert_ne!(
+            fragments_digest(d, &FRAGMENTS).unwrap(),
+            fragments_digest(d, &COVERAGE_FRAGMENTS).unwrap()
+        );
     }
 
     #[test]
     fn a_directory_that_is_no_kernel_tree_is_named() {
         let dir = tempfile::tempdir().unwrap();
-        let err = build(dir.path(), None, dir.path(), &dir.path().join("log"))
-            .unwrap_err()
-            .to_string();
+        let err = build(
+            dir.path(),
+            None,
+            dir.path(),
+            &FRAGMENTS,
+            &dir.path().join("log"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("not a kernel source tree"), "{err}");
         assert!(err.contains(&dir.path().display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn the_linker_script_keeps_gcov_s_writer_once_patched() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join(LINKER_SCRIPT);
+        std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+        let uml = "  .fini_array : {\n\t__fini_array_start = .;\n\t*(.fini_array)\n\t__fini_array_end = .;\n  }\n";
+        std::fs::write(&script, uml).unwrap();
+        let err = keep_gcov_writer(dir.path(), false).unwrap_err().to_string();
+        assert!(err.contains("drops .fini_array.*"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&script).unwrap(),
+            uml,
+            "not patched"
+        );
+        keep_gcov_writer(dir.path(), true).unwrap();
+        let patched = std::fs::read_to_string(&script).unwrap();
+        assert!(patched.contains(
+            "\tKEEP(*(SORT_BY_INIT_PRIORITY(.fini_array.*))) KEEP(*(.fini_array))\n\t__fini_array_end"
+        ));
+        // Kept already: nothing to do, in either mode.
+        keep_gcov_writer(dir.path(), false).unwrap();
+        keep_gcov_writer(dir.path(), true).unwrap();
+        assert_eq!(std::fs::read_to_string(&script).unwrap(), patched);
     }
 
     #[test]

@@ -138,9 +138,9 @@ mod tests {
     fn test(name: &str, outcome: Outcome, failure: Option<Failure>) -> Event {
         Event::Record {
             suite: "base".into(),
-            record: Record::TestFinished(TestRecord {
-                failure,
-                ..TestRecord::new(name, outcome, 1.0)
+            record: Record::TestFinished(match failure {
+                Some(f) => TestRecord::failed(name, 1.0, f),
+                None => TestRecord::new(name, outcome, 1.0),
             }),
         }
     }

@@ -1,0 +1,332 @@
+//! `llconf coverage`: which lines of security/landlock the suites execute,
+//! measured in a gcov build of a User-Mode Linux kernel, and with `--peer
+//! ksft` side by side with the kernel's own Landlock selftests on the same
+//! build, counters reset in between.
+//!
+//! `--out DIR` holds `llconf/` (and `ksft/`): the run's target directory;
+//! `coverage/<run>.info`: the lcov tracefiles; `coverage/html/<run>/`: the
+//! annotated source; `coverage.json` and `coverage.md`; `junit.xml`: the
+//! suites' verdicts, and the selftests' as `ksft.<binary>` suites.
+//! `--diff OLD NEW` compares two such folders.
+
+use crate::boot::kit::Kit;
+use crate::boot::VmEnd;
+use crate::cache_dir::Cache;
+use crate::cli::{CoverageArgs, Peer};
+use crate::coverage::counters::{self, DIRECTORY};
+use crate::coverage::ksft;
+use crate::host::accel::Accel;
+use crate::host::workspace;
+use crate::kernel::backend::Backend;
+use crate::kernel::catalogue::{Catalogue, Kernel, Variant};
+use crate::kernel::image::Prepared;
+use crate::kernel::prepare;
+use crate::kernel::uml_build::CoverageTree;
+use crate::report::junit_writer;
+use crate::report::target::{Target, TargetInfo};
+use crate::run::events::TargetEvent;
+use crate::run::vm::{self, Settings, VmTarget};
+use crate::suites::binary::{GuestBinaries, SuiteBinary};
+use crate::suites::build;
+use crate::suites::list::list_tests;
+use crate::suites::selection;
+use crate::ui::vm_progress::VmProgress;
+use anyhow::{bail, Context, Result};
+use llconf_reports::coverage::{self, Column, CoverageReport, Tracefile};
+use llconf_reports::layout::RunDir;
+use llconf_reports::quick_junit::Report;
+use llconf_reports::{junit, ksft_tap};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How many functions reached by one run only are printed.
+const SHOWN: usize = 15;
+
+/// What every measured run shares.
+struct Bench<'a> {
+    kernel: &'a Kernel,
+    variant: &'a Variant,
+    image: Prepared,
+    tree: CoverageTree,
+    guest: GuestBinaries,
+    settings: Settings,
+    run_dir: RunDir,
+    coverage_dir: PathBuf,
+}
+
+pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<ExitCode> {
+    if let [old, new] = args.diff.as_slice() {
+        return diff(old, new, &args.column);
+    }
+    counters::check_tools()?;
+    let catalogue = Catalogue::load(kernels_dir)?;
+    let kernel = catalogue.select(std::slice::from_ref(&args.kernel))?[0];
+    let (_, variant) = kernel
+        .select_variants(&["default".into()])?
+        .into_iter()
+        .next()
+        .expect("one variant");
+    // Bad input before the long build.
+    let suites = selection::resolve(root, &args.suites)?;
+    let guest = build::guest_binaries(&workspace::default_root())?;
+    let out = std::path::absolute(&args.out)
+        .with_context(|| format!("output directory {}", args.out.display()))?;
+    let coverage_dir = out.join("coverage");
+    std::fs::create_dir_all(&coverage_dir)
+        .with_context(|| format!("creating {}", coverage_dir.display()))?;
+
+    let cache = Cache::from_env();
+    let mut say = |s: String| eprintln!("{s}");
+    let built = prepare::coverage_build(&cache, kernel, kernels_dir, &mut say)?;
+    let tree = built
+        .coverage
+        .clone()
+        .context("the coverage build kept no objects")?;
+    let bench = Bench {
+        kernel,
+        variant: &variant,
+        image: prepare::from_uml(built.clone()),
+        tree,
+        guest,
+        settings: Settings {
+            // UML runs natively; no accelerator is involved.
+            accel: Accel::Tcg,
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+            memory_mib: 2048,
+            timeout: Duration::from_secs(args.vm_timeout.unwrap_or(1800)),
+            suite_args: args.suites.suite_args.clone(),
+        },
+        run_dir: RunDir::new(&out),
+        coverage_dir,
+    };
+
+    let mut planned = BTreeMap::new();
+    for s in &suites {
+        planned.insert(s.suite.clone(), list_tests(s, &args.suites.suite_args)?);
+    }
+    let (llconf, llconf_trace) = bench.measure("llconf", suites, planned)?;
+    let mut report = Report::new("llconf-coverage");
+    report.add_test_suites(llconf.report(None).test_suites);
+    let mut columns = vec![("llconf".to_string(), llconf_trace)];
+    let mut ksft_suites = Vec::new();
+    if args.peer == Some(Peer::Ksft) {
+        let log = bench.coverage_dir.join("ksft-build.log");
+        eprintln!(
+            "building the kernel's Landlock selftests from {} (log: {})",
+            bench.tree.source.display(),
+            log.display()
+        );
+        let programs = ksft::build(&bench.tree, &log)?;
+        let names: Vec<String> = programs.iter().map(|p| p.suite.clone()).collect();
+        let (_, trace) = bench.measure("ksft", programs, BTreeMap::new())?;
+        let dir = bench.run_dir.target("ksft");
+        for name in names {
+            let text = std::fs::read_to_string(dir.log(&name)).unwrap_or_default();
+            ksft_suites.push(ksft_tap::parse(&name, &text));
+        }
+        report.add_test_suites(junit::report(&ksft_suites, None).test_suites);
+        columns.push(("ksft".into(), trace));
+    }
+    junit_writer::write_report(&bench.run_dir.junit(), &report)?;
+
+    let cov = bench.write_reports(&built, &columns)?;
+    let shown: Vec<(&str, &coverage::Summary)> = cov
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), &c.summary))
+        .collect();
+    println!(
+        "\ncoverage of {DIRECTORY} on {} ({}):\n",
+        kernel.name, built.release
+    );
+    print!("{}", coverage::text(&shown));
+    for (name, reached) in &cov.only {
+        println!("\nfunctions with lines only {name} reaches (top {SHOWN} by lines):");
+        let mut by_size: Vec<_> = reached.iter().collect();
+        by_size.sort_by_key(|r| std::cmp::Reverse(r.lines.len()));
+        for r in by_size.iter().take(SHOWN) {
+            println!("  {}:{} ({} lines)", r.file, r.function, r.lines.len());
+        }
+    }
+    if !ksft_suites.is_empty() {
+        let mut c = llconf_reports::results::Counts::default();
+        for s in &ksft_suites {
+            c.add(s.counts());
+        }
+        let crashed = ksft_suites.iter().filter(|s| s.crash.is_some()).count();
+        println!(
+            "\nthe kernel's selftests: {} passed, {} failed, {} skipped; {crashed} of {} \
+             programs did not finish their plan (verdicts in the JUnit, not in llconf's)",
+            c.passed,
+            c.failed,
+            c.skipped,
+            ksft_suites.len()
+        );
+    }
+    println!(
+        "\n{}\n{}\n{}",
+        bench.run_dir.root().join("coverage.json").display(),
+        bench.run_dir.root().join("coverage.md").display(),
+        bench.coverage_dir.join("html").display()
+    );
+    Ok(if llconf.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+impl Bench<'_> {
+    /// One run of `suites` in the coverage build, counters reset first;
+    /// its verdicts and what it executed.
+    fn measure(
+        &self,
+        name: &str,
+        suites: Vec<SuiteBinary>,
+        planned: BTreeMap<String, Vec<String>>,
+    ) -> Result<(Target, Tracefile)> {
+        counters::reset(&self.tree)?;
+        let kit = Kit {
+            guest: Some(self.guest.clone()),
+            suites: Some(suites),
+            ..Kit::default()
+        };
+        let dir = self.run_dir.target(name);
+        let t = VmTarget::new(
+            0,
+            dir.clone(),
+            Backend::Uml,
+            &self.image,
+            self.variant,
+            &kit,
+            &self.settings,
+        );
+        let total = planned.values().map(Vec::len).sum();
+        let mut target = Target::new(TargetInfo {
+            id: name.to_string(),
+            kernel: self.kernel.name.clone(),
+            variant: "default".into(),
+            expected_abi: self.kernel.expected_abi,
+            landlock: self.variant.landlock,
+            append: self.variant.append.clone(),
+            packages: self.image.packages.clone(),
+            accel: None,
+            backend: Backend::Uml.as_str(),
+            planned,
+        });
+        let mut progress = VmProgress::new(std::io::stderr().is_terminal());
+        progress.add(0, name, total);
+        let (tx, rx) = mpsc::channel::<TargetEvent>();
+        let worker = std::thread::spawn(move || vm::run(&t, &tx));
+        for TargetEvent { event, .. } in rx {
+            progress.on_event(0, name, &event);
+            target.on_event(&event);
+        }
+        let _ = worker.join();
+        progress.clear();
+        std::fs::create_dir_all(dir.root())?;
+        let dmesg = std::fs::read_to_string(dir.dmesg()).ok();
+        target.finish(dmesg.as_deref());
+        junit_writer::write_report(&dir.junit(), &target.report(None))?;
+        match &target.end {
+            Some(VmEnd::Completed) => {}
+            Some(end) => bail!(
+                "the {name} run: {}; the counters are written only when the kernel powers \
+                 off cleanly",
+                end.describe()
+            ),
+            None => bail!("the {name} run never started"),
+        }
+        let info = self.coverage_dir.join(format!("{name}.info"));
+        counters::capture(&self.tree, &info)?;
+        let text = std::fs::read_to_string(&info)
+            .with_context(|| format!("reading {}", info.display()))?;
+        let trace = Tracefile::parse(&text, DIRECTORY)
+            .with_context(|| format!("reading {}", info.display()))?;
+        Ok((target, trace))
+    }
+
+    /// coverage.json, coverage.md and the HTML of each run.
+    fn write_reports(
+        &self,
+        built: &crate::kernel::uml_build::Built,
+        columns: &[(String, Tracefile)],
+    ) -> Result<CoverageReport> {
+        let mut cov = CoverageReport {
+            kernel: self.kernel.name.clone(),
+            release: built.release.clone(),
+            packages: built.packages.clone(),
+            directory: DIRECTORY.into(),
+            ..Default::default()
+        };
+        for (name, trace) in columns {
+            cov.columns.push(Column {
+                name: name.clone(),
+                summary: trace.summary(),
+            });
+        }
+        if let [(a, ta), (b, tb)] = columns {
+            cov.columns.push(Column {
+                name: "union".into(),
+                summary: ta.union(tb).summary(),
+            });
+            cov.only.insert(a.clone(), ta.only_here(tb));
+            cov.only.insert(b.clone(), tb.only_here(ta));
+        }
+        let root = self.run_dir.root();
+        let json = serde_json::to_string_pretty(&cov)?;
+        std::fs::write(root.join("coverage.json"), json + "\n")?;
+        let shown: Vec<(&str, &coverage::Summary)> = cov
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), &c.summary))
+            .collect();
+        let md = format!(
+            "## Coverage of `{DIRECTORY}` on {} ({})\n\n{}",
+            cov.kernel,
+            cov.release,
+            coverage::markdown(&shown)
+        );
+        std::fs::write(root.join("coverage.md"), md)?;
+        for (name, _) in columns {
+            let info = self.coverage_dir.join(format!("{name}.info"));
+            let title = format!("{name} on {}", self.kernel.name);
+            counters::html(&info, &title, &self.coverage_dir.join("html").join(name))?;
+        }
+        Ok(cov)
+    }
+}
+
+/// Two coverage runs, file by file, for one of their columns.
+fn diff(old: &Path, new: &Path, column: &str) -> Result<ExitCode> {
+    let read = |p: &Path| -> Result<CoverageReport> {
+        let file = if p.is_dir() {
+            p.join("coverage.json")
+        } else {
+            p.to_path_buf()
+        };
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("reading {}", file.display()))
+    };
+    let (a, b) = (read(old)?, read(new)?);
+    let pick = |r: &CoverageReport, p: &Path| -> Result<coverage::Summary> {
+        r.column(column).cloned().with_context(|| {
+            format!(
+                "{} has no `{column}` column (it has: {})",
+                p.display(),
+                r.columns
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+    };
+    print!("{}", coverage::diff(&pick(&a, old)?, &pick(&b, new)?));
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,329 @@
+//! `llconf coverage` end to end on a stand-in kernel tree: its Makefile
+//! answers the targets of llconf's UML build, and `make linux` compiles a
+//! small C program with gcov into `security/landlock/` of the build folder,
+//! beside a fake `linux` that runs the plan's suites on the host, sends
+//! their records and output as frames on fd 3, then runs that program with
+//! the number of suites it ran. So the counters are real gcov counters,
+//! read by the real lcov: one suite more moves the count. The real gcov
+//! build of a kernel takes a quarter of an hour: not a test.
+
+mod support;
+
+use llconf_reports::coverage::CoverageReport;
+use llconf_reports::quick_junit::Report;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use support::*;
+
+const MAKEFILE: &str = "\
+# A stand-in kernel tree: the targets llconf's UML build runs.
+O ?= .
+defconfig:
+\tmkdir -p $(O)
+\tprintf 'CONFIG_SECURITY_LANDLOCK=y\\nCONFIG_HOSTFS=y\\nCONFIG_SECURITYFS=y\\nCONFIG_DEVTMPFS=y\\n' > $(O)/.config
+olddefconfig:
+\ttrue
+linux:
+\tmkdir -p $(O)/security/landlock $(O)/include/config
+\tcd $(O)/security/landlock && gcc --coverage -c $(CURDIR)/security/landlock/fake.c -o fake.o && gcc --coverage fake.o -o fake-kernel
+\tcp $(CURDIR)/fake-linux.sh $(O)/linux && chmod +x $(O)/linux
+\techo 0.0.1-fake > $(O)/include/config/kernel.release
+headers_install:
+\tmkdir -p $(O)/usr/include
+.PHONY: defconfig olddefconfig linux headers_install
+";
+
+/// Which functions run depends on how many suites the guest ran.
+const FAKE_C: &str = "\
+#include <stdlib.h>
+static int first(void) { return 1; }
+static int second(void) { return 2; }
+static int third(void) { return 3; }
+int main(int argc, char **argv)
+{
+\tint n = argc > 1 ? atoi(argv[1]) : 0;
+\tint r = 0;
+\tif (n >= 1)
+\t\tr += first();
+\tif (n >= 2)
+\t\tr += second();
+\tif (n >= 3)
+\t\tr += third();
+\treturn r > 100;
+}
+";
+
+const FAKE_LINUX: &str = r#"#!/bin/sh
+if [ "$1" = --version ]; then echo 0.0.1-fake; exit 0; fi
+if [ "$1" = --help ]; then printf 'mem=<Amount>\n'; exit 0; fi
+plan=
+for a; do
+  case "$a" in
+    LLCONF_PLAN=*) plan=${a#LLCONF_PLAN=} ;;
+  esac
+done
+echo "llconf-guest: started on 0.0.1-fake"
+frame() { printf '@@llconf %s\n' "$*" >&3; }
+esc() { sed 's/%/%25/g; s/ /%20/g'; }
+frame hello 0.0.1-fake
+ran=0
+for entry in $(grep '^suite ' "$plan" | sed 's/^suite //; s/ /=/'); do
+  name=${entry%%=*}
+  path=${entry#*=}
+  path=${path#/run/llconf-host}
+  frame started "$name"
+  rm -f "$FAKE_DIR/$name.jsonl"
+  LLCONF_RESULTS="$FAKE_DIR/$name.jsonl" "$path" > "$FAKE_DIR/$name.log" 2>&1
+  code=$?
+  if [ -f "$FAKE_DIR/$name.jsonl" ]; then
+    esc < "$FAKE_DIR/$name.jsonl" | while read -r line; do frame record "$name" "$line"; done
+  fi
+  esc < "$FAKE_DIR/$name.log" | while read -r line; do frame log "$name" "$line%0A"; done
+  frame exit "$name" $code
+  ran=$((ran + 1))
+done
+# The kernel's code, as much of it as the suites made run; gcov writes
+# its counters when it exits, as UML's do at power-off.
+"$(dirname "$0")/security/landlock/fake-kernel" $ran
+frame done
+echo "llconf-guest: done"
+exit 0
+"#;
+
+const KSFT_MAKEFILE: &str = "\
+all:
+\tmkdir -p $(OUTPUT)
+\tcp fake_test.sh $(OUTPUT)/fake_test && chmod +x $(OUTPUT)/fake_test
+";
+
+/// A selftest in kselftest's TAP, which needs a writable working folder.
+const KSFT_TEST: &str = "#!/bin/sh
+mkdir tmp || exit 1
+echo 'TAP version 13'
+echo '1..2'
+echo 'ok 1 fake.passes'
+echo 'ok 2 fake.skips # SKIP not here'
+";
+
+struct Tree {
+    f: Fixture,
+}
+
+impl Tree {
+    fn new() -> Tree {
+        let f = Fixture::new();
+        let tree = f.path().join("tree");
+        let w = |rel: &str, text: &str| {
+            let p = tree.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        w("Makefile", MAKEFILE);
+        w("security/landlock/fake.c", FAKE_C);
+        w("fake-linux.sh", FAKE_LINUX);
+        // Already keeps gcov's writer: a tree is checked, never patched.
+        w(
+            "arch/um/include/asm/common.lds.S",
+            "  .fini_array : { KEEP(*(SORT_BY_INIT_PRIORITY(.fini_array.*))) }\n",
+        );
+        w("tools/testing/selftests/landlock/Makefile", KSFT_MAKEFILE);
+        w("tools/testing/selftests/landlock/fake_test.sh", KSFT_TEST);
+        write_exe(
+            &tree.join("scripts/kconfig/merge_config.sh"),
+            "#!/bin/sh\nexit 0\n",
+        );
+        for name in ["init", "true"] {
+            write_exe(&f.path().join(format!("guest/{name}")), "");
+        }
+        std::fs::create_dir_all(f.path().join("kernels")).unwrap();
+        std::fs::write(
+            f.path().join("kernels/fake-uml.toml"),
+            format!(
+                "name = \"fake-uml\"\nexpected_abi = 7\nbackend = \"uml\"\n\
+                 [source]\ntype = \"build\"\npath = \"{}\"\nbuilder = \"uml\"\n",
+                tree.display()
+            ),
+        )
+        .unwrap();
+        // llconf's fragments, as the build merges them.
+        for frag in ["landlock.config", "uml.config", "coverage.config"] {
+            std::fs::write(f.path().join("kernels").join(frag), "").unwrap();
+        }
+        Tree { f }
+    }
+
+    fn coverage(&self, out: &str, extra: &[&str]) -> Output {
+        let base = self.f.ok_suite();
+        Command::new(env!("CARGO_BIN_EXE_llconf"))
+            .current_dir(self.f.path())
+            .env_remove("LLCONF_RESULTS")
+            .env("FAKE_DIR", self.f.path())
+            .env("LLCONF_CACHE", self.f.path().join("cache"))
+            .env("LLCONF_GUEST_INIT", self.f.path().join("guest/init"))
+            .env("LLCONF_GUEST_TRUE", self.f.path().join("guest/true"))
+            .arg("--kernels")
+            .arg(self.f.path().join("kernels"))
+            .args(["coverage", "--kernel", "fake-uml", "--out", out])
+            .arg(suite_bin("base", &base))
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+
+    fn report(&self, out: &str) -> CoverageReport {
+        let text = std::fs::read_to_string(self.f.path().join(out).join("coverage.json"))
+            .expect("coverage.json");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn dir(&self, rel: &str) -> PathBuf {
+        self.f.path().join(rel)
+    }
+}
+
+/// lcov reads the counters; CI installs it with `llconf setup`.
+fn have_lcov() -> bool {
+    let found = ["lcov", "genhtml", "gcov", "gcc", "make"]
+        .iter()
+        .all(|t| Path::new("/usr/bin").join(t).exists());
+    if !found {
+        eprintln!("skipped: lcov, gcc or make is not installed (`llconf setup` installs lcov)");
+    }
+    found
+}
+
+fn ok(output: &Output) {
+    assert_eq!(code(output), 0, "{}\n{}", stdout(output), stderr(output));
+}
+
+#[test]
+fn the_counters_are_read_and_one_suite_more_moves_them() {
+    if !have_lcov() {
+        return;
+    }
+    let t = Tree::new();
+    let one = t.coverage("one", &[]);
+    ok(&one);
+    let r1 = t.report("one");
+    assert_eq!(r1.kernel, "fake-uml");
+    assert_eq!(r1.directory, "security/landlock");
+    let llconf = r1.column("llconf").expect("an llconf column");
+    assert_eq!(llconf.files.len(), 1, "{llconf:?}");
+    assert_eq!(llconf.files[0].file, "fake.c");
+    let hit1 = llconf.total.lines.hit;
+    assert!(hit1 > 0 && hit1 < llconf.total.lines.total, "{llconf:?}");
+    assert!(stdout(&one).contains("coverage of security/landlock on fake-uml"));
+    assert!(std::fs::read_to_string(t.dir("one/coverage.md"))
+        .unwrap()
+        .contains("| fake.c |"));
+    assert!(t.dir("one/coverage/html/llconf/index.html").is_file());
+    assert!(t.dir("one/coverage/llconf.info").is_file());
+    let junit =
+        Report::deserialize_from_str(&std::fs::read_to_string(t.dir("one/junit.xml")).unwrap())
+            .unwrap();
+    assert!(junit.test_suites.iter().any(|s| s.name.as_str() == "base"));
+
+    // A second suite: more of the kernel runs, and the count says so.
+    let fs = t.f.suite(
+        "fs",
+        &[
+            started("fs", 1),
+            passed("fs::a::x"),
+            finished("fs", 1, 0, 0),
+        ],
+        None,
+        End::Exit(0),
+    );
+    let two = t.coverage("two", &[&suite_bin("fs", &fs)]);
+    ok(&two);
+    let hit2 = t.report("two").column("llconf").unwrap().total.lines.hit;
+    assert!(hit2 > hit1, "{hit1} lines with one suite, {hit2} with two");
+
+    let diff = Command::new(env!("CARGO_BIN_EXE_llconf"))
+        .args(["coverage", "--diff"])
+        .arg(t.dir("one"))
+        .arg(t.dir("two/coverage.json"))
+        .output()
+        .unwrap();
+    ok(&diff);
+    let total = stdout(&diff)
+        .lines()
+        .find(|l| l.starts_with("total"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        total.ends_with(&format!("+{}", hit2 - hit1)),
+        "{}",
+        stdout(&diff)
+    );
+}
+
+#[test]
+fn the_kernel_s_selftests_run_beside_on_the_same_build() {
+    if !have_lcov() {
+        return;
+    }
+    if !Path::new("/usr/include/sys/capability.h").exists() {
+        eprintln!("skipped: libcap-dev is not installed (`llconf setup` installs it)");
+        return;
+    }
+    let t = Tree::new();
+    let out = t.coverage("peer", &["--peer", "ksft"]);
+    ok(&out);
+    let r = t.report("peer");
+    let names: Vec<&str> = r.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["llconf", "ksft", "union"]);
+    // Both ran one program: the same lines, so neither reaches one alone.
+    assert_eq!(
+        r.column("llconf").unwrap().total.lines,
+        r.column("ksft").unwrap().total.lines
+    );
+    assert!(r.only.values().all(Vec::is_empty), "{:?}", r.only);
+    let junit =
+        Report::deserialize_from_str(&std::fs::read_to_string(t.dir("peer/junit.xml")).unwrap())
+            .unwrap();
+    let ksft = junit
+        .test_suites
+        .iter()
+        .find(|s| s.name.as_str() == "ksft.fake_test")
+        .unwrap_or_else(|| panic!("no ksft.fake_test suite"));
+    assert_eq!((ksft.tests, ksft.failures, ksft.errors), (2, 0, 0));
+    assert!(stdout(&out).contains("the kernel's selftests: 1 passed, 0 failed, 1 skipped"));
+    let md = std::fs::read_to_string(t.dir("peer/coverage.md")).unwrap();
+    assert!(
+        md.contains("ksft lines") && md.contains("union lines"),
+        "{md}"
+    );
+    assert!(t.dir("peer/coverage/html/ksft/index.html").is_file());
+}
+
+#[test]
+fn a_kernel_llconf_does_not_build_is_refused_with_its_name() {
+    if !have_lcov() {
+        return;
+    }
+    let f = Fixture::new();
+    std::fs::create_dir_all(f.path().join("kernels")).unwrap();
+    std::fs::write(
+        f.path().join("kernels/img.toml"),
+        "name = \"img\"\n[source]\ntype = \"local\"\npath = \"/nonexistent/vmlinuz\"\n",
+    )
+    .unwrap();
+    let out = f
+        .llconf()
+        .arg("--kernels")
+        .arg(f.path().join("kernels"))
+        .args(["coverage", "--kernel", "img", "--out", "o"])
+        .arg(suite_bin("base", &f.ok_suite()))
+        .env("LLCONF_CACHE", f.path().join("cache"))
+        .env("LLCONF_GUEST_INIT", "/bin/true")
+        .env("LLCONF_GUEST_TRUE", "/bin/true")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("kernel `img` is not built by llconf as User-Mode Linux"),
+        "{}",
+        stderr(&out)
+    );
+}
