@@ -158,6 +158,9 @@ impl Tree {
             .current_dir(self.f.path())
             .env_remove("LLCONF_RESULTS")
             .env("FAKE_DIR", self.f.path())
+            // The selftests' wrappers work in the guest's /tmp; here, the
+            // fixture's.
+            .env("TMPDIR", self.f.path())
             .env("LLCONF_CACHE", self.f.path().join("cache"))
             .env("LLCONF_GUEST_INIT", self.f.path().join("guest/init"))
             .env("LLCONF_GUEST_TRUE", self.f.path().join("guest/true"))

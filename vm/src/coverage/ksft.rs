@@ -106,7 +106,8 @@ fn wrapper_script(program: &str) -> String {
          # Written by llconf: the selftest makes ./tmp and runs ./true, so it\n\
          # runs from a writable copy of its folder.\n\
          set -e\n\
-         dir=/tmp/llconf-ksft/{program}\n\
+         dir=${{TMPDIR:-/tmp}}/llconf-ksft/{program}\n\
+         rm -rf \"$dir\"\n\
          mkdir -p \"$dir\"\n\
          cp -a \"$(dirname \"$0\")/.\" \"$dir/\"\n\
          cd \"$dir\"\n\
@@ -127,18 +128,18 @@ mod tests {
         std::fs::write(&program, "#!/bin/sh\nmkdir tmp && pwd && ls\n").unwrap();
         std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
         let wrapper = built.join("llconf-fake_test.sh");
-        let text = wrapper_script("fake_test");
-        std::fs::write(&wrapper, &text).unwrap();
+        std::fs::write(&wrapper, wrapper_script("fake_test")).unwrap();
         std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
         // Where the guest's /tmp would be, for this test.
         let tmp = dir.path().join("guest-tmp");
-        let script = text.replace("/tmp/", &format!("{}/", tmp.display()));
-        std::fs::write(&wrapper, script).unwrap();
-        let out = Command::new(&wrapper).output().unwrap();
+        let run = || Command::new(&wrapper).env("TMPDIR", &tmp).output().unwrap();
+        assert!(run().status.success(), "a first run");
+        let out = run();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{stdout}");
         assert!(stdout.starts_with(&format!("{}/llconf-ksft/fake_test\n", tmp.display())));
         assert!(stdout.contains("tmp\n"), "{stdout}");
+        // A second run starts from a fresh copy: its `mkdir tmp` works.
         assert!(
             !built.join("tmp").exists(),
             "the built folder stays as it is"
