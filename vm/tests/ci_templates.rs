@@ -1,7 +1,7 @@
 //! The pipeline templates in ci/ parse, have the shape the README promises
 //! (a job per kernel of the default set and one for uml-7.3, JUnit
-//! uploaded, a report job, the kernel cache) and, when actionlint is
-//! installed, pass it.
+//! uploaded, a report job, the kernel cache, a coverage job) and, when
+//! actionlint is installed, pass it.
 
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
@@ -151,6 +151,27 @@ fn gitlab_pipeline_runs_a_parallel_matrix_with_junit_reports() {
             report["stage"].as_str().unwrap()
         ]
     );
+}
+
+#[test]
+fn both_pipelines_measure_coverage_beside_the_kernel_s_selftests() {
+    let command = "coverage --kernel uml-7.3 --peer ksft --out out/coverage";
+    let gh = load("ci/github/llconf.yml");
+    let job = &gh["jobs"]["coverage"];
+    let run = scripts(job);
+    assert!(run.contains(command), "{run}");
+    assert!(run.contains("cat out/coverage/coverage.md >> \"$GITHUB_STEP_SUMMARY\""));
+    assert!(uses(job, "actions/cache@")
+        .iter()
+        .any(|c| c["with"]["path"].as_str() == Some("~/.cache/llconf")));
+    let gl = load("ci/gitlab/llconf.gitlab-ci.yml");
+    let job = &gl["coverage"];
+    assert!(strings(&job["script"]).join("\n").contains(command));
+    assert_eq!(
+        job["artifacts"]["reports"]["junit"].as_str(),
+        Some("out/coverage/junit.xml")
+    );
+    assert!(root().join("kernels/coverage.config").is_file());
 }
 
 fn on_path(name: &str) -> Option<PathBuf> {
