@@ -71,6 +71,11 @@ pub fn doctor(kernels_dir: &Path) -> Result<ExitCode> {
             missing.join(", ")
         );
     }
+    // Only `llconf coverage` needs lcov: not a reason either.
+    match crate::coverage::counters::check_tools() {
+        Ok(()) => println!("{:<8} {:<22} lcov, genhtml, gcov", "ok", "coverage tools"),
+        Err(e) => println!("{:<8} {:<22} {e}", "-", "coverage tools"),
+    }
     match accel::kvm_device() {
         Ok(()) => println!("{:<8} {:<22} opens read-write", "ok", "/dev/kvm"),
         Err(e) => println!("{:<8} {:<22} {e}: VMs use TCG (slow)", "-", "/dev/kvm"),
