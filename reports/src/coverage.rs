@@ -131,6 +131,7 @@ impl Tracefile {
                 file: name.clone(),
                 lines: Ratio::of(f.lines.values()),
                 functions: Ratio::of(f.functions.values().map(|x| &x.hits)),
+                per_function: f.per_function(),
             })
             .collect();
         let mut total = FileSummary {
@@ -151,23 +152,13 @@ impl Tracefile {
         let mut out = Vec::new();
         for (name, f) in &self.files {
             let theirs = other.files.get(name);
-            let mut starts: Vec<(u32, &str)> = f
-                .functions
-                .iter()
-                .map(|(n, x)| (x.line, n.as_str()))
-                .collect();
-            starts.sort();
             let mut by_function: BTreeMap<(u32, &str), Vec<u32>> = BTreeMap::new();
             for (&l, &hits) in &f.lines {
                 let missed = theirs.and_then(|t| t.lines.get(&l)).is_none_or(|h| *h == 0);
                 if hits > 0 && missed {
-                    let func = starts
-                        .iter()
-                        .rev()
-                        .find(|(start, _)| *start <= l)
-                        .copied()
-                        .unwrap_or((0, "-"));
-                    by_function.entry(func).or_default().push(l);
+                    let name = f.function_of(l).unwrap_or("-");
+                    let start = f.functions.get(name).map_or(0, |x| x.line);
+                    by_function.entry((start, name)).or_default().push(l);
                 }
             }
             for ((_, function), lines) in by_function {
@@ -180,6 +171,54 @@ impl Tracefile {
         }
         out
     }
+}
+
+impl FileLines {
+    /// The function a line is in: the one starting last before it.
+    fn function_of(&self, line: u32) -> Option<&str> {
+        self.functions
+            .iter()
+            .filter(|(_, f)| f.line <= line)
+            .max_by_key(|(_, f)| f.line)
+            .map(|(n, _)| n.as_str())
+    }
+
+    fn per_function(&self) -> Vec<FunctionSummary> {
+        let mut out: BTreeMap<&str, FunctionSummary> = self
+            .functions
+            .iter()
+            .map(|(n, f)| {
+                let s = FunctionSummary {
+                    name: n.clone(),
+                    line: f.line,
+                    calls: f.hits,
+                    lines: Ratio::default(),
+                };
+                (n.as_str(), s)
+            })
+            .collect();
+        for (&l, &hits) in &self.lines {
+            if let Some(f) = self.function_of(l).and_then(|n| out.get_mut(n)) {
+                f.lines.add(Ratio {
+                    hit: usize::from(hits > 0),
+                    total: 1,
+                });
+            }
+        }
+        let mut v: Vec<FunctionSummary> = out.into_values().collect();
+        v.sort_by_key(|f| f.line);
+        v
+    }
+}
+
+/// One function of a file: how often it was called, and its lines.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FunctionSummary {
+    pub name: String,
+    /// Its first line.
+    pub line: u32,
+    pub calls: u64,
+    pub lines: Ratio,
 }
 
 /// Lines a run reaches that another does not, in one function.
@@ -226,6 +265,9 @@ pub struct FileSummary {
     pub file: String,
     pub lines: Ratio,
     pub functions: Ratio,
+    /// In source order; empty for the total.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub per_function: Vec<FunctionSummary>,
 }
 
 /// Per file and in total: the body of `coverage.json`.
@@ -430,6 +472,10 @@ mod tests {
         assert_eq!(s.total.lines, Ratio { hit: 2, total: 4 });
         assert_eq!(s.total.functions, Ratio { hit: 2, total: 3 });
         assert_eq!(s.total.lines.percent(), "50.0%");
+        let fs_functions = &s.files[0].per_function;
+        assert_eq!(fs_functions[0].name, "hook_a");
+        assert_eq!(fs_functions[0].lines, Ratio { hit: 1, total: 2 });
+        assert_eq!((fs_functions[1].calls, fs_functions[1].lines.total), (0, 1));
         let bad = Tracefile::parse("SF:/x/security/landlock/a.c\nDA:x,1\n", "security/landlock");
         assert_eq!(bad.unwrap_err().line, 2);
     }
