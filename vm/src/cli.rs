@@ -52,6 +52,31 @@ pub enum Command {
     /// build of a User-Mode Linux kernel (with --peer ksft: beside the
     /// kernel's own selftests on the same build).
     Coverage(CoverageArgs),
+    /// Plausible one-line bugs in security/landlock (mutants): with --list,
+    /// the mutation points found in the kernel's source.
+    Mutants(MutantsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MutantsArgs {
+    /// A User-Mode Linux kernel of the catalogue whose source llconf can
+    /// reach: a `build` tree, or a `debian-source` package whose coverage
+    /// build (`llconf coverage`) kept it.
+    #[arg(long, value_name = "NAME", default_value = "uml-7.3")]
+    pub kernel: String,
+
+    /// The files to mutate, relative to the tree; `*` matches within a
+    /// file name.
+    #[arg(
+        long = "file",
+        value_name = "GLOB",
+        default_value = "security/landlock/*.c"
+    )]
+    pub files: String,
+
+    /// Print the mutants (id and diff) and build nothing.
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Debug, Args)]

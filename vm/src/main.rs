@@ -8,7 +8,7 @@
 //! - `cli`: the command-line types;
 //! - `suites`: which suites, their binaries, their test lists;
 //! - `coverage`: gcov counters and the kernel's own selftests, for
-//!   `llconf coverage`;
+//!   `llconf coverage`; `mutants`: mutation points in the kernel's C;
 //! - `boot`: the `Boot` trait and one file per backend;
 //! - `run`: the host run and the VM run loop, which send events;
 //! - `ui` and `report`: consumers of those events (progress, KTAP; a
@@ -28,6 +28,7 @@ mod cmd;
 mod coverage;
 mod host;
 mod kernel;
+mod mutants;
 mod report;
 mod run;
 mod suites;
@@ -59,6 +60,7 @@ fn main() -> ExitCode {
         cli::Command::Report(args) => cmd::report::report(args),
         cli::Command::Diff(args) => cmd::diff::diff(args),
         cli::Command::Coverage(args) => cmd::coverage::coverage(&root, &kernels, args),
+        cli::Command::Mutants(args) => cmd::mutants::mutants(&kernels, args),
     };
     match result {
         Ok(code) => code,

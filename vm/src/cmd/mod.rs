@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod fetch;
 pub mod kernels;
 pub mod list;
+pub mod mutants;
 pub mod report;
 pub mod run_host;
 pub mod run_vm;

@@ -6,7 +6,7 @@
 //!   falls back to the console and exits 255); python3-venv for the venv;
 //!   the Debian archive keyring for the private package lists; make, flex,
 //!   bison and bc for the User-Mode Linux builds of the `uml` backend; lcov,
-//!   libcap-dev and libc6-dev for `llconf coverage`. On bookworm
+//!   rsync, libcap-dev and libc6-dev for `llconf coverage`. On bookworm
 //!   qemu comes from bookworm-backports (10.0): bookworm's own 7.2 would
 //!   remove a newer qemu-utils.
 //! - From PyPI: virtme-ng, pinned, into a venv under llconf's cache.
@@ -19,7 +19,7 @@ use std::process::{Command, ExitCode, Stdio};
 
 pub const VIRTME_NG: &str = "virtme-ng==1.42";
 const VIRTME_NG_VERSION: &str = "virtme-ng 1.42";
-const APT_PACKAGES: [&str; 14] = [
+const APT_PACKAGES: [&str; 15] = [
     "qemu-system-x86",
     "qemu-utils",
     "kmod",
@@ -32,8 +32,10 @@ const APT_PACKAGES: [&str; 14] = [
     "bison",
     "bc",
     // llconf coverage: lcov reads the gcov counters; the kernel's own
-    // Landlock selftests link libcap, and their `true` links libc static.
+    // Landlock selftests link libcap, their `true` links libc static, and
+    // the kernel installs their headers with rsync.
     "lcov",
+    "rsync",
     "libcap-dev",
     "libc6-dev",
 ];

@@ -22,6 +22,9 @@ const SELFTESTS: &str = "tools/testing/selftests/landlock";
 /// Builds the selftests (again only when the source changed: make decides)
 /// and returns one wrapper per test program, named as the program.
 pub fn build(tree: &CoverageTree, log: &Path) -> Result<Vec<SuiteBinary>> {
+    if crate::host::tools::find_on_path("rsync").is_none() {
+        bail!("rsync is not installed: the kernel installs the selftests' headers with it (`llconf setup` installs it)");
+    }
     if !Path::new(LIBCAP_HEADER).is_file() {
         bail!("{LIBCAP_HEADER} is missing: the kernel's selftests need libcap-dev (`llconf setup` installs it)");
     }
@@ -148,8 +151,10 @@ mod tests {
 
     #[test]
     fn a_tree_without_selftests_is_named() {
-        if !Path::new(LIBCAP_HEADER).is_file() {
-            return; // the libcap check comes first
+        if crate::host::tools::find_on_path("rsync").is_none()
+            || !Path::new(LIBCAP_HEADER).is_file()
+        {
+            return; // the tool checks come first
         }
         let dir = tempfile::tempdir().unwrap();
         let tree = CoverageTree {

@@ -265,6 +265,13 @@ pub fn cached(cache: &Cache, spec: &SourcePackageSpec) -> Option<Built> {
     }
 }
 
+/// The newest coverage build of this definition's package, which keeps
+/// its source.
+pub fn cached_coverage(cache: &Cache, spec: &SourcePackageSpec) -> Option<Built> {
+    let package = format!("linux-source-{}", spec.series);
+    newest_build(cache, &package, Flavor::Coverage, None).filter(|b| b.coverage.is_some())
+}
+
 fn read_manifest(dir: &Path) -> Option<Built> {
     serde_json::from_slice(&std::fs::read(dir.join(MANIFEST)).ok()?).ok()
 }
