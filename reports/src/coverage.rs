@@ -74,11 +74,19 @@ impl Tracefile {
                 continue;
             };
             let num = |s: &str| s.trim().parse::<u64>().map_err(|_| err("not a number"));
+            // gcov's counters are not atomic: on several CPUs they can be
+            // inconsistent, and lcov then derives a negative count for a
+            // line that ran. It ran.
+            let count = |s: &str| match s.trim().parse::<i64>() {
+                Ok(n) if n < 0 => Ok(1),
+                Ok(n) => Ok(n as u64),
+                Err(_) => Err(err("not a number")),
+            };
             match tag {
                 "DA" => {
                     let mut parts = value.split(',');
                     let l = num(parts.next().unwrap_or(""))? as u32;
-                    let hits = num(parts.next().ok_or_else(|| err("DA without a count"))?)?;
+                    let hits = count(parts.next().ok_or_else(|| err("DA without a count"))?)?;
                     *f.lines.entry(l).or_default() += hits;
                 }
                 "FN" => {
@@ -92,7 +100,7 @@ impl Tracefile {
                     let (hits, name) = value
                         .split_once(',')
                         .ok_or_else(|| err("FNDA without a name"))?;
-                    f.functions.entry(name.to_string()).or_default().hits += num(hits)?;
+                    f.functions.entry(name.to_string()).or_default().hits += count(hits)?;
                 }
                 _ => {}
             }
@@ -476,6 +484,15 @@ mod tests {
         assert_eq!(fs_functions[0].name, "hook_a");
         assert_eq!(fs_functions[0].lines, Ratio { hit: 1, total: 2 });
         assert_eq!((fs_functions[1].calls, fs_functions[1].lines.total), (0, 1));
+        let racy = Tracefile::parse(
+            "SF:/x/security/landlock/a.c\nDA:3,-1\nend_of_record\n",
+            "security/landlock",
+        );
+        assert_eq!(
+            racy.unwrap().files["a.c"].lines[&3],
+            1,
+            "a negative count ran"
+        );
         let bad = Tracefile::parse("SF:/x/security/landlock/a.c\nDA:x,1\n", "security/landlock");
         assert_eq!(bad.unwrap_err().line, 2);
     }

@@ -206,7 +206,7 @@ pub fn build_source_package(
         "building User-Mode Linux from {package}={version} ({} on 2 cores; log: {})",
         match flavor {
             Flavor::Plain => "4 to 6 minutes",
-            Flavor::Coverage => "about 13 minutes with gcov",
+            Flavor::Coverage => "about 8 minutes with gcov",
         },
         log.display()
     ));
