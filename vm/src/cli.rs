@@ -77,6 +77,21 @@ pub struct MutantsArgs {
     /// Print the mutants (id and diff) and build nothing.
     #[arg(long)]
     pub list: bool,
+
+    /// Judge only N mutants, picked at random with --seed.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub sample: Option<u32>,
+
+    /// The seed of --sample: the same seed picks the same mutants.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Where the runs, mutants.json and missed.txt go.
+    #[arg(long, value_name = "DIR", default_value = "out/mutants")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub suites: SuiteArgs,
 }
 
 #[derive(Debug, Args)]

@@ -60,7 +60,7 @@ fn main() -> ExitCode {
         cli::Command::Report(args) => cmd::report::report(args),
         cli::Command::Diff(args) => cmd::diff::diff(args),
         cli::Command::Coverage(args) => cmd::coverage::coverage(&root, &kernels, args),
-        cli::Command::Mutants(args) => cmd::mutants::mutants(&kernels, args),
+        cli::Command::Mutants(args) => cmd::mutants::mutants(&root, &kernels, args),
     };
     match result {
         Ok(code) => code,

@@ -24,7 +24,6 @@ use crate::kernel::prepare;
 use crate::kernel::uml_build::CoverageTree;
 use crate::report::junit_writer;
 use crate::report::target::{Target, TargetInfo};
-use crate::run::events::TargetEvent;
 use crate::run::vm::{self, Settings, VmTarget};
 use crate::suites::binary::{GuestBinaries, SuiteBinary};
 use crate::suites::build;
@@ -41,7 +40,6 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc;
 use std::time::Duration;
 
 /// How many functions reached by one run only are printed.
@@ -237,13 +235,10 @@ impl Bench<'_> {
         });
         let mut progress = VmProgress::new(std::io::stderr().is_terminal());
         progress.add(0, name, total);
-        let (tx, rx) = mpsc::channel::<TargetEvent>();
-        let worker = std::thread::spawn(move || vm::run(&t, &tx));
-        for TargetEvent { event, .. } in rx {
+        vm::run_to_end(t, |event| {
             progress.on_event(0, name, &event);
             target.on_event(&event);
-        }
-        let _ = worker.join();
+        });
         progress.clear();
         std::fs::create_dir_all(dir.root())?;
         let dmesg = std::fs::read_to_string(dir.dmesg()).ok();

@@ -369,6 +369,28 @@ pub fn keep_gcov_writer(tree: &Path, patch: bool) -> Result<()> {
         .with_context(|| format!("patching {}", path.display()))
 }
 
+/// Configures and builds `tree` out of tree into `out` with the plain
+/// fragments (a private copy of a tree, for `llconf mutants`).
+pub fn build_plain(tree: &Path, out: &Path, kernels_dir: &Path, log: &Path) -> Result<()> {
+    build(tree, Some(out), kernels_dir, &FRAGMENTS, log)
+}
+
+/// `make linux` again in a configured build directory: what one changed
+/// file costs.
+pub fn rebuild(tree: &Path, out: &Path, log: &Path) -> Result<()> {
+    let log_file =
+        std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut make = Command::new("make");
+    make.arg("ARCH=um")
+        .arg(format!("O={}", out.display()))
+        .arg(format!("-j{jobs}"))
+        .arg("linux")
+        .current_dir(tree)
+        .env("ARCH", "um");
+    run(&mut make, Some((&log_file, log)))
+}
+
 /// `make ARCH=um defconfig`, the fragments merged in, `make linux`; the
 /// output of every step goes to `log`.
 fn build(

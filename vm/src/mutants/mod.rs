@@ -1,5 +1,8 @@
 //! `llconf mutants`: plausible one-line bugs planted in security/landlock,
 //! each built and run, to see which ones the suites notice. This folder
-//! finds the mutation points; the runs are ordinary UML runs.
+//! finds the mutation points, keeps the private copy they are planted in,
+//! and judges a run against the baseline; the runs are ordinary UML runs.
 
+pub mod judge;
 pub mod points;
+pub mod workspace;

@@ -31,7 +31,8 @@ const INERT_CALLS: [&str; 5] = [
     "lockdep_assert_held",
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Operator {
     /// `return -EACCES;` → `return 0;`
     ErrorToSuccess,
@@ -93,8 +94,6 @@ impl Mutant {
     }
 
     /// The source with this bug in it.
-    // The judging loop, not built yet, applies mutants; the tests do now.
-    #[allow(dead_code)]
     pub fn apply(&self, source: &str) -> String {
         format!(
             "{}{}{}",
@@ -411,6 +410,23 @@ mod tests {
         #[case] expected: &[&str],
     ) {
         assert_eq!(only(source, op), expected);
+    }
+
+    #[test]
+    fn operators_are_named_alike_in_ids_and_json() {
+        use Operator::*;
+        for op in [
+            ErrorToSuccess,
+            SuccessToError,
+            NegateCondition,
+            SwapLogic,
+            Comparison,
+            DropFlag,
+            DropCall,
+            EarlyReturn,
+        ] {
+            assert_eq!(serde_json::to_value(op).unwrap(), op.name());
+        }
     }
 
     #[test]

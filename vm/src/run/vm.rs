@@ -107,6 +107,17 @@ impl Emitter<'_> {
     }
 }
 
+/// Runs one target on a thread of its own; its events go to `on_event`
+/// on this one, as they arrive, until the VM is gone.
+pub fn run_to_end(t: VmTarget, mut on_event: impl FnMut(VmEvent)) {
+    let (tx, rx) = std::sync::mpsc::channel::<TargetEvent>();
+    let worker = std::thread::spawn(move || run(&t, &tx));
+    for TargetEvent { event, .. } in rx {
+        on_event(event);
+    }
+    let _ = worker.join();
+}
+
 pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
     let emit = Emitter {
         target: t.index,

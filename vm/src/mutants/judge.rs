@@ -1,0 +1,163 @@
+//! Whether a run noticed a mutant. Two baseline runs of the unmutated
+//! kernel come first: a test whose verdict differs between them is flaky
+//! and judges nothing. A mutant is caught when a test that passed in both
+//! baselines does not pass (fails, skips, or is missing), or when the run
+//! itself goes wrong (a panic, a warning on the console, an ABI that
+//! changed); a run past its limit is a timeout, counted as caught but
+//! shown apart.
+
+use llconf_reports::record::Outcome;
+use llconf_reports::results::SuiteResults;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the unmutated kernel does, test by test.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    passed: BTreeSet<String>,
+    pub flaky: BTreeSet<String>,
+}
+
+impl Baseline {
+    /// From the suites of each baseline run.
+    pub fn of(runs: &[Vec<SuiteResults>]) -> Baseline {
+        let mut seen: BTreeMap<String, Vec<Option<Outcome>>> = BTreeMap::new();
+        for (i, suites) in runs.iter().enumerate() {
+            for t in suites.iter().flat_map(|s| &s.tests) {
+                let v = seen
+                    .entry(t.name.clone())
+                    .or_insert_with(|| vec![None; runs.len()]);
+                v[i] = Some(t.outcome.clone());
+            }
+        }
+        let mut b = Baseline::default();
+        for (name, outcomes) in seen {
+            if outcomes.iter().any(|o| o != &outcomes[0]) {
+                b.flaky.insert(name);
+            } else if outcomes[0] == Some(Outcome::Passed) {
+                b.passed.insert(name);
+            }
+        }
+        b
+    }
+
+    /// Tests that passed in every baseline run.
+    pub fn passed(&self) -> usize {
+        self.passed.len()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Some test or run-level check noticed.
+    Caught,
+    /// Nothing noticed: a hole in the suites, or a change that is no bug.
+    Missed,
+    /// The run went past its limit: noticed, shown apart.
+    Timeout,
+    /// The mutant does not compile.
+    Unviable,
+    /// The mutated code is not built in this configuration (the object did
+    /// not change): nothing to judge.
+    NotCompiled,
+}
+
+/// `problems`: the run-level checks that failed (`vm::boot: ...`).
+pub fn judge(
+    baseline: &Baseline,
+    suites: &[SuiteResults],
+    problems: &[String],
+    timed_out: bool,
+) -> (Verdict, Vec<String>) {
+    if timed_out {
+        return (Verdict::Timeout, Vec::new());
+    }
+    let now: BTreeMap<&str, &Outcome> = suites
+        .iter()
+        .flat_map(|s| &s.tests)
+        .map(|t| (t.name.as_str(), &t.outcome))
+        .collect();
+    let mut killers: Vec<String> = problems
+        .iter()
+        // `vm::console: ...` → `vm::console`
+        .map(|p| {
+            p.split_once(": ")
+                .map_or(p.as_str(), |(name, _)| name)
+                .to_string()
+        })
+        .collect();
+    killers.extend(
+        baseline
+            .passed
+            .iter()
+            .filter(|name| now.get(name.as_str()) != Some(&&Outcome::Passed))
+            .cloned(),
+    );
+    if killers.is_empty() {
+        (Verdict::Missed, killers)
+    } else {
+        (Verdict::Caught, killers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use llconf_reports::record::TestRecord;
+
+    fn run(tests: &[(&str, Outcome)]) -> Vec<SuiteResults> {
+        let mut s = SuiteResults::new("base");
+        for (name, o) in tests {
+            s.tests.push(TestRecord::new(*name, o.clone(), 1.0));
+        }
+        vec![s]
+    }
+
+    #[test]
+    fn flaky_tests_judge_nothing_and_failing_ones_neither() {
+        use Outcome::*;
+        let b = Baseline::of(&[
+            run(&[
+                ("a", Passed),
+                ("flaky", Passed),
+                ("bug", Failed),
+                ("new", Skipped),
+            ]),
+            run(&[
+                ("a", Passed),
+                ("flaky", Failed),
+                ("bug", Failed),
+                ("new", Skipped),
+            ]),
+        ]);
+        assert_eq!(b.passed(), 1);
+        assert_eq!(b.flaky.iter().collect::<Vec<_>>(), ["flaky"]);
+        let same = run(&[("a", Passed), ("flaky", Failed), ("bug", Failed)]);
+        assert_eq!(judge(&b, &same, &[], false), (Verdict::Missed, vec![]));
+        for now in [Failed, Skipped] {
+            let changed = run(&[("a", now)]);
+            assert_eq!(
+                judge(&b, &changed, &[], false),
+                (Verdict::Caught, vec!["a".to_string()])
+            );
+        }
+        assert_eq!(
+            judge(&b, &run(&[]), &[], false).1,
+            ["a"],
+            "a test that vanished is caught"
+        );
+    }
+
+    #[test]
+    fn a_broken_run_is_caught_and_a_slow_one_timed_out() {
+        let b = Baseline::of(&[run(&[("a", Outcome::Passed)])]);
+        let ok = run(&[("a", Outcome::Passed)]);
+        let panic = ["vm::console: guest trouble on the console: Kernel panic".to_string()];
+        assert_eq!(
+            judge(&b, &ok, &panic, false),
+            (Verdict::Caught, vec!["vm::console".to_string()])
+        );
+        assert_eq!(judge(&b, &ok, &[], true).0, Verdict::Timeout);
+    }
+}
