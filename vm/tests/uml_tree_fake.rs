@@ -1,11 +1,13 @@
-//! `llconf coverage` end to end on a stand-in kernel tree: its Makefile
-//! answers the targets of llconf's UML build, and `make linux` compiles a
-//! small C program with gcov into `security/landlock/` of the build folder,
-//! beside a fake `linux` that runs the plan's suites on the host, sends
-//! their records and output as frames on fd 3, then runs that program with
-//! the number of suites it ran. So the counters are real gcov counters,
-//! read by the real lcov: one suite more moves the count. The real gcov
-//! build of a kernel takes a quarter of an hour: not a test.
+//! `llconf coverage` and `llconf mutants` end to end on a stand-in kernel
+//! tree: its Makefile answers the targets of llconf's UML build, and `make
+//! linux` compiles a small C program with gcov into `security/landlock/` of
+//! the build folder, beside a fake `linux` that runs the plan's suites on
+//! the host, sends their records and output as frames on fd 3, then runs
+//! that program with the number of suites it ran, and prints a kernel
+//! warning when the program's answer is wrong. So the counters are real
+//! gcov counters, read by the real lcov (one suite more moves the count),
+//! and a mutant planted in the program is caught or missed for real. The
+//! real kernel's builds take minutes: not a test.
 
 mod support;
 
@@ -33,12 +35,13 @@ headers_install:
 .PHONY: defconfig olddefconfig linux headers_install
 ";
 
-/// Which functions run depends on how many suites the guest ran.
+/// Which functions run depends on how many suites the guest ran; a wrong
+/// sum is the kernel bug the fake `linux` reports.
 const FAKE_C: &str = "\
 #include <stdlib.h>
 static int first(void) { return 1; }
 static int second(void) { return 2; }
-static int third(void) { return 3; }
+static int third(void) { return 4; }
 int main(int argc, char **argv)
 {
 \tint n = argc > 1 ? atoi(argv[1]) : 0;
@@ -49,7 +52,7 @@ int main(int argc, char **argv)
 \t\tr += second();
 \tif (n >= 3)
 \t\tr += third();
-\treturn r > 100;
+\treturn r != (1 << (n < 3 ? n : 3)) - 1;
 }
 ";
 
@@ -84,7 +87,9 @@ for entry in $(grep '^suite ' "$plan" | sed 's/^suite //; s/ /=/'); do
 done
 # The kernel's code, as much of it as the suites made run; gcov writes
 # its counters when it exits, as UML's do at power-off.
-"$(dirname "$0")/security/landlock/fake-kernel" $ran
+if ! "$(dirname "$0")/security/landlock/fake-kernel" $ran; then
+  echo "WARNING: CPU: 0 PID: 1 at security/landlock/fake.c:5 main"
+fi
 frame done
 echo "llconf-guest: done"
 exit 0
@@ -298,6 +303,75 @@ fn the_kernel_s_selftests_run_beside_on_the_same_build() {
         "{md}"
     );
     assert!(t.dir("peer/coverage/html/ksft/index.html").is_file());
+}
+
+#[test]
+fn mutants_are_planted_in_a_copy_built_run_and_judged() {
+    if !have_lcov() {
+        return;
+    }
+    let t = Tree::new();
+    let fake_c = t.dir("tree/security/landlock/fake.c");
+    let before = std::fs::read(&fake_c).unwrap();
+    let base = t.f.ok_suite();
+    let llconf = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_llconf"));
+        c.current_dir(t.f.path())
+            .env_remove("LLCONF_RESULTS")
+            .env("FAKE_DIR", t.f.path())
+            .env("LLCONF_CACHE", t.f.path().join("cache"))
+            .env("LLCONF_GUEST_INIT", t.f.path().join("guest/init"))
+            .env("LLCONF_GUEST_TRUE", t.f.path().join("guest/true"))
+            .arg("--kernels")
+            .arg(t.f.path().join("kernels"))
+            .args(["mutants", "--kernel", "fake-uml"])
+            .args(["--file", "security/landlock/fake.c"]);
+        c
+    };
+    let listed = llconf().arg("--list").output().unwrap();
+    ok(&listed);
+    assert!(stdout(&listed).contains("security/landlock/fake.c:9:5:negate-condition"));
+    let out = llconf()
+        .args(["--out", "m"])
+        .arg(suite_bin("base", &base))
+        .output()
+        .unwrap();
+    ok(&out);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(t.dir("m/mutants.json")).unwrap()).unwrap();
+    let outcome = |id: &str| -> (String, Vec<String>) {
+        let m = json["mutants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id)
+            .unwrap_or_else(|| panic!("no mutant {id}"));
+        let killers = m["killers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect();
+        (m["outcome"].as_str().unwrap().to_string(), killers)
+    };
+    // One suite ran: the first sum matters, the third does not.
+    assert_eq!(
+        outcome("security/landlock/fake.c:9:5:negate-condition"),
+        ("caught".into(), vec!["vm::console".into()])
+    );
+    assert_eq!(
+        outcome("security/landlock/fake.c:13:8:comparison").0,
+        "missed",
+        "n >= 3 made n > 3 changes nothing with one suite"
+    );
+    assert_eq!(json["baseline"]["passed"], 1);
+    let missed = std::fs::read_to_string(t.dir("m/missed.txt")).unwrap();
+    assert!(missed.contains("-\tif (n >= 3)\n+\tif (n > 3)"), "{missed}");
+    assert!(stdout(&out).contains("kill rate"));
+    // The tree read is as it was; the copy holds no mutant.
+    assert_eq!(std::fs::read(&fake_c).unwrap(), before);
+    let copy = t.dir("cache/uml/mutants-fake-uml/src/security/landlock/fake.c");
+    assert_eq!(std::fs::read(copy).unwrap(), before);
 }
 
 #[test]
