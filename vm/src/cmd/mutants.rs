@@ -181,6 +181,79 @@ struct Loop<'a> {
 }
 
 impl Loop<'_> {
+    /// Two runs of the unmutated kernel: which tests judge, and the limit
+    /// of a mutant's run.
+    fn baseline(&self) -> Result<(Baseline, BaselineFacts, Duration)> {
+        let mut runs = Vec::new();
+        let mut seconds = 0.0;
+        for i in 1..=2 {
+            let (suites, problems, _, s) =
+                self.run(&format!("baseline-{i}"), self.settings.timeout);
+            if !problems.is_empty() {
+                bail!(
+                    "baseline run {i} of the unmutated kernel failed, so nothing can be judged: {}",
+                    problems.join("; ")
+                );
+            }
+            eprintln!("baseline run {i}: {s:.1} s");
+            seconds += s / 2.0;
+            runs.push(suites);
+        }
+        let baseline = Baseline::of(&runs);
+        let limit = Duration::from_secs_f64((3.0 * seconds).max(60.0));
+        let facts = BaselineFacts {
+            passed: baseline.passed(),
+            flaky: baseline.flaky.iter().cloned().collect(),
+            seconds,
+            limit_seconds: limit.as_secs_f64(),
+        };
+        Ok((baseline, facts, limit))
+    }
+
+    /// Plants one mutant, builds, runs and judges it, and undoes it.
+    #[allow(clippy::too_many_arguments)]
+    fn judge_one(
+        &self,
+        ws: &Workspace,
+        kernels_dir: &Path,
+        build_log: &Path,
+        m: &Mutant,
+        source: &str,
+        index: usize,
+        objects: &BTreeMap<String, u64>,
+        baseline: &Baseline,
+        limit: Duration,
+    ) -> Result<Judged> {
+        ws.plant(m, source)?;
+        let build_start = Instant::now();
+        let built = ws.make(kernels_dir, build_log);
+        let build_seconds = build_start.elapsed().as_secs_f64();
+        let (outcome, killers, why, run_seconds) = match built {
+            Err(e) => (Verdict::Unviable, Vec::new(), Some(format!("{e:#}")), 0.0),
+            Ok(()) if digest(&ws.object(&m.file)) == objects[&m.file] => {
+                (Verdict::NotCompiled, Vec::new(), None, 0.0)
+            }
+            Ok(()) => {
+                let (suites, problems, timed_out, s) = self.run(&format!("m{}", index + 1), limit);
+                let (v, k) = judge::judge(baseline, &suites, &problems, timed_out);
+                (v, k, None, s)
+            }
+        };
+        ws.undo(m, source)?;
+        Ok(Judged {
+            id: m.id(),
+            file: m.file.clone(),
+            line: m.line,
+            operator: m.operator,
+            diff: m.diff(source),
+            outcome,
+            killers,
+            why,
+            build_seconds,
+            run_seconds,
+        })
+    }
+
     /// One run of the suites; its suites, failed run-level checks, whether
     /// it timed out, and how long it took.
     fn run(&self, id: &str, timeout: Duration) -> (Vec<SuiteResults>, Vec<String>, bool, f64) {
@@ -284,28 +357,7 @@ fn judge_all(
     };
     interrupt::install_handler();
 
-    let mut baselines = Vec::new();
-    let mut seconds = 0.0;
-    for i in 1..=2 {
-        let (suites, problems, _, s) = lp.run(&format!("baseline-{i}"), lp.settings.timeout);
-        if !problems.is_empty() {
-            bail!(
-                "baseline run {i} of the unmutated kernel failed, so nothing can be judged: {}",
-                problems.join("; ")
-            );
-        }
-        eprintln!("baseline run {i}: {s:.1} s");
-        seconds += s / 2.0;
-        baselines.push(suites);
-    }
-    let baseline = Baseline::of(&baselines);
-    let limit = Duration::from_secs_f64((3.0 * seconds).max(60.0));
-    let facts = BaselineFacts {
-        passed: baseline.passed(),
-        flaky: baseline.flaky.iter().cloned().collect(),
-        seconds,
-        limit_seconds: limit.as_secs_f64(),
-    };
+    let (baseline, facts, limit) = lp.baseline()?;
     // What each file compiles to unmutated: a mutant that leaves it the
     // same is in code this configuration does not build.
     let mut objects = BTreeMap::new();
@@ -325,48 +377,33 @@ fn judge_all(
             );
             break;
         }
-        let source = &sources[&m.file];
-        ws.plant(m, source)?;
-        let build_start = Instant::now();
-        let built = ws.make(kernels_dir, &build_log);
-        let build_seconds = build_start.elapsed().as_secs_f64();
-        let (outcome, killers, why, run_seconds) = match built {
-            Err(e) => (Verdict::Unviable, Vec::new(), Some(format!("{e:#}")), 0.0),
-            Ok(()) if digest(&ws.object(&m.file)) == objects[&m.file] => {
-                (Verdict::NotCompiled, Vec::new(), None, 0.0)
-            }
-            Ok(()) => {
-                let (suites, problems, timed_out, s) = lp.run(&format!("m{}", i + 1), limit);
-                let (v, k) = judge::judge(&baseline, &suites, &problems, timed_out);
-                (v, k, None, s)
-            }
-        };
-        ws.undo(m, source)?;
-        let head: Vec<&str> = killers.iter().take(3).map(String::as_str).collect();
+        let j = lp.judge_one(
+            &ws,
+            kernels_dir,
+            &build_log,
+            m,
+            &sources[&m.file],
+            i,
+            &objects,
+            &baseline,
+            limit,
+        )?;
+        let head: Vec<&str> = j.killers.iter().take(3).map(String::as_str).collect();
         eprintln!(
             "mutant {}/{} {}: {}{}",
             i + 1,
             picked.len(),
-            m.id(),
-            serde_json::to_value(outcome)?.as_str().unwrap_or_default(),
+            j.id,
+            serde_json::to_value(j.outcome)?
+                .as_str()
+                .unwrap_or_default(),
             if head.is_empty() {
                 String::new()
             } else {
                 format!(" by {}", head.join(", "))
             }
         );
-        judged.push(Judged {
-            id: m.id(),
-            file: m.file.clone(),
-            line: m.line,
-            operator: m.operator,
-            diff: m.diff(source),
-            outcome,
-            killers,
-            why,
-            build_seconds,
-            run_seconds,
-        });
+        judged.push(j);
         write_results(&out, kernel, tree, &facts, &judged)?;
     }
     // Leave the kernel unmutated for the next run.
