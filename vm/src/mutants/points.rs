@@ -21,14 +21,29 @@ const FLAG_FAMILIES: [&str; 6] = [
     "LANDLOCK_CREATE_RULESET_",
     "LANDLOCK_LOG_",
 ];
-/// Calls whose removal changes nothing at run time: checks at build time
-/// or in debug builds only.
-const INERT_CALLS: [&str; 5] = [
+/// Checks at build time or in debug builds only: nothing in them, nor
+/// their removal, changes what the kernel does.
+const BUILD_CHECKS: [&str; 5] = [
     "BUILD_BUG_ON",
     "BUILD_BUG_ON_MSG",
     "static_assert",
     "might_sleep",
     "lockdep_assert_held",
+];
+/// Warnings of what must not happen: removing the statement changes
+/// nothing a correct kernel shows (one that warns is caught by the console
+/// check anyway). Their arguments are still mutated: `if (WARN_ON(x))`
+/// decides a branch. The first sample of net.c had `WARN_ON_ONCE(1);` in
+/// an unreachable branch as its one miss.
+const WARNINGS: [&str; 8] = [
+    "WARN",
+    "WARN_ON",
+    "WARN_ONCE",
+    "WARN_ON_ONCE",
+    "pr_warn",
+    "pr_warn_once",
+    "pr_err",
+    "pr_info",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -194,7 +209,7 @@ impl Finder<'_> {
         if n.is_error() || n.is_missing() {
             return;
         }
-        if n.kind() == "call_expression" && self.is_inert(n) {
+        if n.kind() == "call_expression" && self.called(n, &BUILD_CHECKS) {
             return; // a check at build time: a mutant there changes nothing
         }
         let mut returns = returns.map(str::to_string);
@@ -291,17 +306,17 @@ impl Finder<'_> {
         if n.named_child_count() != 1 {
             return;
         }
-        if !self.is_inert(call) {
+        if !self.called(call, &BUILD_CHECKS) && !self.called(call, &WARNINGS) {
             self.add(n, Operator::DropCall, ";".into());
         }
     }
 
-    fn is_inert(&self, call: Node) -> bool {
+    fn called(&self, call: Node, names: &[&str]) -> bool {
         let name = call
             .child_by_field_name("function")
             .map(|f| self.text(f))
             .unwrap_or_default();
-        INERT_CALLS.contains(&name)
+        names.contains(&name)
     }
 
     fn early_return(&mut self, n: Node, ty: Option<&str>) {
@@ -413,6 +428,17 @@ mod tests {
     }
 
     #[test]
+    fn a_warning_is_kept_but_what_it_decides_is_mutated() {
+        let source = "int f(int x) { WARN_ON_ONCE(1); if (WARN_ON(!x)) return -EINVAL; return 0; }";
+        let ops: Vec<Operator> = find("x.c", source).iter().map(|m| m.operator).collect();
+        assert!(!ops.contains(&Operator::DropCall), "{ops:?}");
+        assert_eq!(
+            only(source, Operator::NegateCondition),
+            ["int f(int x) { WARN_ON_ONCE(1); if (!(WARN_ON(!x))) return -EINVAL; return 0; }"]
+        );
+    }
+
+    #[test]
     fn operators_are_named_alike_in_ids_and_json() {
         use Operator::*;
         for op in [
@@ -432,7 +458,7 @@ mod tests {
     #[test]
     fn comments_strings_and_build_checks_hold_no_mutants() {
         let source = "/* a < b && return -EACCES; */\nconst char *s = \"x == y\";\n\
-                      void f(void) { BUILD_BUG_ON(sizeof(a) > sizeof(b)); }\n";
+                      void f(void) { BUILD_BUG_ON(sizeof(a) > sizeof(b)); WARN_ON_ONCE(1); }\n";
         assert!(find("x.c", source).is_empty());
     }
 
