@@ -379,9 +379,8 @@ fn align(rows: Vec<Vec<String>>) -> String {
     out
 }
 
-/// Runs side by side, a row per file and the total: lines and functions
-/// of each, as a Markdown table (a CI job summary).
-pub fn markdown(columns: &[(&str, &Summary)]) -> String {
+/// Every file of any run, sorted, then `total`.
+fn row_names<'a>(columns: &[(&str, &'a Summary)]) -> Vec<&'a str> {
     let mut names: Vec<&str> = Vec::new();
     for (_, s) in columns {
         for f in &s.files {
@@ -392,6 +391,13 @@ pub fn markdown(columns: &[(&str, &Summary)]) -> String {
     }
     names.sort_unstable();
     names.push("total");
+    names
+}
+
+/// Runs side by side, a row per file and the total: lines and functions
+/// of each, as a Markdown table (a CI job summary).
+pub fn markdown(columns: &[(&str, &Summary)]) -> String {
+    let names = row_names(columns);
     let mut out = String::from("| file |");
     for (name, _) in columns {
         let _ = write!(out, " {name} lines | {name} functions |");
@@ -436,16 +442,7 @@ pub fn text(columns: &[(&str, &Summary)]) -> String {
     let mut rows: Vec<Vec<String>> = vec![std::iter::once("file".to_string())
         .chain(columns.iter().map(|(n, _)| n.to_string()))
         .collect()];
-    let mut names: Vec<&str> = Vec::new();
-    for (_, s) in columns {
-        for f in &s.files {
-            if !names.contains(&f.file.as_str()) {
-                names.push(&f.file);
-            }
-        }
-    }
-    names.sort_unstable();
-    names.push("total");
+    let names = row_names(columns);
     for file in names {
         let mut row = vec![file.to_string()];
         for (_, s) in columns {
