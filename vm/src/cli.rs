@@ -90,6 +90,11 @@ pub struct MutantsArgs {
     #[arg(long, value_name = "DIR", default_value = "out/mutants")]
     pub out: PathBuf,
 
+    /// Also run the kernel's own Landlock selftests, built from the same
+    /// source, on every mutant, and judge them the same way.
+    #[arg(long, value_enum)]
+    pub peer: Option<Peer>,
+
     #[command(flatten)]
     pub suites: SuiteArgs,
 }

@@ -14,13 +14,14 @@
 use crate::boot::kit::Kit;
 use crate::boot::VmEnd;
 use crate::cache_dir::Cache;
-use crate::cli::MutantsArgs;
+use crate::cli::{MutantsArgs, Peer};
+use crate::coverage::ksft;
 use crate::host::accel::Accel;
 use crate::host::workspace;
 use crate::kernel::backend::Backend;
 use crate::kernel::catalogue::{Builder, Catalogue, Kernel, Source, Variant};
 use crate::kernel::image::{BootImage, Prepared};
-use crate::kernel::uml_build;
+use crate::kernel::uml_build::{self, CoverageTree};
 use crate::mutants::judge::{self, Baseline, Verdict};
 use crate::mutants::points::{self, Mutant, Operator};
 use crate::mutants::workspace::Workspace;
@@ -31,6 +32,7 @@ use crate::suites::build;
 use crate::suites::list::list_tests;
 use crate::suites::selection;
 use anyhow::{bail, Context, Result};
+use llconf_reports::ksft_tap;
 use llconf_reports::layout::RunDir;
 use llconf_reports::results::SuiteResults;
 use serde::Serialize;
@@ -59,6 +61,16 @@ struct Judged {
     why: Option<String>,
     build_seconds: f64,
     run_seconds: f64,
+    /// With `--peer ksft`: the kernel's selftests on the same mutant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ksft: Option<PeerJudged>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct PeerJudged {
+    outcome: Verdict,
+    killers: Vec<String>,
+    run_seconds: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -66,6 +78,8 @@ struct MutantsFile<'a> {
     kernel: &'a str,
     source: &'a Path,
     baseline: BaselineFacts,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ksft_baseline: Option<BaselineFacts>,
     mutants: &'a [Judged],
 }
 
@@ -178,24 +192,47 @@ struct Loop<'a> {
     planned: BTreeMap<String, Vec<String>>,
     image: Prepared,
     run_dir: RunDir,
+    /// `--peer ksft`: the selftests' wrappers, and their program names.
+    peer: Option<(Kit, Vec<String>)>,
+}
+
+/// Which suites a run is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Suites {
+    Llconf,
+    Ksft,
+}
+
+/// One run: its suites, the failed run-level checks, whether it timed out,
+/// and how long it took.
+type Ran = (Vec<SuiteResults>, Vec<String>, bool, f64);
+
+/// The baselines a mutant is judged against, and the limit of its runs.
+struct Judging {
+    llconf: (Baseline, Duration),
+    ksft: Option<(Baseline, Duration)>,
 }
 
 impl Loop<'_> {
     /// Two runs of the unmutated kernel: which tests judge, and the limit
     /// of a mutant's run.
-    fn baseline(&self) -> Result<(Baseline, BaselineFacts, Duration)> {
+    fn baseline(&self, which: Suites) -> Result<(Baseline, BaselineFacts, Duration)> {
         let mut runs = Vec::new();
         let mut seconds = 0.0;
+        let name = match which {
+            Suites::Llconf => "baseline",
+            Suites::Ksft => "ksft-baseline",
+        };
         for i in 1..=2 {
             let (suites, problems, _, s) =
-                self.run(&format!("baseline-{i}"), self.settings.timeout);
+                self.run(&format!("{name}-{i}"), self.settings.timeout, which);
             if !problems.is_empty() {
                 bail!(
                     "baseline run {i} of the unmutated kernel failed, so nothing can be judged: {}",
                     problems.join("; ")
                 );
             }
-            eprintln!("baseline run {i}: {s:.1} s");
+            eprintln!("{name} run {i}: {s:.1} s");
             seconds += s / 2.0;
             runs.push(suites);
         }
@@ -221,8 +258,7 @@ impl Loop<'_> {
         source: &str,
         index: usize,
         objects: &BTreeMap<String, u64>,
-        baseline: &Baseline,
-        limit: Duration,
+        judging: &Judging,
     ) -> Result<Judged> {
         ws.plant(m, source)?;
         let build_start = Instant::now();
@@ -234,10 +270,29 @@ impl Loop<'_> {
                 (Verdict::NotCompiled, Vec::new(), None, 0.0)
             }
             Ok(()) => {
-                let (suites, problems, timed_out, s) = self.run(&format!("m{}", index + 1), limit);
+                let (baseline, limit) = &judging.llconf;
+                let (suites, problems, timed_out, s) =
+                    self.run(&format!("m{}", index + 1), *limit, Suites::Llconf);
                 let (v, k) = judge::judge(baseline, &suites, &problems, timed_out);
                 (v, k, None, s)
             }
+        };
+        let compiled = matches!(
+            outcome,
+            Verdict::Caught | Verdict::Missed | Verdict::Timeout
+        );
+        let ksft = match &judging.ksft {
+            Some((baseline, limit)) if compiled => {
+                let (suites, problems, timed_out, s) =
+                    self.run(&format!("m{}-ksft", index + 1), *limit, Suites::Ksft);
+                let (v, k) = judge::judge(baseline, &suites, &problems, timed_out);
+                Some(PeerJudged {
+                    outcome: v,
+                    killers: k,
+                    run_seconds: s,
+                })
+            }
+            _ => None,
         };
         ws.undo(m, source)?;
         Ok(Judged {
@@ -251,15 +306,20 @@ impl Loop<'_> {
             why,
             build_seconds,
             run_seconds,
+            ksft,
         })
     }
 
-    /// One run of the suites; its suites, failed run-level checks, whether
-    /// it timed out, and how long it took.
-    fn run(&self, id: &str, timeout: Duration) -> (Vec<SuiteResults>, Vec<String>, bool, f64) {
+    /// One run of llconf's suites or of the kernel's selftests.
+    fn run(&self, id: &str, timeout: Duration, which: Suites) -> Ran {
         let settings = Settings {
             timeout,
             ..self.settings.clone()
+        };
+        let (kit, planned, expected_abi) = match (which, &self.peer) {
+            (Suites::Ksft, Some((kit, _))) => (kit, BTreeMap::new(), None),
+            // The selftests report no ABI: only llconf's runs check it.
+            _ => (&self.kit, self.planned.clone(), self.kernel.expected_abi),
         };
         let dir = self.run_dir.target(id);
         let t = VmTarget::new(
@@ -268,20 +328,20 @@ impl Loop<'_> {
             Backend::Uml,
             &self.image,
             &self.variant,
-            &self.kit,
+            kit,
             &settings,
         );
         let mut target = Target::new(TargetInfo {
             id: id.to_string(),
             kernel: self.kernel.name.clone(),
             variant: "default".into(),
-            expected_abi: self.kernel.expected_abi,
+            expected_abi,
             landlock: self.variant.landlock,
             append: self.variant.append.clone(),
             packages: Vec::new(),
             accel: None,
             backend: Backend::Uml.as_str(),
-            planned: self.planned.clone(),
+            planned,
         });
         let start = Instant::now();
         vm::run_to_end(t, |event| target.on_event(&event));
@@ -289,12 +349,18 @@ impl Loop<'_> {
         let dmesg = std::fs::read_to_string(dir.dmesg()).ok();
         target.finish(dmesg.as_deref());
         let timed_out = matches!(target.end, Some(VmEnd::TimedOut(_)));
-        (
-            target.suites().to_vec(),
-            target.problems(),
-            timed_out,
-            seconds,
-        )
+        let suites = match (which, &self.peer) {
+            // Their verdicts are in their TAP, not in records.
+            (Suites::Ksft, Some((_, programs))) => programs
+                .iter()
+                .map(|p| {
+                    let text = std::fs::read_to_string(dir.log(p)).unwrap_or_default();
+                    ksft_tap::parse(p, &text)
+                })
+                .collect(),
+            _ => target.suites().to_vec(),
+        };
+        (suites, target.problems(), timed_out, seconds)
     }
 }
 
@@ -319,6 +385,26 @@ fn judge_all(
     }
     let ws_root = cache.uml_dir().join(format!("mutants-{}", kernel.name));
     let ws = Workspace::open(&ws_root, tree, FOLDER)?;
+    let peer = match args.peer {
+        Some(Peer::Ksft) => {
+            // Built from the tree read, into the workspace: the tree is
+            // only read (headers_install and the selftests write to O= and
+            // OUTPUT=).
+            let log = out.join("ksft-build.log");
+            eprintln!(
+                "building the kernel's Landlock selftests (log: {})",
+                log.display()
+            );
+            let at = CoverageTree {
+                source: tree.to_path_buf(),
+                objects: ws_root.clone(),
+            };
+            let programs = ksft::build(&at, &log)?;
+            let names = programs.iter().map(|p| p.suite.clone()).collect();
+            Some((programs, names))
+        }
+        None => None,
+    };
     let build_log = out.join("build.log");
     eprintln!(
         "building the unmutated kernel in {} (the first time: minutes; log: {})",
@@ -354,10 +440,33 @@ fn judge_all(
             has_modules: true,
         },
         run_dir: RunDir::new(out.join("runs")),
+        peer: None,
+    };
+    let lp = Loop {
+        peer: peer.map(|(programs, names)| {
+            let kit = Kit {
+                suites: Some(programs),
+                ..lp.kit.clone()
+            };
+            (kit, names)
+        }),
+        ..lp
     };
     interrupt::install_handler();
 
-    let (baseline, facts, limit) = lp.baseline()?;
+    let (baseline, facts, limit) = lp.baseline(Suites::Llconf)?;
+    let (ksft, ksft_facts) = match lp.peer {
+        Some(_) => {
+            let (b, f, l) = lp.baseline(Suites::Ksft)?;
+            (Some((b, l)), Some(f))
+        }
+        None => (None, None),
+    };
+    let judging = Judging {
+        llconf: (baseline, limit),
+        ksft,
+    };
+    let facts = (facts, ksft_facts);
     // What each file compiles to unmutated: a mutant that leaves it the
     // same is in code this configuration does not build.
     let mut objects = BTreeMap::new();
@@ -385,24 +494,9 @@ fn judge_all(
             &sources[&m.file],
             i,
             &objects,
-            &baseline,
-            limit,
+            &judging,
         )?;
-        let head: Vec<&str> = j.killers.iter().take(3).map(String::as_str).collect();
-        eprintln!(
-            "mutant {}/{} {}: {}{}",
-            i + 1,
-            picked.len(),
-            j.id,
-            serde_json::to_value(j.outcome)?
-                .as_str()
-                .unwrap_or_default(),
-            if head.is_empty() {
-                String::new()
-            } else {
-                format!(" by {}", head.join(", "))
-            }
-        );
+        eprintln!("mutant {}/{} {}: {}", i + 1, picked.len(), j.id, said(&j));
         judged.push(j);
         write_results(&out, kernel, tree, &facts, &judged)?;
     }
@@ -410,6 +504,19 @@ fn judge_all(
     let _ = ws.make(kernels_dir, &build_log);
     write_results(&out, kernel, tree, &facts, &judged)?;
     print!("{}", summary(&judged));
+    let only_ksft: Vec<&str> = judged
+        .iter()
+        .filter(|j| {
+            j.outcome == Verdict::Missed && j.ksft.as_ref().is_some_and(|k| caught(k.outcome))
+        })
+        .map(|j| j.id.as_str())
+        .collect();
+    if !only_ksft.is_empty() {
+        println!("\ncaught by the kernel's selftests, missed by llconf:");
+        for id in only_ksft {
+            println!("  {id}");
+        }
+    }
     println!(
         "\n{}\n{}",
         out.join("mutants.json").display(),
@@ -426,64 +533,114 @@ fn write_results(
     out: &Path,
     kernel: &Kernel,
     tree: &Path,
-    baseline: &BaselineFacts,
+    baselines: &(BaselineFacts, Option<BaselineFacts>),
     judged: &[Judged],
 ) -> Result<()> {
     let file = MutantsFile {
         kernel: &kernel.name,
         source: tree,
-        baseline: baseline.clone(),
+        baseline: baselines.0.clone(),
+        ksft_baseline: baselines.1.clone(),
         mutants: judged,
     };
     let json = serde_json::to_string_pretty(&file)? + "\n";
     let tmp = out.join(".mutants.json.tmp");
     std::fs::write(&tmp, json)?;
     std::fs::rename(&tmp, out.join("mutants.json"))?;
+    // Missed by every suite that ran.
     let missed: String = judged
         .iter()
-        .filter(|j| j.outcome == Verdict::Missed)
+        .filter(|j| {
+            j.outcome == Verdict::Missed && !j.ksft.as_ref().is_some_and(|k| caught(k.outcome))
+        })
         .map(|j| format!("# {}\n{}\n", j.id, j.diff))
         .collect();
     std::fs::write(out.join("missed.txt"), missed)?;
     Ok(())
 }
 
-/// Per file: each outcome, and the share of the judged mutants caught.
-fn summary(judged: &[Judged]) -> String {
-    let mut per: BTreeMap<&str, BTreeMap<Verdict, usize>> = BTreeMap::new();
-    for j in judged {
-        *per.entry(&j.file)
-            .or_default()
-            .entry(j.outcome)
-            .or_default() += 1;
-        *per.entry("total")
-            .or_default()
-            .entry(j.outcome)
-            .or_default() += 1;
+fn caught(v: Verdict) -> bool {
+    matches!(v, Verdict::Caught | Verdict::Timeout)
+}
+
+/// One line of progress: the verdict, and who noticed.
+fn said(j: &Judged) -> String {
+    let one = |v: Verdict, killers: &[String]| {
+        let name = serde_json::to_value(v)
+            .ok()
+            .and_then(|x| x.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let head: Vec<&str> = killers.iter().take(3).map(String::as_str).collect();
+        if head.is_empty() {
+            name
+        } else {
+            format!("{name} by {}", head.join(", "))
+        }
+    };
+    match &j.ksft {
+        Some(k) => format!(
+            "llconf {}; ksft {}",
+            one(j.outcome, &j.killers),
+            one(k.outcome, &k.killers)
+        ),
+        None => one(j.outcome, &j.killers),
     }
-    let mut s = String::from(
-        "\nfile                          caught  missed  timeout  unviable  not-compiled  kill rate\n",
+}
+
+/// Per file: how many mutants were judged, the share each suite caught
+/// (timeouts count as caught) and both together, and what could not be
+/// judged.
+fn summary(judged: &[Judged]) -> String {
+    #[derive(Default)]
+    struct Row {
+        judged: usize,
+        llconf: usize,
+        ksft: Option<usize>,
+        either: usize,
+        unviable: usize,
+        not_compiled: usize,
+    }
+    let mut per: BTreeMap<&str, Row> = BTreeMap::new();
+    for j in judged {
+        for key in [j.file.as_str(), "total"] {
+            let r = per.entry(key).or_default();
+            match j.outcome {
+                Verdict::Unviable => r.unviable += 1,
+                Verdict::NotCompiled => r.not_compiled += 1,
+                v => {
+                    r.judged += 1;
+                    let by_ksft = j.ksft.as_ref().is_some_and(|k| caught(k.outcome));
+                    r.llconf += usize::from(caught(v));
+                    if j.ksft.is_some() {
+                        *r.ksft.get_or_insert(0) += usize::from(by_ksft);
+                    }
+                    r.either += usize::from(caught(v) || by_ksft);
+                }
+            }
+        }
+    }
+    let rate = |n: usize, of: usize| {
+        if of == 0 {
+            "-".to_string()
+        } else {
+            format!("{n} ({:.0}%)", 100.0 * n as f64 / of as f64)
+        }
+    };
+    let mut s = format!(
+        "\n{:<29} {:>6}  {:>10}  {:>10}  {:>10}  {:>8}  {:>12}\n",
+        "file", "judged", "llconf", "ksft", "either", "unviable", "not-compiled"
     );
     let mut rows: Vec<_> = per.into_iter().collect();
     rows.sort_by_key(|(f, _)| (*f == "total", f.to_string()));
-    for (file, v) in rows {
-        let n = |k: Verdict| v.get(&k).copied().unwrap_or(0);
-        let judged = n(Verdict::Caught) + n(Verdict::Timeout) + n(Verdict::Missed);
-        let rate = if judged == 0 {
-            "-".to_string()
-        } else {
-            format!(
-                "{:.0}%",
-                100.0 * (n(Verdict::Caught) + n(Verdict::Timeout)) as f64 / judged as f64
-            )
-        };
+    for (file, r) in rows {
         s.push_str(&format!(
-            "{file:<29} {:>6}  {:>6}  {:>7}  {:>8}  {:>12}  {rate:>9}\n",
-            n(Verdict::Caught),
-            n(Verdict::Missed),
-            n(Verdict::Timeout),
-            n(Verdict::Unviable),
-            n(Verdict::NotCompiled)
+            "{file:<29} {:>6}  {:>10}  {:>10}  {:>10}  {:>8}  {:>12}\n",
+            r.judged,
+            rate(r.llconf, r.judged),
+            r.ksft.map_or("-".into(), |k| rate(k, r.judged)),
+            rate(r.either, r.judged),
+            r.unviable,
+            r.not_compiled
         ));
     }
     s
@@ -607,14 +764,23 @@ mod tests {
             why: None,
             build_seconds: 0.0,
             run_seconds: 0.0,
+            ksft: None,
         };
+        let mut peer = j("a.c", Verdict::Missed);
+        peer.ksft = Some(PeerJudged {
+            outcome: Verdict::Caught,
+            killers: vec!["ksft::net_test::x".into()],
+            run_seconds: 1.0,
+        });
         let s = summary(&[
             j("a.c", Verdict::Caught),
             j("a.c", Verdict::Missed),
             j("a.c", Verdict::Timeout),
             j("a.c", Verdict::Unviable),
             j("b.c", Verdict::NotCompiled),
+            peer.clone(),
         ]);
+        assert!(said(&peer).starts_with("llconf missed; ksft caught by ksft::net_test::x"));
         let row = |f: &str| {
             s.lines()
                 .find(|l| l.starts_with(f))
@@ -622,8 +788,12 @@ mod tests {
                 .split_whitespace()
                 .collect::<Vec<_>>()
         };
-        assert_eq!(row("a.c"), ["a.c", "1", "1", "1", "1", "0", "67%"]);
-        assert_eq!(row("b.c").last(), Some(&"-"));
+        // judged 4: llconf 2 of 4, ksft 1 of 4 (judged on one), either 3.
+        assert_eq!(
+            row("a.c"),
+            ["a.c", "4", "2", "(50%)", "1", "(25%)", "3", "(75%)", "1", "0"]
+        );
+        assert_eq!(row("b.c"), ["b.c", "0", "-", "-", "-", "0", "1"]);
         assert!(s.trim_end().lines().last().unwrap().starts_with("total"));
     }
 }
