@@ -331,8 +331,8 @@ fn mutants_are_planted_in_a_copy_built_run_and_judged() {
     let listed = llconf().arg("--list").output().unwrap();
     ok(&listed);
     assert!(stdout(&listed).contains("security/landlock/fake.c:9:5:negate-condition"));
-    let peer = Path::new("/usr/include/sys/capability.h").exists()
-        && Path::new("/usr/bin/rsync").exists();
+    let peer =
+        Path::new("/usr/include/sys/capability.h").exists() && Path::new("/usr/bin/rsync").exists();
     let mut cmd = llconf();
     cmd.args(["--out", "m"]).arg(suite_bin("base", &base));
     if peer {
