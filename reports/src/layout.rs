@@ -5,7 +5,7 @@
 //! `llconf run --out DIR` in VMs ([`RunDir`]):
 //! - `DIR/junit.xml`: every target merged;
 //! - `DIR/results.jsonl`: every record of every target, one
-//!   [`MergedLine`](crate::run_results::MergedLine) a line;
+//!   one `MergedLine` (of `run_results`, which reads it back) a line;
 //! - `DIR/bin/`: the run's copies of the suite binaries;
 //! - `DIR/<kernel>-<variant>/`: one [`TargetDir`] per target.
 //!

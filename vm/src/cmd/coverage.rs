@@ -24,6 +24,7 @@ use crate::kernel::prepare;
 use crate::kernel::uml_build::CoverageTree;
 use crate::report::junit_writer;
 use crate::report::target::{Target, TargetInfo};
+use crate::run::interrupt;
 use crate::run::vm::{self, Settings, VmTarget};
 use crate::suites::binary::{GuestBinaries, SuiteBinary};
 use crate::suites::build;
@@ -81,6 +82,9 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
     let cache = Cache::from_env();
     let mut say = |s: String| eprintln!("{s}");
     let built = prepare::coverage_build(&cache, kernel, kernels_dir, &mut say)?;
+    // Ctrl-C kills the UML kernel (its own process group) and ends here,
+    // rather than leaving it running.
+    interrupt::install_handler();
     let tree = built
         .coverage
         .clone()
@@ -240,6 +244,9 @@ impl Bench<'_> {
             target.on_event(&event);
         });
         progress.clear();
+        if interrupt::interrupted() {
+            bail!("interrupted: the {name} run was stopped and its kernel killed");
+        }
         std::fs::create_dir_all(dir.root())?;
         let dmesg = std::fs::read_to_string(dir.dmesg()).ok();
         target.finish(dmesg.as_deref());
