@@ -18,6 +18,7 @@ pub mod matrix;
 pub mod results;
 pub mod run_results;
 pub mod summary;
+pub mod test_lines;
 
 /// Re-exported so that users read reports back with the very version that
 /// wrote them.

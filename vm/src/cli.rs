@@ -86,6 +86,26 @@ pub struct MutantsArgs {
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
 
+    /// Judge the K-th of N parts of the mutants (after --sample): every
+    /// N-th in id order, for N CI jobs.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+
+    /// Keep what `--out` already judged and judge only the rest.
+    #[arg(long)]
+    pub resume: bool,
+
+    /// With per-test coverage: run every selected test, rather than stop
+    /// at the first that notices.
+    #[arg(long)]
+    pub all_killers: bool,
+
+    /// The per-test coverage map (test-lines.json) to select tests with;
+    /// by default the one `llconf coverage --per-test` kept beside the
+    /// kernel's coverage build, if any.
+    #[arg(long, value_name = "FILE")]
+    pub test_lines: Option<PathBuf>,
+
     /// Where the runs, mutants.json and missed.txt go.
     #[arg(long, value_name = "DIR", default_value = "out/mutants")]
     pub out: PathBuf,
@@ -110,6 +130,13 @@ pub struct CoverageArgs {
     /// same source, on the same build, and compare.
     #[arg(long, value_enum)]
     pub peer: Option<Peer>,
+
+    /// Also measure each test alone, one boot per test, into
+    /// `test-lines.json` (which lines each test executed), kept beside the
+    /// build too: `llconf mutants` then runs only the tests that executed a
+    /// mutated line.
+    #[arg(long)]
+    pub per_test: bool,
 
     /// Where the runs, the tracefiles, coverage.json, coverage.md, the HTML
     /// and the JUnit go.

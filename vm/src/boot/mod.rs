@@ -134,6 +134,8 @@ pub enum VmEnd {
     Signaled(i32),
     /// llconf was interrupted and killed qemu.
     Interrupted,
+    /// The caller had seen what it needed and llconf killed the VM.
+    Enough,
     SpawnFailed(String),
 }
 
@@ -168,6 +170,7 @@ impl VmEnd {
                 shell::signal_name(*n)
             ),
             VmEnd::Interrupted => "interrupted; qemu was killed".into(),
+            VmEnd::Enough => "stopped by llconf once it had seen what it needed".into(),
             VmEnd::SpawnFailed(e) => format!("the VM could not be started: {e}"),
         }
     }

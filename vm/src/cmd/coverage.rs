@@ -35,7 +35,9 @@ use anyhow::{bail, Context, Result};
 use llconf_reports::coverage::{self, Column, CoverageReport, Tracefile};
 use llconf_reports::layout::RunDir;
 use llconf_reports::quick_junit::Report;
+use llconf_reports::record::Outcome;
 use llconf_reports::results::SuiteResults;
+use llconf_reports::test_lines::{self, TestLines};
 use llconf_reports::{junit, ksft_tap};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -111,7 +113,7 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
     for s in &suites {
         planned.insert(s.suite.clone(), list_tests(s, &args.suites.suite_args)?);
     }
-    let (llconf, llconf_trace) = bench.measure("llconf", suites, planned)?;
+    let (llconf, llconf_trace) = bench.measure("llconf", suites.clone(), planned)?;
     let mut report = Report::new("llconf-coverage");
     report.add_test_suites(llconf.report(None).test_suites);
     let mut columns = vec![("llconf".to_string(), llconf_trace)];
@@ -121,6 +123,21 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
         Some(Peer::Ksft) => bench.measure_ksft(),
         None => Ok(None),
     };
+    if args.per_test {
+        let map = bench.measure_each_test(&built, &llconf, &suites)?;
+        let text = serde_json::to_string(&map)? + "\n";
+        for to in [
+            bench.run_dir.root().join(test_lines::FILE_NAME),
+            bench.tree.objects.join(test_lines::FILE_NAME),
+        ] {
+            std::fs::write(&to, &text).with_context(|| format!("writing {}", to.display()))?;
+        }
+        eprintln!(
+            "per-test coverage of {} tests: {}",
+            map.tests.len(),
+            bench.run_dir.root().join(test_lines::FILE_NAME).display()
+        );
+    }
     if let Ok(Some((suites, trace))) = &peer {
         ksft_suites = suites.clone();
         report.add_test_suites(junit::report(&ksft_suites, None).test_suites);
@@ -177,6 +194,94 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
 }
 
 impl Bench<'_> {
+    /// Every test that passed in the whole run, alone in a boot of its
+    /// own, counters reset before: the lines each one executed.
+    fn measure_each_test(
+        &self,
+        built: &crate::kernel::uml_build::Built,
+        whole: &Target,
+        suites: &[SuiteBinary],
+    ) -> Result<TestLines> {
+        let mut map = TestLines {
+            kernel: self.kernel.name.clone(),
+            release: built.release.clone(),
+            packages: built.packages.clone(),
+            directory: DIRECTORY.into(),
+            ..TestLines::default()
+        };
+        let passed: Vec<(String, String)> = whole
+            .suites()
+            .iter()
+            .flat_map(|s| {
+                s.tests
+                    .iter()
+                    .filter(|t| t.outcome == Outcome::Passed)
+                    .map(|t| (s.suite.clone(), t.name.clone()))
+            })
+            .collect();
+        let list_dir = self.coverage_dir.join("per-test");
+        std::fs::create_dir_all(&list_dir)?;
+        let list = list_dir.join("test.txt");
+        let start = std::time::Instant::now();
+        for (i, (suite, test)) in passed.iter().enumerate() {
+            if interrupt::interrupted() {
+                bail!("interrupted: {i} of {} tests measured alone", passed.len());
+            }
+            let Some(binary) = suites.iter().find(|b| &b.suite == suite) else {
+                continue;
+            };
+            std::fs::write(&list, format!("{test}\n"))?;
+            counters::reset(&self.tree)?;
+            let mut settings = self.settings.clone();
+            settings.suite_args.extend([
+                "--tests-from".to_string(),
+                format!("{}{}", llconf_guest_init::HOST_VIEW, list.display()),
+            ]);
+            let kit = Kit {
+                guest: Some(self.guest.clone()),
+                suites: Some(vec![binary.clone()]),
+                ..Kit::default()
+            };
+            let t = VmTarget::new(
+                0,
+                self.run_dir.target("per-test"),
+                Backend::Uml,
+                &self.image,
+                self.variant,
+                &kit,
+                &settings,
+            );
+            let mut end = None;
+            vm::run_to_end(t, |event| {
+                if let crate::run::events::VmEvent::VmEnded { cause, .. } = event {
+                    end = Some(cause);
+                }
+            });
+            if end != Some(VmEnd::Completed) {
+                bail!(
+                    "measuring {test} alone: {}",
+                    end.map_or("the run never started".into(), |e| e.describe())
+                );
+            }
+            let info = list_dir.join("test.info");
+            counters::capture(&self.tree, &info)?;
+            let text = std::fs::read_to_string(&info)?;
+            let trace = Tracefile::parse(&text, DIRECTORY)
+                .with_context(|| format!("reading {}", info.display()))?;
+            map.add(test, &trace);
+            let done = i + 1;
+            if done % 25 == 0 || done == passed.len() {
+                let per = start.elapsed().as_secs_f64() / done as f64;
+                eprintln!(
+                    "per-test coverage: {done}/{} tests, {per:.1} s each, about {:.0} s left",
+                    passed.len(),
+                    per * (passed.len() - done) as f64
+                );
+            }
+        }
+        Ok(map)
+    }
+
     /// The kernel's selftests, built from the same source and run on the
     /// same build: their verdicts, read from their TAP, and their counters.
     fn measure_ksft(&self) -> Result<Option<(Vec<SuiteResults>, Tracefile)>> {

@@ -24,8 +24,11 @@ use crate::kernel::image::{BootImage, Prepared};
 use crate::kernel::uml_build::{self, CoverageTree};
 use crate::mutants::judge::{self, Baseline, Verdict};
 use crate::mutants::points::{self, Mutant, Operator};
+use crate::mutants::record::{self, BaselineFacts, Judged, MutantsFile, PeerJudged};
+use crate::mutants::select::{self, Shard, Tests};
 use crate::mutants::workspace::Workspace;
 use crate::report::target::{Target, TargetInfo};
+use crate::run::events::{Event, VmEvent};
 use crate::run::interrupt;
 use crate::run::vm::{self, Settings, VmTarget};
 use crate::suites::build;
@@ -34,70 +37,28 @@ use crate::suites::selection;
 use anyhow::{bail, Context, Result};
 use llconf_reports::ksft_tap;
 use llconf_reports::layout::RunDir;
+use llconf_reports::record::{Outcome, Record};
 use llconf_reports::results::SuiteResults;
-use serde::Serialize;
-use std::collections::BTreeMap;
-use std::io::Write;
+use llconf_reports::test_lines::{self, TestLines};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The folder mutated.
 const FOLDER: &str = "security/landlock";
-
-/// One judged mutant, as `mutants.json` holds it.
-#[derive(Debug, Clone, Serialize)]
-struct Judged {
-    id: String,
-    file: String,
-    line: usize,
-    operator: Operator,
-    diff: String,
-    outcome: Verdict,
-    /// The tests and run-level checks that noticed.
-    killers: Vec<String>,
-    /// Why it is unviable: the end of the build log.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    why: Option<String>,
-    build_seconds: f64,
-    run_seconds: f64,
-    /// With `--peer ksft`: the kernel's selftests on the same mutant.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ksft: Option<PeerJudged>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct PeerJudged {
-    outcome: Verdict,
-    killers: Vec<String>,
-    run_seconds: f64,
-}
-
-#[derive(Debug, Serialize)]
-struct MutantsFile<'a> {
-    kernel: &'a str,
-    source: &'a Path,
-    baseline: BaselineFacts,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ksft_baseline: Option<BaselineFacts>,
-    mutants: &'a [Judged],
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct BaselineFacts {
-    /// Tests that passed in both baseline runs: the ones that judge.
-    passed: usize,
-    flaky: Vec<String>,
-    seconds: f64,
-    /// A mutant's run past this is a timeout.
-    limit_seconds: f64,
-}
 
 pub fn mutants(root: &Path, kernels_dir: &Path, args: MutantsArgs) -> Result<ExitCode> {
     let catalogue = Catalogue::load(kernels_dir)?;
     let kernel = catalogue.select(std::slice::from_ref(&args.kernel))?[0];
     let cache = Cache::from_env();
     let tree = source_tree(&cache, kernel)?;
+    if let Some(s) = &args.shard {
+        s.parse::<Shard>().map_err(anyhow::Error::msg)?;
+    }
     let files = matching(&tree, &args.files)?;
     let mut all = Vec::new();
     let mut sources = BTreeMap::new();
@@ -116,8 +77,12 @@ pub fn mutants(root: &Path, kernels_dir: &Path, args: MutantsArgs) -> Result<Exi
         return list(&tree, &files, &all, &sources);
     }
     let picked = match args.sample {
-        Some(n) => sample(all, n as usize, args.seed),
+        Some(n) => select::sample(all, n as usize, args.seed),
         None => all,
+    };
+    let picked = match &args.shard {
+        Some(s) => select::shard(picked, s.parse::<Shard>().map_err(anyhow::Error::msg)?),
+        None => picked,
     };
     judge_all(
         root,
@@ -164,25 +129,6 @@ fn list(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `n` of the mutants, the same ones for the same seed, in id order.
-fn sample(mut all: Vec<Mutant>, n: usize, seed: u64) -> Vec<Mutant> {
-    // A 64-bit LCG (Knuth's MMIX constants): enough to spread a sample,
-    // and the same on every machine.
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let mut picked = Vec::new();
-    while picked.len() < n && !all.is_empty() {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let i = (state >> 33) as usize % all.len();
-        picked.push(all.swap_remove(i));
-    }
-    picked.sort_by_key(|m| (m.file.clone(), m.start, m.operator));
-    picked
-}
-
 /// What every run of the loop shares.
 struct Loop<'a> {
     kernel: &'a Kernel,
@@ -194,6 +140,12 @@ struct Loop<'a> {
     run_dir: RunDir,
     /// `--peer ksft`: the selftests' wrappers, and their program names.
     peer: Option<(Kit, Vec<String>)>,
+    /// Per-test coverage, to run only the tests that executed a mutant.
+    test_lines: Option<TestLines>,
+    /// Stop a mutant's run at its first kill.
+    first_kill: bool,
+    /// Where the lists of selected tests are written for the guest.
+    lists: PathBuf,
 }
 
 /// Which suites a run is of.
@@ -204,8 +156,37 @@ enum Suites {
 }
 
 /// One run: its suites, the failed run-level checks, whether it timed out,
-/// and how long it took.
-type Ran = (Vec<SuiteResults>, Vec<String>, bool, f64);
+/// how long it took, and, when it was stopped at its first kill, the tests
+/// that had noticed by then.
+struct Ran {
+    suites: Vec<SuiteResults>,
+    problems: Vec<String>,
+    timed_out: bool,
+    seconds: f64,
+    stopped: Option<Vec<String>>,
+}
+
+impl Ran {
+    /// The verdict against `baseline`, among `among` if not all tests ran.
+    fn judge(
+        &self,
+        baseline: &Baseline,
+        among: Option<&BTreeSet<String>>,
+    ) -> (Verdict, Vec<String>) {
+        match &self.stopped {
+            // The rest of the run was cut short on purpose: only what was
+            // seen before counts.
+            Some(killers) => (Verdict::Caught, killers.clone()),
+            None => judge::judge(
+                baseline,
+                &self.suites,
+                &self.problems,
+                self.timed_out,
+                among,
+            ),
+        }
+    }
+}
 
 /// The baselines a mutant is judged against, and the limit of its runs.
 struct Judging {
@@ -224,8 +205,14 @@ impl Loop<'_> {
             Suites::Ksft => "ksft-baseline",
         };
         for i in 1..=2 {
-            let (suites, problems, _, s) =
-                self.run(&format!("{name}-{i}"), self.settings.timeout, which);
+            let ran = self.run(
+                &format!("{name}-{i}"),
+                self.settings.timeout,
+                which,
+                None,
+                None,
+            );
+            let (suites, problems, s) = (ran.suites, ran.problems, ran.seconds);
             if !problems.is_empty() {
                 bail!(
                     "baseline run {i} of the unmutated kernel failed, so nothing can be judged: {}",
@@ -264,18 +251,58 @@ impl Loop<'_> {
         let build_start = Instant::now();
         let built = ws.make(kernels_dir, build_log);
         let build_seconds = build_start.elapsed().as_secs_f64();
+        let (baseline, limit) = &judging.llconf;
+        let mut tests_run = 0;
         let (outcome, killers, why, run_seconds) = match built {
             Err(e) => (Verdict::Unviable, Vec::new(), Some(format!("{e:#}")), 0.0),
             Ok(()) if digest(&ws.object(&m.file)) == objects[&m.file] => {
                 (Verdict::NotCompiled, Vec::new(), None, 0.0)
             }
-            Ok(()) => {
-                let (baseline, limit) = &judging.llconf;
-                let (suites, problems, timed_out, s) =
-                    self.run(&format!("m{}", index + 1), *limit, Suites::Llconf);
-                let (v, k) = judge::judge(baseline, &suites, &problems, timed_out);
-                (v, k, None, s)
-            }
+            Ok(()) => match select::tests_for(self.test_lines.as_ref(), m, source)? {
+                Tests::Nobody => (
+                    Verdict::Missed,
+                    Vec::new(),
+                    Some("no test executed the mutated lines (per-test coverage)".into()),
+                    0.0,
+                ),
+                Tests::All => {
+                    tests_run = baseline.passed();
+                    let stop = self.first_kill.then_some(baseline);
+                    let ran = self.run(
+                        &format!("m{}", index + 1),
+                        *limit,
+                        Suites::Llconf,
+                        None,
+                        stop,
+                    );
+                    let (v, k) = ran.judge(baseline, None);
+                    (v, k, None, ran.seconds)
+                }
+                Tests::These(tests) => {
+                    let judging: BTreeSet<String> =
+                        tests.into_iter().filter(|t| baseline.judges(t)).collect();
+                    tests_run = judging.len();
+                    if judging.is_empty() {
+                        (
+                            Verdict::Missed,
+                            Vec::new(),
+                            Some("only flaky tests executed the mutated lines".into()),
+                            0.0,
+                        )
+                    } else {
+                        let stop = self.first_kill.then_some(baseline);
+                        let ran = self.run(
+                            &format!("m{}", index + 1),
+                            *limit,
+                            Suites::Llconf,
+                            Some(&judging),
+                            stop,
+                        );
+                        let (v, k) = ran.judge(baseline, Some(&judging));
+                        (v, k, None, ran.seconds)
+                    }
+                }
+            },
         };
         let compiled = matches!(
             outcome,
@@ -283,13 +310,18 @@ impl Loop<'_> {
         );
         let ksft = match &judging.ksft {
             Some((baseline, limit)) if compiled => {
-                let (suites, problems, timed_out, s) =
-                    self.run(&format!("m{}-ksft", index + 1), *limit, Suites::Ksft);
-                let (v, k) = judge::judge(baseline, &suites, &problems, timed_out);
+                let ran = self.run(
+                    &format!("m{}-ksft", index + 1),
+                    *limit,
+                    Suites::Ksft,
+                    None,
+                    None,
+                );
+                let (v, k) = ran.judge(baseline, None);
                 Some(PeerJudged {
                     outcome: v,
                     killers: k,
-                    run_seconds: s,
+                    run_seconds: ran.seconds,
                 })
             }
             _ => None,
@@ -304,33 +336,75 @@ impl Loop<'_> {
             outcome,
             killers,
             why,
+            tests_run,
             build_seconds,
             run_seconds,
             ksft,
         })
     }
 
-    /// One run of llconf's suites or of the kernel's selftests.
-    fn run(&self, id: &str, timeout: Duration, which: Suites) -> Ran {
-        let settings = Settings {
+    /// One run of llconf's suites or of the kernel's selftests: of the
+    /// tests in `pick` only, if given; stopped at the first test that
+    /// passed in `stop_at_kill` and does not now, if given.
+    fn run(
+        &self,
+        id: &str,
+        timeout: Duration,
+        which: Suites,
+        pick: Option<&BTreeSet<String>>,
+        stop_at_kill: Option<&Baseline>,
+    ) -> Ran {
+        let mut settings = Settings {
             timeout,
             ..self.settings.clone()
         };
-        let (kit, planned, expected_abi) = match (which, &self.peer) {
-            (Suites::Ksft, Some((kit, _))) => (kit, BTreeMap::new(), None),
+        let (mut kit, mut planned, expected_abi) = match (which, &self.peer) {
+            (Suites::Ksft, Some((kit, _))) => (kit.clone(), BTreeMap::new(), None),
             // The selftests report no ABI: only llconf's runs check it.
-            _ => (&self.kit, self.planned.clone(), self.kernel.expected_abi),
+            _ => (
+                self.kit.clone(),
+                self.planned.clone(),
+                self.kernel.expected_abi,
+            ),
         };
+        if let Some(pick) = pick {
+            for names in planned.values_mut() {
+                names.retain(|n| pick.contains(n));
+            }
+            planned.retain(|_, names| !names.is_empty());
+            if let Some(suites) = kit.suites.as_mut() {
+                suites.retain(|s| planned.contains_key(&s.suite));
+            }
+            let list = self.lists.join(format!("{id}.txt"));
+            let text: String = pick.iter().map(|n| format!("{n}\n")).collect();
+            if let Err(e) = std::fs::write(&list, text) {
+                return Ran {
+                    suites: Vec::new(),
+                    problems: vec![format!("vm::setup: writing {}: {e}", list.display())],
+                    timed_out: false,
+                    seconds: 0.0,
+                    stopped: None,
+                };
+            }
+            settings.suite_args.extend([
+                "--tests-from".to_string(),
+                format!("{}{}", llconf_guest_init::HOST_VIEW, list.display()),
+            ]);
+        }
         let dir = self.run_dir.target(id);
-        let t = VmTarget::new(
+        let mut t = VmTarget::new(
             0,
             dir.clone(),
             Backend::Uml,
             &self.image,
             &self.variant,
-            kit,
+            &kit,
             &settings,
         );
+        let enough = Arc::new(AtomicBool::new(false));
+        if stop_at_kill.is_some() {
+            t.enough = Some(enough.clone());
+        }
         let mut target = Target::new(TargetInfo {
             id: id.to_string(),
             kernel: self.kernel.name.clone(),
@@ -344,10 +418,30 @@ impl Loop<'_> {
             planned,
         });
         let start = Instant::now();
-        vm::run_to_end(t, |event| target.on_event(&event));
+        let mut killers = Vec::new();
+        vm::run_to_end(t, |event| {
+            if let (
+                Some(baseline),
+                VmEvent::Suite(Event::Record {
+                    record: Record::TestFinished(r),
+                    ..
+                }),
+            ) = (stop_at_kill, &event)
+            {
+                if !enough.load(Ordering::Relaxed)
+                    && baseline.judges(&r.name)
+                    && r.outcome != Outcome::Passed
+                {
+                    killers.push(r.name.clone());
+                    enough.store(true, Ordering::Relaxed);
+                }
+            }
+            target.on_event(&event);
+        });
         let seconds = start.elapsed().as_secs_f64();
         let dmesg = std::fs::read_to_string(dir.dmesg()).ok();
         target.finish(dmesg.as_deref());
+        let stopped = matches!(target.end, Some(VmEnd::Enough)).then_some(killers);
         let timed_out = matches!(target.end, Some(VmEnd::TimedOut(_)));
         let suites = match (which, &self.peer) {
             // Their verdicts are in their TAP, not in records.
@@ -360,7 +454,13 @@ impl Loop<'_> {
                 .collect(),
             _ => target.suites().to_vec(),
         };
-        (suites, target.problems(), timed_out, seconds)
+        Ran {
+            suites,
+            problems: target.problems(),
+            timed_out,
+            seconds,
+            stopped,
+        }
     }
 }
 
@@ -441,6 +541,9 @@ fn judge_all(
         },
         run_dir: RunDir::new(out.join("runs")),
         peer: None,
+        test_lines: None,
+        first_kill: !args.all_killers,
+        lists: out.join("runs").join("selected"),
     };
     let lp = Loop {
         peer: peer.map(|(programs, names)| {
@@ -450,6 +553,45 @@ fn judge_all(
             };
             (kit, names)
         }),
+        ..lp
+    };
+    let test_lines = load_test_lines(cache, kernel, args.test_lines.as_deref())?;
+    let mode =
+        match &test_lines {
+            Some((path, map)) => {
+                let known = lp
+                    .planned
+                    .values()
+                    .flatten()
+                    .filter(|t| map.tests.contains_key(*t))
+                    .count();
+                let total: usize = lp.planned.values().map(Vec::len).sum();
+                eprintln!(
+                "test selection: per-test coverage from {} ({known} of {total} tests measured); \
+                 each mutant runs the tests that executed its lines{}",
+                path.display(),
+                if args.all_killers { "" } else { ", stopping at the first that notices" }
+            );
+                format!("per-test coverage ({})", path.display())
+            }
+            None => {
+                eprintln!(
+                    "test selection: none (no per-test coverage; `llconf coverage --kernel {} \
+                 --per-test` measures it): every test runs on every mutant{}",
+                    kernel.name,
+                    if args.all_killers {
+                        ""
+                    } else {
+                        ", stopping at the first that notices"
+                    }
+                );
+                "all".to_string()
+            }
+        };
+    std::fs::create_dir_all(&lp.lists)
+        .with_context(|| format!("creating {}", lp.lists.display()))?;
+    let lp = Loop {
+        test_lines: test_lines.map(|(_, m)| m),
         ..lp
     };
     interrupt::install_handler();
@@ -476,16 +618,45 @@ fn judge_all(
             .or_insert_with(|| digest(&ws.object(file)));
     }
 
-    let mut judged: Vec<Judged> = Vec::new();
-    for (i, m) in picked.iter().enumerate() {
+    let mut judged: Vec<Judged> = if args.resume {
+        record::read(&out)?
+    } else {
+        Vec::new()
+    };
+    let done: BTreeSet<String> = judged.iter().map(|j| j.id.clone()).collect();
+    let todo: Vec<(usize, &Mutant)> = picked
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !done.contains(&m.id()))
+        .collect();
+    if args.resume {
+        eprintln!(
+            "--resume: {} mutants already judged in {}; {} to go",
+            picked.len() - todo.len(),
+            out.display(),
+            todo.len()
+        );
+    }
+    let file = |judged: &[Judged]| MutantsFile {
+        kernel: kernel.name.clone(),
+        source: tree.to_path_buf(),
+        selection: mode.clone(),
+        baseline: facts.0.clone(),
+        ksft_baseline: facts.1.clone(),
+        mutants: judged.to_vec(),
+    };
+    record::write(&out, &file(&judged))?;
+    let bar = Bar::new(todo.len(), &judged);
+    for (i, m) in todo {
         if interrupt::interrupted() {
-            eprintln!(
-                "interrupted: {} of {} mutants judged",
+            bar.println(format!(
+                "interrupted: {} of {} mutants judged; --resume goes on",
                 judged.len(),
                 picked.len()
-            );
+            ));
             break;
         }
+        bar.start(&m.id());
         let j = lp.judge_one(
             &ws,
             kernels_dir,
@@ -496,18 +667,27 @@ fn judge_all(
             &objects,
             &judging,
         )?;
-        eprintln!("mutant {}/{} {}: {}", i + 1, picked.len(), j.id, said(&j));
+        bar.println(format!(
+            "mutant {}/{} {}: {}",
+            i + 1,
+            picked.len(),
+            j.id,
+            record::said(&j)
+        ));
         judged.push(j);
-        write_results(&out, kernel, tree, &facts, &judged)?;
+        bar.step(&judged);
+        record::write(&out, &file(&judged))?;
     }
+    bar.finish();
     // Leave the kernel unmutated for the next run.
     let _ = ws.make(kernels_dir, &build_log);
-    write_results(&out, kernel, tree, &facts, &judged)?;
-    print!("{}", summary(&judged));
+    record::write(&out, &file(&judged))?;
+    print!("{}", record::summary(&judged));
     let only_ksft: Vec<&str> = judged
         .iter()
         .filter(|j| {
-            j.outcome == Verdict::Missed && j.ksft.as_ref().is_some_and(|k| caught(k.outcome))
+            j.outcome == Verdict::Missed
+                && j.ksft.as_ref().is_some_and(|k| record::caught(k.outcome))
         })
         .map(|j| j.id.as_str())
         .collect();
@@ -519,8 +699,8 @@ fn judge_all(
     }
     println!(
         "\n{}\n{}",
-        out.join("mutants.json").display(),
-        out.join("missed.txt").display()
+        out.join(record::JSON).display(),
+        out.join(record::MISSED).display()
     );
     Ok(if interrupt::interrupted() {
         ExitCode::from(130)
@@ -529,121 +709,98 @@ fn judge_all(
     })
 }
 
-fn write_results(
-    out: &Path,
+/// The per-test coverage map: the one named, or the one kept beside the
+/// kernel's coverage build.
+fn load_test_lines(
+    cache: &Cache,
     kernel: &Kernel,
-    tree: &Path,
-    baselines: &(BaselineFacts, Option<BaselineFacts>),
-    judged: &[Judged],
-) -> Result<()> {
-    let file = MutantsFile {
-        kernel: &kernel.name,
-        source: tree,
-        baseline: baselines.0.clone(),
-        ksft_baseline: baselines.1.clone(),
-        mutants: judged,
-    };
-    let json = serde_json::to_string_pretty(&file)? + "\n";
-    let tmp = out.join(".mutants.json.tmp");
-    std::fs::write(&tmp, json)?;
-    std::fs::rename(&tmp, out.join("mutants.json"))?;
-    // Missed by every suite that ran.
-    let missed: String = judged
-        .iter()
-        .filter(|j| {
-            j.outcome == Verdict::Missed && !j.ksft.as_ref().is_some_and(|k| caught(k.outcome))
-        })
-        .map(|j| format!("# {}\n{}\n", j.id, j.diff))
-        .collect();
-    std::fs::write(out.join("missed.txt"), missed)?;
-    Ok(())
-}
-
-fn caught(v: Verdict) -> bool {
-    matches!(v, Verdict::Caught | Verdict::Timeout)
-}
-
-/// One line of progress: the verdict, and who noticed.
-fn said(j: &Judged) -> String {
-    let one = |v: Verdict, killers: &[String]| {
-        let name = serde_json::to_value(v)
-            .ok()
-            .and_then(|x| x.as_str().map(str::to_string))
-            .unwrap_or_default();
-        let head: Vec<&str> = killers.iter().take(3).map(String::as_str).collect();
-        if head.is_empty() {
-            name
-        } else {
-            format!("{name} by {}", head.join(", "))
-        }
-    };
-    match &j.ksft {
-        Some(k) => format!(
-            "llconf {}; ksft {}",
-            one(j.outcome, &j.killers),
-            one(k.outcome, &k.killers)
-        ),
-        None => one(j.outcome, &j.killers),
-    }
-}
-
-/// Per file: how many mutants were judged, the share each suite caught
-/// (timeouts count as caught) and both together, and what could not be
-/// judged.
-fn summary(judged: &[Judged]) -> String {
-    #[derive(Default)]
-    struct Row {
-        judged: usize,
-        llconf: usize,
-        ksft: Option<usize>,
-        either: usize,
-        unviable: usize,
-        not_compiled: usize,
-    }
-    let mut per: BTreeMap<&str, Row> = BTreeMap::new();
-    for j in judged {
-        for key in [j.file.as_str(), "total"] {
-            let r = per.entry(key).or_default();
-            match j.outcome {
-                Verdict::Unviable => r.unviable += 1,
-                Verdict::NotCompiled => r.not_compiled += 1,
-                v => {
-                    r.judged += 1;
-                    let by_ksft = j.ksft.as_ref().is_some_and(|k| caught(k.outcome));
-                    r.llconf += usize::from(caught(v));
-                    if j.ksft.is_some() {
-                        *r.ksft.get_or_insert(0) += usize::from(by_ksft);
-                    }
-                    r.either += usize::from(caught(v) || by_ksft);
-                }
+    named: Option<&Path>,
+) -> Result<Option<(PathBuf, TestLines)>> {
+    let path = match named {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let kept = match &kernel.source {
+                Source::DebianTree(spec) => uml_build::cached_coverage(cache, spec)
+                    .and_then(|b| b.coverage)
+                    .map(|c| c.objects.join(test_lines::FILE_NAME)),
+                _ => None,
+            };
+            match kept {
+                Some(p) if p.is_file() => p,
+                _ => return Ok(None),
             }
         }
-    }
-    let rate = |n: usize, of: usize| {
-        if of == 0 {
-            "-".to_string()
-        } else {
-            format!("{n} ({:.0}%)", 100.0 * n as f64 / of as f64)
-        }
     };
-    let mut s = format!(
-        "\n{:<29} {:>6}  {:>10}  {:>10}  {:>10}  {:>8}  {:>12}\n",
-        "file", "judged", "llconf", "ksft", "either", "unviable", "not-compiled"
-    );
-    let mut rows: Vec<_> = per.into_iter().collect();
-    rows.sort_by_key(|(f, _)| (*f == "total", f.to_string()));
-    for (file, r) in rows {
-        s.push_str(&format!(
-            "{file:<29} {:>6}  {:>10}  {:>10}  {:>10}  {:>8}  {:>12}\n",
-            r.judged,
-            rate(r.llconf, r.judged),
-            r.ksft.map_or("-".into(), |k| rate(k, r.judged)),
-            rate(r.either, r.judged),
-            r.unviable,
-            r.not_compiled
-        ));
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let map: TestLines = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a test-lines.json of llconf", path.display()))?;
+    if map.directory != FOLDER {
+        bail!(
+            "{} measured {}, not {FOLDER}",
+            path.display(),
+            map.directory
+        );
     }
-    s
+    Ok(Some((path, map)))
+}
+
+/// The progress bar of the loop: mutants done of total, caught and missed
+/// so far, and an ETA; plain lines when stderr is not a terminal.
+struct Bar {
+    bar: indicatif::ProgressBar,
+}
+
+impl Bar {
+    fn new(total: usize, judged: &[Judged]) -> Bar {
+        let bar = if std::io::stderr().is_terminal() {
+            indicatif::ProgressBar::new(total as u64)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {pos}/{len} mutants, {msg}, ETA {eta}",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        let b = Bar { bar };
+        b.judged(judged);
+        b
+    }
+
+    fn start(&self, id: &str) {
+        self.bar.set_prefix(id.to_string());
+    }
+
+    fn judged(&self, judged: &[Judged]) {
+        let caught = judged.iter().filter(|j| record::caught(j.outcome)).count();
+        let missed = judged
+            .iter()
+            .filter(|j| j.outcome == Verdict::Missed)
+            .count();
+        self.bar
+            .set_message(format!("{caught} caught, {missed} missed"));
+        self.bar.inc(0);
+    }
+
+    fn step(&self, judged: &[Judged]) {
+        self.bar.inc(1);
+        self.judged(judged);
+    }
+
+    fn println(&self, line: String) {
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// FNV-1a of a file's bytes; an empty digest when it cannot be read.
@@ -737,63 +894,5 @@ mod tests {
         assert_eq!(found, [ll.join("fs.c"), ll.join("net.c")]);
         let err = matching(dir.path(), "security/landlock/*.rs").unwrap_err();
         assert!(err.to_string().contains("matches no file"), "{err}");
-    }
-
-    #[test]
-    fn a_sample_is_the_same_for_the_same_seed() {
-        let source = "int f(int a) { if (a < 1 && a > 2) return -EPERM; return 0; }\n";
-        let all = points::find("x.c", source);
-        assert!(all.len() >= 5);
-        let ids = |v: Vec<Mutant>| v.iter().map(Mutant::id).collect::<Vec<_>>();
-        let a = ids(sample(all.clone(), 3, 7));
-        assert_eq!(a.len(), 3);
-        assert_eq!(a, ids(sample(all.clone(), 3, 7)));
-        assert_eq!(ids(sample(all.clone(), 99, 7)).len(), all.len());
-    }
-
-    #[test]
-    fn the_summary_gives_a_kill_rate_per_file() {
-        let j = |file: &str, outcome| Judged {
-            id: String::new(),
-            file: file.into(),
-            line: 1,
-            operator: Operator::DropCall,
-            diff: String::new(),
-            outcome,
-            killers: Vec::new(),
-            why: None,
-            build_seconds: 0.0,
-            run_seconds: 0.0,
-            ksft: None,
-        };
-        let mut peer = j("a.c", Verdict::Missed);
-        peer.ksft = Some(PeerJudged {
-            outcome: Verdict::Caught,
-            killers: vec!["ksft::net_test::x".into()],
-            run_seconds: 1.0,
-        });
-        let s = summary(&[
-            j("a.c", Verdict::Caught),
-            j("a.c", Verdict::Missed),
-            j("a.c", Verdict::Timeout),
-            j("a.c", Verdict::Unviable),
-            j("b.c", Verdict::NotCompiled),
-            peer.clone(),
-        ]);
-        assert!(said(&peer).starts_with("llconf missed; ksft caught by ksft::net_test::x"));
-        let row = |f: &str| {
-            s.lines()
-                .find(|l| l.starts_with(f))
-                .unwrap()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-        };
-        // judged 4: llconf 2 of 4, ksft 1 of 4 (judged on one), either 3.
-        assert_eq!(
-            row("a.c"),
-            ["a.c", "4", "2", "(50%)", "1", "(25%)", "3", "(75%)", "1", "0"]
-        );
-        assert_eq!(row("b.c"), ["b.c", "0", "-", "-", "-", "0", "1"]);
-        assert!(s.trim_end().lines().last().unwrap().starts_with("total"));
     }
 }

@@ -45,6 +45,11 @@ impl Baseline {
     pub fn passed(&self) -> usize {
         self.passed.len()
     }
+
+    /// Whether `test` passed in every baseline run, so that it judges.
+    pub fn judges(&self, test: &str) -> bool {
+        self.passed.contains(test)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -63,12 +68,14 @@ pub enum Verdict {
     NotCompiled,
 }
 
-/// `problems`: the run-level checks that failed (`vm::boot: ...`).
+/// `problems`: the run-level checks that failed (`vm::boot: ...`);
+/// `among`: the tests that were selected to run, when not all were.
 pub fn judge(
     baseline: &Baseline,
     suites: &[SuiteResults],
     problems: &[String],
     timed_out: bool,
+    among: Option<&BTreeSet<String>>,
 ) -> (Verdict, Vec<String>) {
     if timed_out {
         return (Verdict::Timeout, Vec::new());
@@ -91,6 +98,7 @@ pub fn judge(
         baseline
             .passed
             .iter()
+            .filter(|name| among.is_none_or(|a| a.contains(*name)))
             .filter(|name| now.get(name.as_str()) != Some(&&Outcome::Passed))
             .cloned(),
     );
@@ -134,16 +142,19 @@ mod tests {
         assert_eq!(b.passed(), 1);
         assert_eq!(b.flaky.iter().collect::<Vec<_>>(), ["flaky"]);
         let same = run(&[("a", Passed), ("flaky", Failed), ("bug", Failed)]);
-        assert_eq!(judge(&b, &same, &[], false), (Verdict::Missed, vec![]));
+        assert_eq!(
+            judge(&b, &same, &[], false, None),
+            (Verdict::Missed, vec![])
+        );
         for now in [Failed, Skipped] {
             let changed = run(&[("a", now)]);
             assert_eq!(
-                judge(&b, &changed, &[], false),
+                judge(&b, &changed, &[], false, None),
                 (Verdict::Caught, vec!["a".to_string()])
             );
         }
         assert_eq!(
-            judge(&b, &run(&[]), &[], false).1,
+            judge(&b, &run(&[]), &[], false, None).1,
             ["a"],
             "a test that vanished is caught"
         );
@@ -155,9 +166,25 @@ mod tests {
         let ok = run(&[("a", Outcome::Passed)]);
         let panic = ["vm::console: guest trouble on the console: Kernel panic".to_string()];
         assert_eq!(
-            judge(&b, &ok, &panic, false),
+            judge(&b, &ok, &panic, false, None),
             (Verdict::Caught, vec!["vm::console".to_string()])
         );
-        assert_eq!(judge(&b, &ok, &[], true).0, Verdict::Timeout);
+        assert_eq!(judge(&b, &ok, &[], true, None).0, Verdict::Timeout);
+    }
+
+    #[test]
+    fn with_a_selection_only_the_selected_tests_judge() {
+        use Outcome::*;
+        let both = run(&[("a", Passed), ("b", Passed)]);
+        let b = Baseline::of(&[both.clone(), both]);
+        let only_a: BTreeSet<String> = ["a".to_string()].into();
+        let ran_a = run(&[("a", Passed)]);
+        assert_eq!(
+            judge(&b, &ran_a, &[], false, Some(&only_a)),
+            (Verdict::Missed, vec![]),
+            "b was not selected, so its absence says nothing"
+        );
+        let failed_a = run(&[("a", Failed)]);
+        assert_eq!(judge(&b, &failed_a, &[], false, Some(&only_a)).1, ["a"]);
     }
 }

@@ -5,4 +5,6 @@
 
 pub mod judge;
 pub mod points;
+pub mod record;
+pub mod select;
 pub mod workspace;

@@ -51,6 +51,10 @@ pub struct VmTarget {
     pub boot: Arc<dyn Boot>,
     pub guest: Guest,
     pub timeout: Duration,
+    /// Set by the consumer of the events when it has seen enough (a
+    /// mutant's first kill): the VM is killed and ends as
+    /// [`VmEnd::Enough`].
+    pub enough: Option<Arc<AtomicBool>>,
 }
 
 impl VmTarget {
@@ -81,6 +85,7 @@ impl VmTarget {
                 timeout_scale: boot::timeout_scale(kind, settings.accel),
             },
             timeout: settings.timeout,
+            enough: None,
         }
     }
 
@@ -184,6 +189,8 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
                 killed = Some(VmEnd::Interrupted);
             } else if start.elapsed() > t.timeout {
                 killed = Some(VmEnd::TimedOut(t.timeout));
+            } else if t.enough.as_ref().is_some_and(|e| e.load(Ordering::Relaxed)) {
+                killed = Some(VmEnd::Enough);
             }
             if killed.is_some() {
                 let _ = killpg(pgid, Signal::SIGKILL);

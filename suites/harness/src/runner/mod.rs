@@ -9,6 +9,7 @@ mod child;
 mod ktap;
 mod results_file;
 mod spawn;
+mod tests_from;
 mod verdict;
 
 pub use results_file::RESULTS_ENV;
@@ -40,6 +41,18 @@ pub fn main(suite: &str, tests: Vec<Test>) -> ! {
         child::run(&name, &tests);
     }
     let (argv, ktap) = ktap::take_format_flag(std::env::args().collect());
+    let (argv, only) = tests_from::take(argv);
+    let tests = match only.as_deref().map(tests_from::read) {
+        None => tests,
+        Some(Ok(names)) => tests
+            .into_iter()
+            .filter(|t| names.contains(&t.name))
+            .collect(),
+        Some(Err(e)) => {
+            eprintln!("llconf: {e}");
+            std::process::exit(2)
+        }
+    };
     let args = Arguments::from_iter(argv);
     std::process::exit(run(suite, tests, &args, ktap))
 }

@@ -1,0 +1,184 @@
+//! Which mutants a run judges (`--sample`, `--shard`) and which tests run
+//! on each: with per-test coverage (`llconf coverage --per-test`), only
+//! the tests that executed a mutated line.
+
+use crate::mutants::points::{Mutant, Operator};
+use anyhow::{bail, Result};
+use llconf_reports::test_lines::{Reach, TestLines};
+use std::collections::BTreeSet;
+
+/// `n` of the mutants, the same ones for the same seed, in id order.
+pub fn sample(mut all: Vec<Mutant>, n: usize, seed: u64) -> Vec<Mutant> {
+    // A 64-bit LCG (Knuth's MMIX constants): enough to spread a sample,
+    // and the same on every machine.
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut picked = Vec::new();
+    while picked.len() < n && !all.is_empty() {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let i = (state >> 33) as usize % all.len();
+        picked.push(all.swap_remove(i));
+    }
+    picked.sort_by_key(|m| (m.file.clone(), m.start, m.operator));
+    picked
+}
+
+/// `--shard K/N`: the K-th of N parts (1-based), every N-th mutant in id
+/// order, so that N CI jobs judge disjoint parts whose union is the whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub k: usize,
+    pub n: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard {s}: expected K/N with 1 <= K <= N, such as 2/4");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (k, n): (usize, usize) = (k.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+        if k == 0 || n == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+}
+
+/// The mutants of `shard`, in id order.
+pub fn shard(mut all: Vec<Mutant>, shard: Shard) -> Vec<Mutant> {
+    all.sort_by_key(|m| (m.file.clone(), m.start, m.operator));
+    all.into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % shard.n == shard.k - 1)
+        .map(|(_, m)| m)
+        .collect()
+}
+
+/// Which of llconf's tests run on one mutant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tests {
+    /// No per-test coverage, or it cannot tell for these lines.
+    All,
+    /// The tests that executed a mutated line.
+    These(BTreeSet<String>),
+    /// The mutated lines are executable and no test executed them: the
+    /// mutant is missed without a run.
+    Nobody,
+}
+
+/// The tests for `m`, from the per-test coverage map if there is one.
+pub fn tests_for(map: Option<&TestLines>, m: &Mutant, source: &str) -> Result<Tests> {
+    let Some(map) = map else {
+        return Ok(Tests::All);
+    };
+    let file = match m.file.strip_prefix(&format!("{}/", map.directory)) {
+        Some(f) => f,
+        None => bail!(
+            "{} is outside {}, which the coverage map measured",
+            m.file,
+            map.directory
+        ),
+    };
+    let first = m.line as u32;
+    let mut last = first + source[m.start..m.end].matches('\n').count() as u32;
+    if m.operator == Operator::EarlyReturn {
+        // Inserted before the first statement: whoever runs the next line
+        // the compiler counts reaches it.
+        if let Some(next) = map
+            .executable
+            .get(file)
+            .and_then(|lines| lines.iter().find(|&&l| l >= first))
+        {
+            last = last.max(*next);
+        }
+    }
+    Ok(match map.reaching(file, first, last) {
+        Reach::By(tests) => Tests::These(tests),
+        Reach::Nobody => Tests::Nobody,
+        Reach::Unknown => Tests::All,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mutants::points;
+    use llconf_reports::coverage::Tracefile;
+
+    #[test]
+    fn a_sample_is_the_same_for_the_same_seed() {
+        let source = "int f(int a) { if (a < 1 && a > 2) return -EPERM; return 0; }\n";
+        let all = points::find("x.c", source);
+        assert!(all.len() >= 5);
+        let ids = |v: Vec<Mutant>| v.iter().map(Mutant::id).collect::<Vec<_>>();
+        let a = ids(sample(all.clone(), 3, 7));
+        assert_eq!(a.len(), 3);
+        assert_eq!(a, ids(sample(all.clone(), 3, 7)));
+        assert_eq!(ids(sample(all.clone(), 99, 7)).len(), all.len());
+    }
+
+    #[test]
+    fn shards_are_disjoint_and_cover_everything() {
+        let source = "int f(int a) { if (a < 1 && a > 2) return -EPERM; return 0; }\n";
+        let all = points::find("x.c", source);
+        let ids = |v: Vec<Mutant>| v.iter().map(Mutant::id).collect::<Vec<_>>();
+        let mut union: Vec<String> = (1..=3)
+            .flat_map(|k| ids(shard(all.clone(), Shard { k, n: 3 })))
+            .collect();
+        union.sort();
+        let mut every = ids(all);
+        every.sort();
+        assert_eq!(union, every);
+        assert_eq!("2/4".parse::<Shard>(), Ok(Shard { k: 2, n: 4 }));
+        for bad in ["0/4", "5/4", "2", "a/b", "1/0"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_mutant_runs_the_tests_that_executed_its_lines() {
+        let source = "int f(int a)\n{\n\tif (a < 1)\n\t\treturn -EPERM;\n\treturn 0;\n}\n";
+        let mut map = TestLines {
+            directory: "security/landlock".into(),
+            ..TestLines::default()
+        };
+        let trace = |da: &str| {
+            Tracefile::parse(
+                &format!("SF:/k/security/landlock/x.c\n{da}end_of_record\n"),
+                "security/landlock",
+            )
+            .unwrap()
+        };
+        map.add("t::small", &trace("DA:3,1\nDA:4,0\nDA:5,1\n"));
+        map.add("t::big", &trace("DA:3,1\nDA:4,1\nDA:5,0\n"));
+        let all = points::find("security/landlock/x.c", source);
+        let find = |op: Operator, line: usize| {
+            all.iter()
+                .find(|m| m.operator == op && m.line == line)
+                .unwrap_or_else(|| panic!("no {op} on line {line}"))
+        };
+        let these = |names: &[&str]| Tests::These(names.iter().map(|s| s.to_string()).collect());
+        assert_eq!(
+            tests_for(Some(&map), find(Operator::ErrorToSuccess, 4), source).unwrap(),
+            these(&["t::big"])
+        );
+        assert_eq!(
+            tests_for(Some(&map), find(Operator::Comparison, 3), source).unwrap(),
+            these(&["t::big", "t::small"])
+        );
+        assert_eq!(
+            tests_for(None, find(Operator::Comparison, 3), source).unwrap(),
+            Tests::All
+        );
+        map.add("t::none", &trace("DA:3,0\nDA:4,0\nDA:5,0\n"));
+        let mut nobody = map.clone();
+        nobody.tests.retain(|t, _| t == "t::none");
+        assert_eq!(
+            tests_for(Some(&nobody), find(Operator::ErrorToSuccess, 4), source).unwrap(),
+            Tests::Nobody
+        );
+    }
+}
