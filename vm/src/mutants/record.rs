@@ -1,5 +1,5 @@
 //! What `llconf mutants` writes and prints of its verdicts:
-//! `mutants.json` (described by `vm/schema/mutants.schema.json`), read back
+//! `mutants.json` (described by `reports/schema/mutants.schema.json`), read back
 //! by `--resume`; `missed.txt`; the summary table and the line said of each
 //! mutant.
 
@@ -247,5 +247,75 @@ mod tests {
         );
         assert_eq!(row("b.c"), ["b.c", "0", "-", "-", "-", "0", "1"]);
         assert!(s.trim_end().lines().last().unwrap().starts_with("total"));
+    }
+
+    #[test]
+    fn mutants_json_follows_its_schema_and_reads_back() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../../reports/schema/mutants.schema.json"))
+                .unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let facts = BaselineFacts {
+            passed: 662,
+            flaky: vec!["net::x::y::z".into()],
+            seconds: 56.0,
+            limit_seconds: 168.0,
+        };
+        let mutant = |outcome, why: Option<&str>, ksft| Judged {
+            id: "security/landlock/net.c:120:10:error-to-success".into(),
+            file: "security/landlock/net.c".into(),
+            line: 120,
+            operator: Operator::ErrorToSuccess,
+            diff: "-\treturn -EACCES;\n+\treturn 0;\n".into(),
+            outcome,
+            killers: vec!["net::tcp::bind::denied".into()],
+            why: why.map(str::to_string),
+            tests_run: 12,
+            build_seconds: 10.5,
+            run_seconds: 3.2,
+            ksft,
+        };
+        let file = MutantsFile {
+            kernel: "uml-7.3".into(),
+            source: "/src/linux".into(),
+            selection: "all".into(),
+            baseline: facts.clone(),
+            ksft_baseline: Some(facts),
+            mutants: vec![
+                mutant(Verdict::Caught, None, None),
+                mutant(Verdict::Unviable, Some("error: x"), None),
+                mutant(
+                    Verdict::Missed,
+                    None,
+                    Some(PeerJudged {
+                        outcome: Verdict::Timeout,
+                        killers: vec![],
+                        run_seconds: 300.0,
+                    }),
+                ),
+            ],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read(dir.path()).unwrap(), [], "no file: nothing judged yet");
+        write(dir.path(), &file).unwrap();
+        let text = std::fs::read_to_string(dir.path().join(JSON)).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        assert_eq!(read(dir.path()).unwrap(), file.mutants);
+        let missed = std::fs::read_to_string(dir.path().join(MISSED)).unwrap();
+        assert!(
+            missed.is_empty(),
+            "the missed one was caught by ksft: {missed}"
+        );
+        let mut bad = value.clone();
+        bad["mutants"][0]["outcome"] = "survived".into();
+        assert!(!validator.is_valid(&bad));
+        std::fs::write(dir.path().join(JSON), "{").unwrap();
+        let err = read(dir.path()).unwrap_err();
+        assert!(format!("{err:#}").contains("mutants.json"), "{err:#}");
     }
 }
