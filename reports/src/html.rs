@@ -12,7 +12,7 @@
 use crate::matrix::{Cell, CellKind, Head, Matrix, Tally};
 use std::fmt::Write;
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {

@@ -15,6 +15,7 @@ pub mod ktap;
 pub mod layout;
 pub mod markdown;
 pub mod matrix;
+pub mod mutants;
 pub mod results;
 pub mod run_results;
 pub mod summary;

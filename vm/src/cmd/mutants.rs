@@ -7,9 +7,12 @@
 //! from the source a coverage build kept; mutants are planted in a private
 //! copy (see `mutants::workspace`), never in that tree. Two baseline runs
 //! of the unmutated kernel come first; then each mutant is built, run and
-//! judged (`mutants::judge`). `--out` gets `mutants.json`, rewritten after
-//! every mutant so that Ctrl-C keeps what was judged, and `missed.txt`, the
-//! diff of every mutant nothing noticed.
+//! judged (`mutants::judge`): with per-test coverage, on the tests that
+//! executed the mutated lines only (`mutants::select`), stopped at the
+//! first that notices. `--out` gets `mutants.json`, `missed.txt` (the diff
+//! of every mutant nothing noticed) and `mutants.html`, all rewritten after
+//! every mutant so that Ctrl-C keeps what was judged and `--resume` goes
+//! on from there (`llconf_reports::mutants`).
 
 use crate::boot::kit::Kit;
 use crate::boot::VmEnd;
@@ -24,7 +27,6 @@ use crate::kernel::image::{BootImage, Prepared};
 use crate::kernel::uml_build::{self, CoverageTree};
 use crate::mutants::judge::{self, Baseline, Verdict};
 use crate::mutants::points::{self, Mutant, Operator};
-use crate::mutants::record::{self, BaselineFacts, Judged, MutantsFile, PeerJudged};
 use crate::mutants::select::{self, Shard, Tests};
 use crate::mutants::workspace::Workspace;
 use crate::report::target::{Target, TargetInfo};
@@ -37,6 +39,7 @@ use crate::suites::selection;
 use anyhow::{bail, Context, Result};
 use llconf_reports::ksft_tap;
 use llconf_reports::layout::RunDir;
+use llconf_reports::mutants::{self as record, BaselineFacts, Judged, MutantsFile, PeerJudged};
 use llconf_reports::record::{Outcome, Record};
 use llconf_reports::results::SuiteResults;
 use llconf_reports::test_lines::{self, TestLines};
@@ -698,9 +701,10 @@ fn judge_all(
         }
     }
     println!(
-        "\n{}\n{}",
+        "\n{}\n{}\n{}",
         out.join(record::JSON).display(),
-        out.join(record::MISSED).display()
+        out.join(record::MISSED).display(),
+        out.join(record::HTML).display()
     );
     Ok(if interrupt::interrupted() {
         ExitCode::from(130)

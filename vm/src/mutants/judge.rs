@@ -6,9 +6,9 @@
 //! changed); a run past its limit is a timeout, counted as caught but
 //! shown apart.
 
+pub use llconf_reports::mutants::Verdict;
 use llconf_reports::record::Outcome;
 use llconf_reports::results::SuiteResults;
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the unmutated kernel does, test by test.
@@ -50,22 +50,6 @@ impl Baseline {
     pub fn judges(&self, test: &str) -> bool {
         self.passed.contains(test)
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    /// Some test or run-level check noticed.
-    Caught,
-    /// Nothing noticed: a hole in the suites, or a change that is no bug.
-    Missed,
-    /// The run went past its limit: noticed, shown apart.
-    Timeout,
-    /// The mutant does not compile.
-    Unviable,
-    /// The mutated code is not built in this configuration (the object did
-    /// not change): nothing to judge.
-    NotCompiled,
 }
 
 /// `problems`: the run-level checks that failed (`vm::boot: ...`);

@@ -5,6 +5,5 @@
 
 pub mod judge;
 pub mod points;
-pub mod record;
 pub mod select;
 pub mod workspace;

@@ -3,7 +3,8 @@
 //! no comparison). Each mutant is one replacement of a byte range, with a
 //! stable id `file:line:col:operator`.
 
-use std::fmt;
+pub use llconf_reports::mutants::Operator;
+
 use tree_sitter::{Node, Parser};
 
 /// The errors whose return, made success, lets an operation through.
@@ -45,50 +46,6 @@ const WARNINGS: [&str; 8] = [
     "pr_err",
     "pr_info",
 ];
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Operator {
-    /// `return -EACCES;` → `return 0;`
-    ErrorToSuccess,
-    /// `return 0;` → `return -EACCES;`
-    SuccessToError,
-    /// `if (x)` → `if (!(x))`
-    NegateCondition,
-    /// `&&` ↔ `||`
-    SwapLogic,
-    /// `<` ↔ `<=`, `>` ↔ `>=`, `==` ↔ `!=`
-    Comparison,
-    /// `A | LANDLOCK_ACCESS_X` → `A`
-    DropFlag,
-    /// `f(x);` → `;`
-    DropCall,
-    /// `return 0;` (or `return;`) as the first statement of a `hook_*`
-    EarlyReturn,
-}
-
-impl Operator {
-    pub fn name(self) -> &'static str {
-        match self {
-            Operator::ErrorToSuccess => "error-to-success",
-            Operator::SuccessToError => "success-to-error",
-            Operator::NegateCondition => "negate-condition",
-            Operator::SwapLogic => "swap-logic",
-            Operator::Comparison => "comparison",
-            Operator::DropFlag => "drop-flag",
-            Operator::DropCall => "drop-call",
-            Operator::EarlyReturn => "early-return",
-        }
-    }
-}
-
-impl fmt::Display for Operator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// One planted bug.
 #[derive(Debug, Clone, PartialEq, Eq)]

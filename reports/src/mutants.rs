@@ -1,18 +1,79 @@
-//! What `llconf mutants` writes and prints of its verdicts:
+//! What `llconf mutants` writes and prints of its verdicts, and the
+//! verdicts and mutation operators themselves:
 //! `mutants.json` (described by `reports/schema/mutants.schema.json`), read back
 //! by `--resume`; `missed.txt`; the summary table and the line said of each
 //! mutant.
 
-use crate::mutants::judge::Verdict;
-use crate::mutants::points::Operator;
-use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Some test or run-level check noticed.
+    Caught,
+    /// Nothing noticed: a hole in the suites, or a change that is no bug.
+    Missed,
+    /// The run went past its limit: noticed, shown apart.
+    Timeout,
+    /// The mutant does not compile.
+    Unviable,
+    /// The mutated code is not built in this configuration (the object did
+    /// not change): nothing to judge.
+    NotCompiled,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Operator {
+    /// `return -EACCES;` → `return 0;`
+    ErrorToSuccess,
+    /// `return 0;` → `return -EACCES;`
+    SuccessToError,
+    /// `if (x)` → `if (!(x))`
+    NegateCondition,
+    /// `&&` ↔ `||`
+    SwapLogic,
+    /// `<` ↔ `<=`, `>` ↔ `>=`, `==` ↔ `!=`
+    Comparison,
+    /// `A | LANDLOCK_ACCESS_X` → `A`
+    DropFlag,
+    /// `f(x);` → `;`
+    DropCall,
+    /// `return 0;` (or `return;`) as the first statement of a `hook_*`
+    EarlyReturn,
+}
+
+impl Operator {
+    pub fn name(self) -> &'static str {
+        match self {
+            Operator::ErrorToSuccess => "error-to-success",
+            Operator::SuccessToError => "success-to-error",
+            Operator::NegateCondition => "negate-condition",
+            Operator::SwapLogic => "swap-logic",
+            Operator::Comparison => "comparison",
+            Operator::DropFlag => "drop-flag",
+            Operator::DropCall => "drop-call",
+            Operator::EarlyReturn => "early-return",
+        }
+    }
+}
+
+impl fmt::Display for Operator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// The files of an `--out` folder.
 pub const JSON: &str = "mutants.json";
 pub const MISSED: &str = "missed.txt";
+pub const HTML: &str = "mutants.html";
 
 /// One judged mutant, as `mutants.json` holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,14 +132,29 @@ pub struct BaselineFacts {
     pub limit_seconds: f64,
 }
 
+/// A file of an `--out` folder that could not be written or read.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {what}", path.display())]
+pub struct FileError {
+    pub path: PathBuf,
+    pub what: String,
+}
+
+fn at(path: &Path) -> impl Fn(String) -> FileError + '_ {
+    move |what| FileError {
+        path: path.to_path_buf(),
+        what,
+    }
+}
+
 /// Writes `mutants.json` (whole or not at all: a temporary file renamed)
 /// and `missed.txt`.
-pub fn write(out: &Path, file: &MutantsFile) -> Result<()> {
-    let json = serde_json::to_string_pretty(file)? + "\n";
+pub fn write(out: &Path, file: &MutantsFile) -> Result<(), FileError> {
+    let json =
+        serde_json::to_string_pretty(file).map_err(|e| at(&out.join(JSON))(e.to_string()))?;
     let tmp = out.join(format!(".{JSON}.tmp"));
-    std::fs::write(&tmp, json).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, out.join(JSON))
-        .with_context(|| format!("writing {}", out.join(JSON).display()))?;
+    std::fs::write(&tmp, json + "\n").map_err(|e| at(&tmp)(e.to_string()))?;
+    std::fs::rename(&tmp, out.join(JSON)).map_err(|e| at(&out.join(JSON))(e.to_string()))?;
     // Missed by every suite that ran.
     let missed: String = file
         .mutants
@@ -88,26 +164,22 @@ pub fn write(out: &Path, file: &MutantsFile) -> Result<()> {
         })
         .map(|j| format!("# {}\n{}\n", j.id, j.diff))
         .collect();
-    std::fs::write(out.join(MISSED), missed)
-        .with_context(|| format!("writing {}", out.join(MISSED).display()))?;
+    std::fs::write(out.join(MISSED), missed).map_err(|e| at(&out.join(MISSED))(e.to_string()))?;
+    std::fs::write(out.join(HTML), html(file)).map_err(|e| at(&out.join(HTML))(e.to_string()))?;
     Ok(())
 }
 
 /// What an earlier run in `out` judged, for `--resume`; none when it has
 /// no `mutants.json`.
-pub fn read(out: &Path) -> Result<Vec<Judged>> {
+pub fn read(out: &Path) -> Result<Vec<Judged>, FileError> {
     let path = out.join(JSON);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        Err(e) => return Err(at(&path)(e.to_string())),
     };
-    let file: MutantsFile = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "--resume: {} is not a mutants.json llconf wrote",
-            path.display()
-        )
-    })?;
+    let file: MutantsFile = serde_json::from_str(&text)
+        .map_err(|e| at(&path)(format!("not a mutants.json llconf wrote: {e}")))?;
     Ok(file.mutants)
 }
 
@@ -198,6 +270,84 @@ pub fn summary(judged: &[Judged]) -> String {
     s
 }
 
+/// `mutants.html`: one self-contained page (inline CSS, no script) with
+/// the kill rates per file and every mutant's diff and killers, the missed
+/// ones first.
+pub fn html(file: &MutantsFile) -> String {
+    use crate::html::esc;
+    let name = |v: Verdict| {
+        serde_json::to_value(v)
+            .ok()
+            .and_then(|x| x.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>llconf mutants: {kernel}</title><style>\
+         body{{font:14px system-ui,sans-serif;margin:1.5em;color:#222}}\
+         table{{border-collapse:collapse;margin:.5em 0 1.5em}}\
+         td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}}\
+         th{{background:#f3f3f3}} pre{{margin:.2em 0;background:#f8f8f8;padding:.3em}}\
+         .caught,.timeout{{color:#176f2c}} .missed{{color:#b00020;font-weight:bold}}\
+         .unviable,.not-compiled{{color:#777}} code{{font-size:90%}}\
+         </style></head><body>\n<h1>Mutants of {kernel}</h1>\n<p>Source: <code>{source}</code>. \
+         Tests chosen: {selection}. llconf's baseline: {passed} tests passed in both runs \
+         ({flaky} flaky), {secs:.0} s a run; a mutant's run past {limit:.0} s is a timeout.</p>\n",
+        kernel = esc(&file.kernel),
+        source = esc(&file.source.display().to_string()),
+        selection = esc(&file.selection),
+        passed = file.baseline.passed,
+        flaky = file.baseline.flaky.len(),
+        secs = file.baseline.seconds,
+        limit = file.baseline.limit_seconds,
+    );
+    o.push_str("<h2>Kill rates</h2>\n<pre>");
+    o.push_str(&esc(summary(&file.mutants).trim_matches('\n')));
+    o.push_str("</pre>\n<h2>Every mutant</h2>\n<table><tr><th>mutant</th><th>llconf</th>");
+    let peer = file.mutants.iter().any(|j| j.ksft.is_some());
+    if peer {
+        o.push_str("<th>kernel selftests</th>");
+    }
+    o.push_str("<th>diff</th></tr>\n");
+    let mut order: Vec<&Judged> = file.mutants.iter().collect();
+    order.sort_by_key(|j| (j.outcome != Verdict::Missed, j.outcome, j.id.clone()));
+    let cell = |v: Verdict, killers: &[String], why: Option<&str>| {
+        let mut c = format!("<td class=\"{0}\">{0}", name(v));
+        for k in killers.iter().take(5) {
+            let _ = write!(c, "<br><code>{}</code>", esc(k));
+        }
+        if killers.len() > 5 {
+            let _ = write!(c, "<br>and {} more", killers.len() - 5);
+        }
+        if let Some(why) = why {
+            let short: String = why
+                .lines()
+                .last()
+                .unwrap_or(why)
+                .chars()
+                .take(200)
+                .collect();
+            let _ = write!(c, "<br><small>{}</small>", esc(&short));
+        }
+        c + "</td>"
+    };
+    for j in order {
+        let _ = write!(o, "<tr id=\"{0}\"><td><code>{0}</code></td>", esc(&j.id));
+        o.push_str(&cell(j.outcome, &j.killers, j.why.as_deref()));
+        if peer {
+            match &j.ksft {
+                Some(k) => o.push_str(&cell(k.outcome, &k.killers, None)),
+                None => o.push_str("<td>-</td>"),
+            }
+        }
+        let _ = writeln!(o, "<td><pre>{}</pre></td></tr>", esc(j.diff.trim_end()));
+    }
+    o.push_str("</table>\n</body></html>\n");
+    o
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,8 +402,7 @@ mod tests {
     #[test]
     fn mutants_json_follows_its_schema_and_reads_back() {
         let schema: serde_json::Value =
-            serde_json::from_str(include_str!("../../../reports/schema/mutants.schema.json"))
-                .unwrap();
+            serde_json::from_str(include_str!("../schema/mutants.schema.json")).unwrap();
         let validator = jsonschema::validator_for(&schema).unwrap();
         let facts = BaselineFacts {
             passed: 662,
@@ -306,6 +455,14 @@ mod tests {
             .collect();
         assert!(errors.is_empty(), "{errors:#?}");
         assert_eq!(read(dir.path()).unwrap(), file.mutants);
+        let page = std::fs::read_to_string(dir.path().join(HTML)).unwrap();
+        assert!(page.contains("security/landlock/net.c:120:10:error-to-success"));
+        assert!(page.contains("<td class=\"missed\">missed"), "{page}");
+        assert!(page.contains("return -EACCES;"));
+        assert!(
+            page.find("class=\"missed\"") < page.find("class=\"caught\""),
+            "missed mutants come first"
+        );
         let missed = std::fs::read_to_string(dir.path().join(MISSED)).unwrap();
         assert!(
             missed.is_empty(),
