@@ -1,6 +1,6 @@
 //! The runner's layout stays layered: no file of `vm/src` imports a module
 //! that imports it back, directly or through others, and neither does any
-//! folder. Read from the sources, so that a new cycle fails here, with its
+//! folder; nor does any file of the reports crate (`reports/src`). Read from the sources, so that a new cycle fails here, with its
 //! path, before anyone has to untangle it.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,6 +10,10 @@ fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
+fn reports_src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports/src")
+}
+
 /// `run/events.rs` → `run::events`, `run/mod.rs` → `run`, `main.rs` → ``.
 fn module_of(rel: &Path) -> String {
     let mut parts: Vec<String> = rel
@@ -17,7 +21,10 @@ fn module_of(rel: &Path) -> String {
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    if matches!(parts.last().map(String::as_str), Some("mod" | "main")) {
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "main" | "lib")
+    ) {
         parts.pop();
     }
     parts.join("::")
@@ -99,7 +106,11 @@ fn top_level_items(group: &str) -> Vec<&str> {
 
 /// File module → the file modules it names.
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
-    let root = src();
+    graph_of(&src())
+}
+
+fn graph_of(root: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let root = root.to_path_buf();
     let mut files = Vec::new();
     sources(&root, &mut files);
     let modules: BTreeSet<String> = files
@@ -166,6 +177,18 @@ fn cycles(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
 fn no_file_imports_a_module_that_imports_it_back() {
     let found = cycles(&graph());
     assert!(found.is_empty(), "import cycles:\n{}", found.join("\n"));
+}
+
+#[test]
+fn no_file_of_the_reports_imports_a_module_that_imports_it_back() {
+    let edges = graph_of(&reports_src());
+    assert!(edges.contains_key("mutants"), "{:?}", edges.keys());
+    let found = cycles(&edges);
+    assert!(
+        found.is_empty(),
+        "import cycles in reports:\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]
