@@ -419,3 +419,84 @@ fn a_kernel_llconf_does_not_build_is_refused_with_its_name() {
         stderr(&out)
     );
 }
+
+#[test]
+fn per_test_coverage_picks_the_tests_and_a_run_resumes_where_a_shard_stopped() {
+    if !have_lcov() {
+        return;
+    }
+    let t = Tree::new();
+    let base = t.f.ok_suite();
+    // base::a::x ran the first `if` and its body; nobody ran the third.
+    let map = serde_json::json!({
+        "kernel": "fake-uml", "release": "0.0.1-fake", "packages": [],
+        "directory": "security/landlock",
+        "executable": { "fake.c": [3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15] },
+        "tests": { "base::a::x": { "fake.c": [3, 8, 9, 10, 11, 15] } }
+    });
+    std::fs::write(t.dir("map.json"), map.to_string()).unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_llconf"))
+            .current_dir(t.f.path())
+            .env_remove("LLCONF_RESULTS")
+            .env("FAKE_DIR", t.f.path())
+            .env("LLCONF_CACHE", t.f.path().join("cache"))
+            .env("LLCONF_GUEST_INIT", t.f.path().join("guest/init"))
+            .env("LLCONF_GUEST_TRUE", t.f.path().join("guest/true"))
+            .arg("--kernels")
+            .arg(t.f.path().join("kernels"))
+            .args(["mutants", "--kernel", "fake-uml"])
+            .args(["--file", "security/landlock/fake.c", "--out", "m"])
+            .arg("--test-lines")
+            .arg(t.dir("map.json"))
+            .arg(suite_bin("base", &base))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let read = || -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(t.dir("m/mutants.json")).unwrap()).unwrap()
+    };
+    let half = run(&["--shard", "1/2"]);
+    ok(&half);
+    assert!(
+        stderr(&half).contains("test selection: per-test coverage from"),
+        "{}",
+        stderr(&half)
+    );
+    let first = read()["mutants"].as_array().unwrap().len();
+    let whole = run(&["--resume"]);
+    ok(&whole);
+    let json = read();
+    let all = json["mutants"].as_array().unwrap();
+    assert!(
+        stderr(&whole).contains(&format!("--resume: {first} mutants already judged")),
+        "{}",
+        stderr(&whole)
+    );
+    assert!(all.len() > first && first > 0, "{first} then {}", all.len());
+    let find = |id: &str| {
+        all.iter()
+            .find(|m| m["id"] == id)
+            .unwrap_or_else(|| panic!("no mutant {id}"))
+    };
+    let ran = find("security/landlock/fake.c:9:5:negate-condition");
+    assert_eq!(ran["outcome"], "caught");
+    assert_eq!(ran["tests_run"], 1);
+    let unreached = find("security/landlock/fake.c:13:8:comparison");
+    assert_eq!(unreached["outcome"], "missed");
+    assert_eq!(unreached["run_seconds"], 0.0, "judged without a run");
+    assert!(unreached["why"]
+        .as_str()
+        .unwrap()
+        .contains("no test executed"));
+    assert!(json["selection"]
+        .as_str()
+        .unwrap()
+        .starts_with("per-test coverage"));
+    let page = std::fs::read_to_string(t.dir("m/mutants.html")).unwrap();
+    assert!(page.contains("fake.c:13:8:comparison"));
+    let bad = run(&["--shard", "3/2"]);
+    assert_eq!(code(&bad), 2, "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("--shard 3/2"), "{}", stderr(&bad));
+}
