@@ -270,6 +270,53 @@ pub fn summary(judged: &[Judged]) -> String {
     s
 }
 
+/// What a mutant cost: the distribution of build + llconf's run over the
+/// mutants that were built (the selftests' runs apart), against the
+/// baseline, a full run of every test taken in the same run.
+pub fn costs(file: &MutantsFile) -> Option<String> {
+    let built: Vec<&Judged> = file
+        .mutants
+        .iter()
+        .filter(|j| !matches!(j.outcome, Verdict::Unviable))
+        .collect();
+    if built.is_empty() {
+        return None;
+    }
+    let quantile = |mut v: Vec<f64>, q: f64| {
+        v.sort_by(f64::total_cmp);
+        // Nearest rank.
+        let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());
+        v[rank - 1]
+    };
+    let cost: Vec<f64> = built
+        .iter()
+        .map(|j| j.build_seconds + j.run_seconds)
+        .collect();
+    let build: Vec<f64> = built.iter().map(|j| j.build_seconds).collect();
+    let (median, p90) = (quantile(cost.clone(), 0.5), quantile(cost, 0.9));
+    let full = file.baseline.seconds;
+    let mut s = format!(
+        "cost per mutant (build + llconf's run), over {} built: median {median:.1} s, \
+         90th percentile {p90:.1} s (build alone: median {:.1} s); a full run of every test: \
+         {full:.1} s, so the median mutant costs {:.2}x a full run",
+        built.len(),
+        quantile(build, 0.5),
+        if full > 0.0 { median / full } else { 0.0 }
+    );
+    let peer: Vec<f64> = built
+        .iter()
+        .filter_map(|j| j.ksft.as_ref().map(|k| k.run_seconds))
+        .collect();
+    if !peer.is_empty() {
+        let _ = write!(
+            s,
+            "; the kernel's selftests: median {:.1} s a run",
+            quantile(peer, 0.5)
+        );
+    }
+    Some(s)
+}
+
 /// `mutants.html`: one self-contained page (inline CSS, no script) with
 /// the kill rates per file and every mutant's diff and killers, the missed
 /// ones first.
@@ -305,6 +352,10 @@ pub fn html(file: &MutantsFile) -> String {
     );
     o.push_str("<h2>Kill rates</h2>\n<pre>");
     o.push_str(&esc(summary(&file.mutants).trim_matches('\n')));
+    if let Some(c) = costs(file) {
+        o.push_str("\n\n");
+        o.push_str(&esc(&c));
+    }
     o.push_str("</pre>\n<h2>Every mutant</h2>\n<table><tr><th>mutant</th><th>llconf</th>");
     let peer = file.mutants.iter().any(|j| j.ksft.is_some());
     if peer {
@@ -474,5 +525,47 @@ mod tests {
         std::fs::write(dir.path().join(JSON), "{").unwrap();
         let err = read(dir.path()).unwrap_err();
         assert!(format!("{err:#}").contains("mutants.json"), "{err:#}");
+    }
+
+    #[test]
+    fn costs_give_the_median_and_90th_percentile_against_a_full_run() {
+        let j = |build: f64, run: f64, outcome| Judged {
+            id: "x.c:1:1:drop-call".into(),
+            file: "x.c".into(),
+            line: 1,
+            operator: Operator::DropCall,
+            diff: String::new(),
+            outcome,
+            killers: vec![],
+            why: None,
+            tests_run: 1,
+            build_seconds: build,
+            run_seconds: run,
+            ksft: None,
+        };
+        let mut mutants: Vec<Judged> = (1..=10)
+            .map(|i| j(10.0, i as f64, Verdict::Caught))
+            .collect();
+        mutants.push(j(99.0, 0.0, Verdict::Unviable));
+        let file = MutantsFile {
+            kernel: "k".into(),
+            source: "/s".into(),
+            selection: "all".into(),
+            baseline: BaselineFacts {
+                passed: 1,
+                flaky: vec![],
+                seconds: 60.0,
+                limit_seconds: 180.0,
+            },
+            ksft_baseline: None,
+            mutants,
+        };
+        let c = costs(&file).unwrap();
+        assert!(
+            c.contains("over 10 built: median 15.0 s, 90th percentile 19.0 s"),
+            "{c}"
+        );
+        assert!(c.contains("build alone: median 10.0 s"), "{c}");
+        assert!(c.contains("0.25x a full run"), "{c}");
     }
 }

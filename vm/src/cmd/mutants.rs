@@ -686,6 +686,9 @@ fn judge_all(
     let _ = ws.make(kernels_dir, &build_log);
     record::write(&out, &file(&judged))?;
     print!("{}", record::summary(&judged));
+    if let Some(c) = record::costs(&file(&judged)) {
+        println!("\n{c}");
+    }
     let only_ksft: Vec<&str> = judged
         .iter()
         .filter(|j| {
