@@ -91,6 +91,8 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
         .coverage
         .clone()
         .context("the coverage build kept no objects")?;
+    // The counters are the build's: two runs at once would mix them.
+    let _lock = crate::host::lock::exclusive(&tree.objects, "llconf coverage run")?;
     let bench = Bench {
         kernel,
         variant: &variant,

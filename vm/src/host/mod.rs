@@ -1,7 +1,10 @@
-//! What llconf finds on the host: tools on PATH, the accelerator (KVM or
-//! TCG), and the cargo workspace that holds the suites. A leaf: it imports
+//! What llconf finds on the host, and how it shares it: tools on PATH, the
+//! accelerator (KVM or
+//! TCG), the cargo workspace that holds the suites, and the locks that keep
+//! two runs off one cache folder. A leaf: it imports
 //! nothing else of llconf but the cache directory.
 
 pub mod accel;
+pub mod lock;
 pub mod tools;
 pub mod workspace;

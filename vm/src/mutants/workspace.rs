@@ -5,8 +5,11 @@
 //! over its file's copy and undone by writing the original back; both are
 //! new files, newer than the object, so make rebuilds them. A run killed
 //! half-way leaves a mutant in the copy: the next run starts by copying
-//! the folder again.
+//! the folder again. One run at a time holds a workspace: a second is
+//! refused while the first holds its lock (the kernel releases it when the
+//! holder dies, even by kill -9).
 
+use crate::host::lock;
 use crate::kernel::uml_build;
 use crate::mutants::points::Mutant;
 use anyhow::{bail, Context, Result};
@@ -23,17 +26,21 @@ pub struct Workspace {
     pub build: PathBuf,
     /// The mutated folder, relative: `security/landlock`.
     pub folder: String,
+    /// Held for as long as the workspace is open.
+    _lock: std::sync::Arc<std::fs::File>,
 }
 
 impl Workspace {
     /// The copy under `root`, made on first use; the mutated folder copied
     /// again from `source` in any case.
     pub fn open(root: &Path, source: &Path, folder: &str) -> Result<Workspace> {
+        let lock = lock::exclusive(root, "llconf mutants run")?;
         let ws = Workspace {
             source: source.to_path_buf(),
             copy: root.join("src"),
             build: root.join("build"),
             folder: folder.trim_matches('/').to_string(),
+            _lock: std::sync::Arc::new(lock),
         };
         if !ws.copy.join("Makefile").exists() {
             let partial = root.join("src.partial");
@@ -147,6 +154,10 @@ mod tests {
             .file_type()
             .is_symlink());
 
+        let again = Workspace::open(&dir.path().join("ws"), &source, "security/landlock");
+        let err = again.expect_err("a second run on the same workspace");
+        assert!(err.to_string().contains("in use by another"), "{err}");
+
         let m = &points::find("security/landlock/net.c", text)[0];
         ws.plant(m, text).unwrap();
         assert_eq!(
@@ -159,6 +170,7 @@ mod tests {
 
         // Killed with a mutant in place: the next open copies the folder again.
         ws.plant(m, text).unwrap();
+        drop(ws);
         let again = Workspace::open(&dir.path().join("ws"), &source, "security/landlock").unwrap();
         assert_eq!(
             std::fs::read_to_string(again.copy.join(&m.file)).unwrap(),

@@ -1,0 +1,45 @@
+//! One llconf run at a time on a shared folder of the cache (a coverage
+//! build's counters, a mutants workspace): an exclusive lock on a file in
+//! it, which the kernel releases when the holder dies, even by kill -9.
+
+use anyhow::{bail, Context, Result};
+use std::fs::File;
+use std::path::Path;
+
+/// Holds `dir/.lock` until dropped; refuses, naming the folder and `what`
+/// holds it, when another process has it.
+pub fn exclusive(dir: &Path, what: &str) -> Result<File> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    if let Err(e) = file.try_lock() {
+        bail!(
+            "{} is in use by another {what} ({e}); wait for it to end, or stop it",
+            dir.display()
+        );
+    }
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_refused_until_the_first_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = exclusive(dir.path(), "llconf run").unwrap();
+        let err = exclusive(dir.path(), "llconf run").unwrap_err();
+        assert!(
+            err.to_string().contains("in use by another llconf run"),
+            "{err}"
+        );
+        drop(first);
+        exclusive(dir.path(), "llconf run").unwrap();
+    }
+}
