@@ -1,7 +1,6 @@
 //! What llconf finds on the host, and how it shares it: tools on PATH, the
-//! accelerator (KVM or
-//! TCG), the cargo workspace that holds the suites, and the locks that keep
-//! two runs off one cache folder. A leaf: it imports
+//! accelerator (KVM or TCG), the cargo workspace that holds the suites, and
+//! the locks that keep two runs off one cache folder. A leaf: it imports
 //! nothing else of llconf but the cache directory.
 
 pub mod accel;
