@@ -48,3 +48,84 @@ fn uml_7_3_runs_base_with_abi_11_and_a_panic_is_reported() {
     assert_eq!((vm.tests, vm.failures), (3, 0), "boot, console, abi");
     assert_panic_reported(&merged, "uml-7.3");
 }
+
+/// Whether `llconf mutants` can read uml-7.3's source: a coverage build
+/// kept it (`llconf coverage --kernel uml-7.3`).
+fn source_kept() -> bool {
+    Command::new(env!("CARGO_BIN_EXE_llconf"))
+        .args(["mutants", "--kernel", "uml-7.3", "--list"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn three_mutants_of_net_c_are_planted_built_run_and_judged() {
+    if std::env::var("LLCONF_VM_TESTS").as_deref() != Ok("1") || !source_kept() {
+        println!(
+            "uml_real: skipped: needs LLCONF_VM_TESTS=1 and uml-7.3's source kept by a \
+             coverage build (`llconf coverage --kernel uml-7.3`, about 10 minutes)"
+        );
+        return;
+    }
+    let list = Command::new(env!("CARGO_BIN_EXE_llconf"))
+        .args(["mutants", "--kernel", "uml-7.3", "--list"])
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&list.stdout);
+    let tree = list
+        .lines()
+        .last()
+        .and_then(|l| l.split(" files of ").nth(1))
+        .and_then(|l| l.split(": ").next())
+        .unwrap_or_else(|| panic!("no tree in the list's last line: {list}"));
+    let net_c = std::path::Path::new(tree).join("security/landlock/net.c");
+    let before = std::fs::read(&net_c).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_llconf"))
+        .args(["mutants", "--kernel", "uml-7.3", "--suite", "net"])
+        .args([
+            "--file",
+            "security/landlock/net.c",
+            "--sample",
+            "3",
+            "--seed",
+            "1",
+        ])
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(run.status.success(), "{said}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("mutants.json")).unwrap())
+            .unwrap();
+    let source = std::path::PathBuf::from(json["source"].as_str().unwrap());
+    let mutants = json["mutants"].as_array().unwrap();
+    assert_eq!(mutants.len(), 3, "{said}");
+    assert!(json["baseline"]["passed"].as_u64().unwrap() > 50, "{said}");
+    for m in mutants {
+        let outcome = m["outcome"].as_str().unwrap();
+        assert!(
+            ["caught", "missed", "timeout", "unviable", "not-compiled"].contains(&outcome),
+            "{m}"
+        );
+        if outcome == "caught" {
+            assert!(!m["killers"].as_array().unwrap().is_empty(), "{m}");
+        }
+    }
+    assert!(
+        mutants.iter().any(|m| m["outcome"] == "caught"),
+        "the net suite catches none of 3 bugs in net.c: {said}"
+    );
+    assert_eq!(json["source"].as_str(), Some(tree));
+    assert_eq!(
+        std::fs::read(&net_c).unwrap(),
+        before,
+        "the tree read is unchanged"
+    );
+}
