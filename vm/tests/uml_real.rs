@@ -104,7 +104,6 @@ fn three_mutants_of_net_c_are_planted_built_run_and_judged() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("mutants.json")).unwrap())
             .unwrap();
-    let source = std::path::PathBuf::from(json["source"].as_str().unwrap());
     let mutants = json["mutants"].as_array().unwrap();
     assert_eq!(mutants.len(), 3, "{said}");
     assert!(json["baseline"]["passed"].as_u64().unwrap() > 50, "{said}");
