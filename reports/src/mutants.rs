@@ -214,12 +214,16 @@ pub fn said(j: &Judged) -> String {
 /// Per file: how many mutants were judged, the share each suite caught
 /// (timeouts count as caught) and both together, and what could not be
 /// judged.
+/// With `--peer-on-missed` the selftests run only on what llconf missed;
+/// their column then reads `caught/ran`, and `either` stays the union.
 pub fn summary(judged: &[Judged]) -> String {
     #[derive(Default)]
     struct Row {
         judged: usize,
         llconf: usize,
         ksft: Option<usize>,
+        /// Mutants the selftests ran on.
+        ksft_run: usize,
         either: usize,
         unviable: usize,
         not_compiled: usize,
@@ -237,6 +241,7 @@ pub fn summary(judged: &[Judged]) -> String {
                     r.llconf += usize::from(caught(v));
                     if j.ksft.is_some() {
                         *r.ksft.get_or_insert(0) += usize::from(by_ksft);
+                        r.ksft_run += 1;
                     }
                     r.either += usize::from(caught(v) || by_ksft);
                 }
@@ -261,7 +266,17 @@ pub fn summary(judged: &[Judged]) -> String {
             "{file:<29} {:>6}  {:>10}  {:>10}  {:>10}  {:>8}  {:>12}\n",
             r.judged,
             rate(r.llconf, r.judged),
-            r.ksft.map_or("-".into(), |k| rate(k, r.judged)),
+            // Over the mutants they ran on, said when not all were
+            // (`--peer-on-missed`).
+            r.ksft.map_or("-".into(), |k| if r.ksft_run == r.judged {
+                rate(k, r.judged)
+            } else {
+                format!(
+                    "{k}/{} ({:.0}%)",
+                    r.ksft_run,
+                    100.0 * k as f64 / r.ksft_run as f64
+                )
+            }),
             rate(r.either, r.judged),
             r.unviable,
             r.not_compiled
@@ -441,10 +456,10 @@ mod tests {
                 .split_whitespace()
                 .collect::<Vec<_>>()
         };
-        // judged 4: llconf 2 of 4, ksft 1 of 4 (judged on one), either 3.
+        // judged 4: llconf 2 of 4, ksft caught the one it ran on, either 3.
         assert_eq!(
             row("a.c"),
-            ["a.c", "4", "2", "(50%)", "1", "(25%)", "3", "(75%)", "1", "0"]
+            ["a.c", "4", "2", "(50%)", "1/1", "(100%)", "3", "(75%)", "1", "0"]
         );
         assert_eq!(row("b.c"), ["b.c", "0", "-", "-", "-", "0", "1"]);
         assert!(s.trim_end().lines().last().unwrap().starts_with("total"));

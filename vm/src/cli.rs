@@ -91,6 +91,12 @@ pub struct MutantsArgs {
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
 
+    /// With --peer: run the peer only on the mutants llconf missed, which
+    /// lists what only the peer catches at a fraction of the cost (its own
+    /// kill rate is then over those only).
+    #[arg(long, requires = "peer")]
+    pub peer_on_missed: bool,
+
     /// Keep what `--out` already judged and judge only the rest.
     #[arg(long)]
     pub resume: bool,

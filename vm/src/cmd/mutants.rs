@@ -147,6 +147,8 @@ struct Loop<'a> {
     test_lines: Option<TestLines>,
     /// Stop a mutant's run at its first kill.
     first_kill: bool,
+    /// Run the peer only on what llconf missed.
+    peer_on_missed: bool,
     /// Where the lists of selected tests are written for the guest.
     lists: PathBuf,
 }
@@ -307,12 +309,17 @@ impl Loop<'_> {
                 }
             },
         };
-        let compiled = matches!(
-            outcome,
-            Verdict::Caught | Verdict::Missed | Verdict::Timeout
-        );
+        // The peer judges what was built and run (or missed without a run).
+        let peer_runs = if self.peer_on_missed {
+            outcome == Verdict::Missed
+        } else {
+            matches!(
+                outcome,
+                Verdict::Caught | Verdict::Missed | Verdict::Timeout
+            )
+        };
         let ksft = match &judging.ksft {
-            Some((baseline, limit)) if compiled => {
+            Some((baseline, limit)) if peer_runs => {
                 let ran = self.run(
                     &format!("m{}-ksft", index + 1),
                     *limit,
@@ -546,6 +553,7 @@ fn judge_all(
         peer: None,
         test_lines: None,
         first_kill: !args.all_killers,
+        peer_on_missed: args.peer_on_missed,
         lists: out.join("runs").join("selected"),
     };
     let lp = Loop {
