@@ -1,9 +1,11 @@
 //! What llconf finds on the host, and how it shares it: tools on PATH, the
-//! accelerator (KVM or TCG), the cargo workspace that holds the suites, and
-//! the locks that keep two runs off one cache folder. A leaf: it imports
-//! nothing else of llconf but the cache directory.
+//! accelerator (KVM or TCG), the cargo workspace that holds the suites, the
+//! locks that keep two runs off one cache folder, and the parent-death
+//! signal of every child. A leaf: it imports nothing else of llconf but the
+//! cache directory.
 
 pub mod accel;
+pub mod children;
 pub mod lock;
 pub mod tools;
 pub mod workspace;

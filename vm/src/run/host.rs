@@ -129,7 +129,8 @@ fn spawn(
     File::create(results)?;
     let out = File::create(log)?;
     let err = out.try_clone()?;
-    Command::new(&suite.path)
+    let mut cmd = Command::new(&suite.path);
+    crate::host::children::die_with_parent(&mut cmd)
         .args(suite_args)
         .env("LLCONF_RESULTS", results)
         .stdin(Stdio::null())

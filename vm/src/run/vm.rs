@@ -155,6 +155,7 @@ pub fn run(t: &VmTarget, tx: &Sender<TargetEvent>) {
         .stderr(Stdio::piped())
         // Its own group, so that killing it takes qemu along.
         .process_group(0);
+    crate::host::children::die_with_parent(&mut cmd);
     emit.send(VmEvent::BootStarted {
         command: boot::shell::display(&cmd),
     });
