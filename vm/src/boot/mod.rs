@@ -169,7 +169,9 @@ impl VmEnd {
                 "the VM process (vng, qemu or the UML kernel) was killed by signal {}",
                 shell::signal_name(*n)
             ),
-            VmEnd::Interrupted => "interrupted; qemu was killed".into(),
+            VmEnd::Interrupted => {
+                "interrupted; the VM (qemu, vng or the UML kernel) was killed".into()
+            }
             VmEnd::Enough => "stopped by llconf once it had seen what it needed".into(),
             VmEnd::SpawnFailed(e) => format!("the VM could not be started: {e}"),
         }

@@ -1,0 +1,16 @@
+//! Suite `task`: what a Landlock domain does to other processes. A
+//! sandboxed process may ptrace only processes in its own domain or one
+//! nested in it (ABI 1), whichever side asks (PTRACE_ATTACH, /proc/PID/mem,
+//! PTRACE_TRACEME); and with LANDLOCK_SCOPE_SIGNAL (ABI 6) the SIGIO a file
+//! sends to its owner follows the domain of whoever set that owner.
+
+mod domains;
+mod ptrace;
+mod sigio;
+
+use llconf_harness::Test;
+
+fn main() {
+    let tests: Vec<Test> = [ptrace::tests(), sigio::tests()].concat();
+    llconf_harness::runner::main("task", tests)
+}

@@ -1,0 +1,179 @@
+//! SIGIO under LANDLOCK_SCOPE_SIGNAL (ABI 6): a file's owner (F_SETOWN) is
+//! sent SIGIO when the file becomes readable, and the signal is checked
+//! against the domain of the process that set the owner, at the time it
+//! did. A process in a signal-scoped domain cannot make SIGIO reach a
+//! process outside it (the signal is dropped: no errno, nothing arrives);
+//! a domain that does not scope signals, or a target in the same domain,
+//! or the owner's own process, gets it.
+
+use crate::domains::sandbox;
+use llconf_harness::abi::scope;
+use llconf_harness::fixture::Peer;
+use llconf_harness::{ensure, fail, Ruleset, Stop, Test, TestResult};
+use nix::sys::signal::{SigSet, Signal};
+use nix::unistd::{getpid, getppid, pipe, read, write, Pid};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::time::Duration;
+
+/// How long a signal that should arrive is waited for, and how long one
+/// that must not arrive is watched for.
+const WINDOW: Duration = Duration::from_secs(2);
+
+/// The domain of the process that sets the owner.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Owner {
+    /// Scopes signals: SIGIO to a process outside is dropped.
+    Scoped,
+    /// A domain that does not scope signals.
+    NotScoped,
+}
+
+fn enforce(owner: Owner) -> TestResult {
+    match owner {
+        Owner::Scoped => Ruleset::scoped(scope::SIGNAL)?.enforce(),
+        Owner::NotScoped => sandbox(),
+    }
+}
+
+/// A pipe whose read end sends SIGIO to `to` when written to.
+fn armed_pipe(to: Pid) -> Result<(OwnedFd, OwnedFd), String> {
+    let (r, w) = pipe().map_err(|e| format!("pipe: {e}"))?;
+    let fd = r.as_raw_fd();
+    // SAFETY: fcntl on a descriptor owned here, with integer arguments.
+    unsafe {
+        if libc::fcntl(fd, libc::F_SETOWN, to.as_raw()) == -1 {
+            return Err(format!(
+                "fcntl(F_SETOWN, {to}): {}",
+                nix::errno::Errno::last()
+            ));
+        }
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if libc::fcntl(fd, libc::F_SETFL, flags | libc::O_ASYNC) == -1 {
+            return Err(format!(
+                "fcntl(F_SETFL, O_ASYNC): {}",
+                nix::errno::Errno::last()
+            ));
+        }
+    }
+    Ok((r, w))
+}
+
+fn block_sigio() -> Result<SigSet, Stop> {
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGIO);
+    set.thread_block()
+        .map_err(|e| fail(format!("blocking SIGIO: {e}")))?;
+    Ok(set)
+}
+
+/// Whether SIGIO arrived within the window.
+fn sigio_arrived(set: &SigSet) -> Result<bool, Stop> {
+    let ts = libc::timespec {
+        tv_sec: WINDOW.as_secs() as libc::time_t,
+        tv_nsec: 0,
+    };
+    // SAFETY: valid pointers to a signal set and a timespec.
+    let r = unsafe { libc::sigtimedwait(set.as_ref(), std::ptr::null_mut(), &ts) };
+    match r {
+        n if n == libc::SIGIO => Ok(true),
+        -1 if nix::errno::Errno::last() == nix::errno::Errno::EAGAIN => Ok(false),
+        -1 => Err(fail(format!("sigtimedwait: {}", nix::errno::Errno::last()))),
+        n => Err(fail(format!("sigtimedwait returned signal {n}, not SIGIO"))),
+    }
+}
+
+fn expect_delivery(what: &str, arrived: bool, expected: bool) -> TestResult {
+    ensure!(
+        arrived == expected,
+        "{what}: SIGIO {} (expected it {})",
+        if arrived { "arrived" } else { "did not arrive" },
+        if expected {
+            "to arrive"
+        } else {
+            "to be dropped"
+        }
+    );
+    Ok(())
+}
+
+/// A child in `owner`'s domain makes this process, outside its domain
+/// (or in it, with `shared`), the owner of a pipe and writes to it.
+fn to_parent(owner: Owner, shared: bool) -> TestResult {
+    let set = block_sigio()?;
+    if shared {
+        enforce(owner)?;
+    }
+    let child = Peer::spawn(|ready| {
+        if !shared && enforce(owner).is_err() {
+            return 100;
+        }
+        let Ok((_r, w)) = armed_pipe(getppid()) else {
+            return 101;
+        };
+        if write(w.as_fd(), b"x") != Ok(1) {
+            return 102;
+        }
+        ready.signal();
+        0
+    })?;
+    child.wait_ready()?;
+    let arrived = sigio_arrived(&set)?;
+    match child.join() {
+        0 => {}
+        code => return Err(fail(format!("the child failed to set up (exit {code})"))),
+    }
+    let expected = shared || owner == Owner::NotScoped;
+    expect_delivery(
+        "SIGIO from a pipe the child armed for its parent",
+        arrived,
+        expected,
+    )
+}
+
+/// A scoped process owns the pipe itself: its own SIGIO always arrives.
+fn to_itself() -> TestResult {
+    let set = block_sigio()?;
+    enforce(Owner::Scoped)?;
+    let (r, w) = armed_pipe(getpid()).map_err(fail)?;
+    write(w.as_fd(), b"x").map_err(|e| fail(format!("write: {e}")))?;
+    let arrived = sigio_arrived(&set)?;
+    let mut b = [0u8; 1];
+    let _ = read(r.as_raw_fd(), &mut b);
+    expect_delivery("SIGIO from a pipe armed for this process", arrived, true)
+}
+
+pub fn tests() -> Vec<Test> {
+    let cases: [(&str, Owner, bool); 3] = [
+        (
+            "scoped_owner::to_parent_outside::denied",
+            Owner::Scoped,
+            false,
+        ),
+        (
+            "unscoped_owner::to_parent_outside::allowed",
+            Owner::NotScoped,
+            false,
+        ),
+        (
+            "scoped_owner::to_parent_same_domain::allowed",
+            Owner::Scoped,
+            true,
+        ),
+    ];
+    let mut tests: Vec<Test> = cases
+        .into_iter()
+        .map(|(name, owner, shared)| {
+            Test::new(format!("task::sigio::{name}"), move || {
+                to_parent(owner, shared)
+            })
+        })
+        .collect();
+    tests.push(Test::new(
+        "task::sigio::scoped_owner::to_itself::allowed",
+        to_itself,
+    ));
+    tests
+        .into_iter()
+        .map(|t| t.needs("LANDLOCK_SCOPE_SIGNAL").enforcement())
+        .collect()
+}
