@@ -64,6 +64,18 @@ impl TestLines {
         self.tests.insert(test.to_string(), files);
     }
 
+    /// This map with `newer`'s tests added, replacing any of the same name.
+    pub fn merged_with(mut self, newer: TestLines) -> TestLines {
+        for (file, lines) in newer.executable {
+            let exec = self.executable.entry(file).or_default();
+            exec.extend(lines);
+            exec.sort_unstable();
+            exec.dedup();
+        }
+        self.tests.extend(newer.tests);
+        self
+    }
+
     /// Who executed any of `lines` (inclusive) of `file`.
     pub fn reaching(&self, file: &str, first: u32, last: u32) -> Reach {
         let counted = self
@@ -122,6 +134,24 @@ mod tests {
         );
         assert_eq!(m.reaching("net.c", 12, 15), Reach::Unknown);
         assert_eq!(m.reaching("fs.c", 10, 10), Reach::Unknown);
+        let mut later = TestLines::default();
+        later.add(
+            "net::a",
+            &trace("SF:/k/security/landlock/net.c\nDA:11,1\nDA:40,0\nend_of_record\n"),
+        );
+        let merged = m.clone().merged_with(later);
+        assert_eq!(
+            merged.reaching("net.c", 11, 11),
+            by(&["net::a"]),
+            "replaced"
+        );
+        assert_eq!(
+            merged.reaching("net.c", 20, 20),
+            Reach::Nobody,
+            "net::a ran it no more"
+        );
+        assert_eq!(merged.reaching("net.c", 40, 40), Reach::Nobody);
+        assert_eq!(merged.tests.len(), 2);
         let json = serde_json::to_string(&m).unwrap();
         assert_eq!(serde_json::from_str::<TestLines>(&json).unwrap(), m);
     }

@@ -139,7 +139,8 @@ pub struct CoverageArgs {
 
     /// Also measure each test alone, one boot per test, into
     /// `test-lines.json` (which lines each test executed), kept beside the
-    /// build too: `llconf mutants` then runs only the tests that executed a
+    /// build too, where earlier measures of other tests of the same build
+    /// are kept: `llconf mutants` then runs only the tests that executed a
     /// mutated line.
     #[arg(long)]
     pub per_test: bool,

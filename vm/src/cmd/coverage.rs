@@ -126,7 +126,17 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
         None => Ok(None),
     };
     if args.per_test {
-        let map = bench.measure_each_test(&built, &llconf, &suites)?;
+        let fresh = bench.measure_each_test(&built, &llconf, &suites)?;
+        // The tests of other suites, measured earlier on the same build,
+        // are kept: one suite can be measured again alone.
+        let kept = bench.tree.objects.join(test_lines::FILE_NAME);
+        let map = match std::fs::read_to_string(&kept)
+            .ok()
+            .and_then(|t| serde_json::from_str::<TestLines>(&t).ok())
+        {
+            Some(old) if old.release == fresh.release => old.merged_with(fresh),
+            _ => fresh,
+        };
         let text = serde_json::to_string(&map)? + "\n";
         for to in [
             bench.run_dir.root().join(test_lines::FILE_NAME),
