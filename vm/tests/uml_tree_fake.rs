@@ -500,3 +500,46 @@ fn per_test_coverage_picks_the_tests_and_a_run_resumes_where_a_shard_stopped() {
     assert_eq!(code(&bad), 2, "{}", stderr(&bad));
     assert!(stderr(&bad).contains("--shard 3/2"), "{}", stderr(&bad));
 }
+
+#[test]
+fn per_test_coverage_measures_each_passed_test_alone_and_keeps_the_map_beside_the_build() {
+    if !have_lcov() {
+        return;
+    }
+    let t = Tree::new();
+    let out = t.coverage("pt", &["--per-test"]);
+    ok(&out);
+    assert!(
+        stderr(&out).contains("per-test coverage of 1 tests"),
+        "{}",
+        stderr(&out)
+    );
+    let read = |p: PathBuf| -> llconf_reports::test_lines::TestLines {
+        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
+    };
+    let map = read(t.dir("pt/test-lines.json"));
+    assert_eq!(map.directory, "security/landlock");
+    // Only the test that passed (base::a::y is skipped) was measured.
+    assert_eq!(map.tests.keys().collect::<Vec<_>>(), ["base::a::x"]);
+    let lines = &map.tests["base::a::x"]["fake.c"];
+    assert!(lines.contains(&9), "the first `if` ran: {lines:?}");
+    assert!(!lines.contains(&14), "the third sum did not: {lines:?}");
+    // Wherever the build keeps its objects.
+    let kept = walk_for(&t.dir("cache/uml"), "test-lines.json").expect("a map beside the build");
+    assert_eq!(read(kept), map);
+}
+
+fn walk_for(dir: &Path, name: &str) -> Option<PathBuf> {
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let p = e.path();
+        if p.file_name().is_some_and(|n| n == name) {
+            return Some(p);
+        }
+        if p.is_dir() {
+            if let Some(found) = walk_for(&p, name) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
