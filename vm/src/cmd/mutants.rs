@@ -320,12 +320,13 @@ impl Loop<'_> {
         };
         let ksft = match &judging.ksft {
             Some((baseline, limit)) if peer_runs => {
+                let stop = self.first_kill.then_some(baseline);
                 let ran = self.run(
                     &format!("m{}-ksft", index + 1),
                     *limit,
                     Suites::Ksft,
                     None,
-                    None,
+                    stop,
                 );
                 let (v, k) = ran.judge(baseline, None);
                 Some(PeerJudged {
@@ -430,19 +431,10 @@ impl Loop<'_> {
         let start = Instant::now();
         let mut killers = Vec::new();
         vm::run_to_end(t, |event| {
-            if let (
-                Some(baseline),
-                VmEvent::Suite(Event::Record {
-                    record: Record::TestFinished(r),
-                    ..
-                }),
-            ) = (stop_at_kill, &event)
-            {
-                if !enough.load(Ordering::Relaxed)
-                    && baseline.judges(&r.name)
-                    && r.outcome != Outcome::Passed
-                {
-                    killers.push(r.name.clone());
+            if let Some(baseline) = stop_at_kill.filter(|_| !enough.load(Ordering::Relaxed)) {
+                let now = first_kills(baseline, which, &event);
+                if !now.is_empty() {
+                    killers = now;
                     enough.store(true, Ordering::Relaxed);
                 }
             }
@@ -722,6 +714,29 @@ fn judge_all(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The tests that noticed, as soon as an event shows them: a record of
+/// llconf's that fails a test that passed in the baselines, or a selftest
+/// program that ended with such a test in its TAP (their verdicts come
+/// only at the end of each program).
+fn first_kills(baseline: &Baseline, which: Suites, event: &VmEvent) -> Vec<String> {
+    match event {
+        VmEvent::Suite(Event::Record {
+            record: Record::TestFinished(r),
+            ..
+        }) if baseline.judges(&r.name) && r.outcome != Outcome::Passed => vec![r.name.clone()],
+        VmEvent::Suite(Event::SuiteEnded { suite, log, .. }) if which == Suites::Ksft => {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            ksft_tap::parse(suite, &text)
+                .tests
+                .iter()
+                .filter(|t| baseline.judges(&t.name) && t.outcome != Outcome::Passed)
+                .map(|t| t.name.clone())
+                .collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// The per-test coverage map: the one named, or the one kept beside the
