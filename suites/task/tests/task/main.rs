@@ -2,8 +2,11 @@
 //! sandboxed process may ptrace only processes in its own domain or one
 //! nested in it (ABI 1), whichever side asks (PTRACE_ATTACH, /proc/PID/mem,
 //! PTRACE_TRACEME); and with LANDLOCK_SCOPE_SIGNAL (ABI 6) the SIGIO a file
-//! sends to its owner follows the domain of whoever set that owner.
+//! sends to its owner follows the domain of whoever set that owner. A
+//! domain also survives credentials installed from another process
+//! (KEYCTL_SESSION_TO_PARENT).
 
+mod cred_transfer;
 mod domains;
 mod ptrace;
 mod sigio;
@@ -11,6 +14,6 @@ mod sigio;
 use llconf_harness::Test;
 
 fn main() {
-    let tests: Vec<Test> = [ptrace::tests(), sigio::tests()].concat();
+    let tests: Vec<Test> = [ptrace::tests(), sigio::tests(), cred_transfer::tests()].concat();
     llconf_harness::runner::main("task", tests)
 }
