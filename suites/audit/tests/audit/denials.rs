@@ -185,6 +185,28 @@ fn signal_scope_denied() -> TestResult {
     expect_single(&mut session, &body)
 }
 
+/// A process outside the domain may not be traced from it; the record
+/// names the tracee. PTRACE_ATTACH is audited (only PTRACE_MODE_NOAUDIT
+/// checks, such as reading /proc/PID/stat, are not).
+fn ptrace_denied() -> TestResult {
+    let peer = crate::common::sleeper()?;
+    let mut session = Session::open()?;
+    let body = format!(
+        "blockers=ptrace {}",
+        crate::objects::task_fields(peer.pid().as_raw())?
+    );
+    Ruleset::fs(fs::EXECUTE)?.enforce()?;
+    // SAFETY: a plain system call with integer arguments.
+    let r = unsafe { libc::ptrace(libc::PTRACE_ATTACH, peer.pid().as_raw(), 0, 0) };
+    let r = if r == -1 { Err(Errno::last()) } else { Ok(()) };
+    expect_errno(
+        format!("ptrace(PTRACE_ATTACH, {}) out of the domain", peer.pid()),
+        r,
+        Errno::EPERM,
+    )?;
+    expect_single(&mut session, &body)
+}
+
 /// The peer socket is bound before the domain exists, so it is outside
 /// it; the record names it by its abstract address, in hex with the
 /// leading NUL.
@@ -307,6 +329,7 @@ pub fn tests() -> Vec<Test> {
             )
         })
         .needs("LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP"),
+        d("ptrace", ptrace_denied),
         d("scope_signal", signal_scope_denied).needs("LANDLOCK_SCOPE_SIGNAL"),
         d("scope_abstract_unix_socket", abstract_unix_scope_denied)
             .needs("LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET"),
