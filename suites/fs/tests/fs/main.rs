@@ -15,6 +15,7 @@ mod refer;
 mod rights;
 mod rule_objects;
 mod truncate;
+mod unmounted;
 
 use llconf_harness::Test;
 
@@ -31,6 +32,7 @@ fn main() {
         paths::tests(),
         older_abi::tests(),
         errata::tests(),
+        unmounted::tests(),
     ]
     .concat();
     llconf_harness::runner::main("fs", tests)
