@@ -4,16 +4,24 @@
 //! PTRACE_TRACEME); and with LANDLOCK_SCOPE_SIGNAL (ABI 6) the SIGIO a file
 //! sends to its owner follows the domain of whoever set that owner. A
 //! domain also survives credentials installed from another process
-//! (KEYCTL_SESSION_TO_PARENT).
+//! (KEYCTL_SESSION_TO_PARENT), and LANDLOCK_RESTRICT_SELF_TSYNC (ABI 8)
+//! puts every thread of the process in the new domain.
 
 mod cred_transfer;
 mod domains;
 mod ptrace;
 mod sigio;
+mod tsync;
 
 use llconf_harness::Test;
 
 fn main() {
-    let tests: Vec<Test> = [ptrace::tests(), sigio::tests(), cred_transfer::tests()].concat();
+    let tests: Vec<Test> = [
+        ptrace::tests(),
+        sigio::tests(),
+        cred_transfer::tests(),
+        tsync::tests(),
+    ]
+    .concat();
     llconf_harness::runner::main("task", tests)
 }
