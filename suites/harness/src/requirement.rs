@@ -23,7 +23,13 @@ pub enum Requirement {
     /// auditd already owns the audit socket is only known at run time, so
     /// tests skip themselves for that.
     Audit,
+    /// A Landlock trace event in tracefs (`landlock_deny_access_net`),
+    /// read as root.
+    TraceEvent(&'static str),
 }
+
+/// Where the kernel's trace events are (the guest init mounts tracefs).
+pub const TRACEFS: &str = "/sys/kernel/tracing";
 
 impl Requirement {
     /// A right, scope or flag by its UAPI name, looked up in the tables.
@@ -99,6 +105,20 @@ impl Requirement {
                 (!euid.is_root())
                     .then(|| format!("needs root to read audit records; running as uid {euid}"))
             }),
+            Requirement::TraceEvent(name) => Requirement::Landlock
+                .unmet(kernel)
+                .or_else(|| Requirement::Root.unmet(kernel))
+                .or_else(|| {
+                    let dir = format!("{TRACEFS}/events/landlock/{name}");
+                    (!std::path::Path::new(&dir).is_dir()).then(|| {
+                        format!(
+                            "needs the trace event landlock:{name} ({dir}: a kernel with \
+                             Landlock trace events and tracing, tracefs mounted); kernel {} \
+                             has none",
+                            kernel.release
+                        )
+                    })
+                }),
         }
     }
 }
