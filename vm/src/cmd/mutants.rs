@@ -909,6 +909,49 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_first_kill_is_seen_in_a_record_or_in_a_selftest_s_tap() {
+        use llconf_reports::record::TestRecord;
+        let mut passed = SuiteResults::new("net");
+        passed.tests.push(TestRecord::passed("net::a", 1.0));
+        let mut ksft = SuiteResults::new("ksft.net_test");
+        ksft.tests
+            .push(TestRecord::passed("ksft::net_test::t.one", 1.0));
+        let b = Baseline::of(&[vec![passed.clone(), ksft.clone()]]);
+        let record = |name: &str, o: Outcome| {
+            VmEvent::Suite(Event::Record {
+                suite: "net".into(),
+                record: Record::TestFinished(TestRecord::new(name, o, 1.0)),
+            })
+        };
+        assert_eq!(
+            first_kills(&b, Suites::Llconf, &record("net::a", Outcome::Failed)),
+            ["net::a"]
+        );
+        assert!(first_kills(&b, Suites::Llconf, &record("net::a", Outcome::Passed)).is_empty());
+        assert!(
+            first_kills(&b, Suites::Llconf, &record("net::new", Outcome::Failed)).is_empty(),
+            "a test that never passed judges nothing"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("net_test.log");
+        std::fs::write(&log, "TAP version 13\n1..1\nnot ok 1 t.one\n").unwrap();
+        let ended = VmEvent::Suite(Event::SuiteEnded {
+            suite: "net_test".into(),
+            cause: crate::run::events::EndCause::Exited(1),
+            elapsed: Duration::from_secs(1),
+            log,
+        });
+        assert_eq!(
+            first_kills(&b, Suites::Ksft, &ended),
+            ["ksft::net_test::t.one"]
+        );
+        assert!(
+            first_kills(&b, Suites::Llconf, &ended).is_empty(),
+            "llconf's verdicts come from records"
+        );
+    }
+
+    #[test]
     fn globs_match_within_a_file_name() {
         assert!(wildcard("*.c", "fs.c"));
         assert!(!wildcard("*.c", "fs.h"));
