@@ -80,6 +80,9 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
     let coverage_dir = out.join("coverage");
     std::fs::create_dir_all(&coverage_dir)
         .with_context(|| format!("creating {}", coverage_dir.display()))?;
+    // The per-test loop runs for many minutes: a rebuild meanwhile must
+    // not change its tests.
+    let suites = crate::suites::binary::snapshot(&suites, &out.join("suites"))?;
 
     let cache = Cache::from_env();
     let mut say = |s: String| eprintln!("{s}");

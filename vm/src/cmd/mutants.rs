@@ -480,6 +480,7 @@ fn judge_all(
     let out = std::path::absolute(&args.out)?;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let suites = selection::resolve(root, &args.suites)?;
+    let suites = crate::suites::binary::snapshot(&suites, &out.join("suites"))?;
     let guest = build::guest_binaries(&workspace::default_root())?;
     let mut planned = BTreeMap::new();
     for s in &suites {

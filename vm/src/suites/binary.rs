@@ -16,3 +16,53 @@ pub struct GuestBinaries {
     pub init: PathBuf,
     pub true_bin: PathBuf,
 }
+
+/// Copies of `suites` in `dir`, for runs that outlast the build they
+/// started from: a `cargo build` in the same workspace while a long run
+/// (mutants, per-test coverage) goes on must not change the tests that
+/// judge half-way.
+pub fn snapshot(suites: &[SuiteBinary], dir: &std::path::Path) -> anyhow::Result<Vec<SuiteBinary>> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    suites
+        .iter()
+        .map(|s| {
+            let to = dir.join(&s.suite);
+            // A fresh file: a run may still execute an older copy.
+            let _ = std::fs::remove_file(&to);
+            std::fs::copy(&s.path, &to)
+                .with_context(|| format!("copying {} to {}", s.path.display(), to.display()))?;
+            Ok(SuiteBinary {
+                suite: s.suite.clone(),
+                path: to,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_does_not_follow_a_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let built = dir.path().join("net-123");
+        std::fs::write(&built, "v1").unwrap();
+        let suites = [SuiteBinary {
+            suite: "net".into(),
+            path: built.clone(),
+        }];
+        let copies = snapshot(&suites, &dir.path().join("snap")).unwrap();
+        std::fs::write(&built, "v2").unwrap();
+        assert_eq!(copies[0].suite, "net");
+        assert_eq!(std::fs::read_to_string(&copies[0].path).unwrap(), "v1");
+        assert!(
+            std::fs::metadata(&copies[0].path)
+                .unwrap()
+                .permissions()
+                .readonly()
+                == std::fs::metadata(&built).unwrap().permissions().readonly()
+        );
+    }
+}
