@@ -259,6 +259,16 @@ impl Loop<'_> {
         let (baseline, limit) = &judging.llconf;
         let mut tests_run = 0;
         let (outcome, killers, why, run_seconds) = match built {
+            // A full disk is no verdict on the mutant: stop, keeping what
+            // was judged.
+            Err(e) if format!("{e:#}").contains("No space left on device") => {
+                let _ = ws.undo(m, source);
+                bail!(
+                    "building {} in {}: the disk is full; the mutants judged so far are kept",
+                    m.id(),
+                    ws.build.display()
+                )
+            }
             Err(e) => (Verdict::Unviable, Vec::new(), Some(format!("{e:#}")), 0.0),
             Ok(()) if digest(&ws.object(&m.file)) == objects[&m.file] => {
                 (Verdict::NotCompiled, Vec::new(), None, 0.0)
