@@ -351,7 +351,8 @@ pub fn html(file: &MutantsFile) -> String {
          body{{font:14px system-ui,sans-serif;margin:1.5em;color:#222}}\
          table{{border-collapse:collapse;margin:.5em 0 1.5em}}\
          td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}}\
-         th{{background:#f3f3f3}} pre{{margin:.2em 0;background:#f8f8f8;padding:.3em}}\
+         th{{background:#f3f3f3}} pre{{margin:.2em 0;background:#f8f8f8;padding:.3em;white-space:pre-wrap}}\
+         td code{{overflow-wrap:anywhere}} td{{max-width:36em}}\
          .caught,.timeout{{color:#176f2c}} .missed{{color:#b00020;font-weight:bold}}\
          .unviable,.not-compiled{{color:#777}} code{{font-size:90%}}\
          </style></head><body>\n<h1>Mutants of {kernel}</h1>\n<p>Source: <code>{source}</code>. \
@@ -371,12 +372,14 @@ pub fn html(file: &MutantsFile) -> String {
         o.push_str("\n\n");
         o.push_str(&esc(&c));
     }
-    o.push_str("</pre>\n<h2>Every mutant</h2>\n<table><tr><th>mutant</th><th>llconf</th>");
+    o.push_str(
+        "</pre>\n<h2>Every mutant</h2>\n<table><tr><th>mutant and its diff</th><th>llconf</th>",
+    );
     let peer = file.mutants.iter().any(|j| j.ksft.is_some());
     if peer {
         o.push_str("<th>kernel selftests</th>");
     }
-    o.push_str("<th>diff</th></tr>\n");
+    o.push_str("</tr>\n");
     let mut order: Vec<&Judged> = file.mutants.iter().collect();
     order.sort_by_key(|j| (j.outcome != Verdict::Missed, j.outcome, j.id.clone()));
     let cell = |v: Verdict, killers: &[String], why: Option<&str>| {
@@ -400,7 +403,12 @@ pub fn html(file: &MutantsFile) -> String {
         c + "</td>"
     };
     for j in order {
-        let _ = write!(o, "<tr id=\"{0}\"><td><code>{0}</code></td>", esc(&j.id));
+        let _ = write!(
+            o,
+            "<tr id=\"{0}\"><td><code>{0}</code><pre>{1}</pre></td>",
+            esc(&j.id),
+            esc(j.diff.trim_end())
+        );
         o.push_str(&cell(j.outcome, &j.killers, j.why.as_deref()));
         if peer {
             match &j.ksft {
@@ -408,7 +416,7 @@ pub fn html(file: &MutantsFile) -> String {
                 None => o.push_str("<td>-</td>"),
             }
         }
-        let _ = writeln!(o, "<td><pre>{}</pre></td></tr>", esc(j.diff.trim_end()));
+        o.push_str("</tr>\n");
     }
     o.push_str("</table>\n</body></html>\n");
     o

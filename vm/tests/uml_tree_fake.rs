@@ -496,6 +496,19 @@ fn per_test_coverage_picks_the_tests_and_a_run_resumes_where_a_shard_stopped() {
         .starts_with("per-test coverage"));
     let page = std::fs::read_to_string(t.dir("m/mutants.html")).unwrap();
     assert!(page.contains("fake.c:13:8:comparison"));
+    // `llconf report` writes the page again from mutants.json.
+    std::fs::remove_file(t.dir("m/mutants.html")).unwrap();
+    let report = Command::new(env!("CARGO_BIN_EXE_llconf"))
+        .arg("report")
+        .arg(t.dir("m"))
+        .output()
+        .unwrap();
+    ok(&report);
+    assert!(stdout(&report).contains("judged"), "{}", stdout(&report));
+    assert_eq!(
+        std::fs::read_to_string(t.dir("m/mutants.html")).unwrap(),
+        page
+    );
     let bad = run(&["--shard", "3/2"]);
     assert_eq!(code(&bad), 2, "{}", stderr(&bad));
     assert!(stderr(&bad).contains("--shard 3/2"), "{}", stderr(&bad));

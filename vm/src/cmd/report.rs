@@ -1,14 +1,21 @@
 //! `llconf report RUN...`: the kernel × test matrix of finished runs, as
-//! `report.html` and `report.md`.
+//! `report.html` and `report.md`; or, for the `--out` folder of `llconf
+//! mutants`, its page `mutants.html` and its summary, written again from
+//! `mutants.json`.
 
 use crate::cli::ReportArgs;
 use anyhow::{Context, Result};
 use llconf_reports::matrix::Matrix;
-use llconf_reports::{html, markdown, run_results};
+use llconf_reports::{html, markdown, mutants, run_results};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub fn report(args: ReportArgs) -> Result<ExitCode> {
+    if let [dir] = args.runs.as_slice() {
+        if dir.join(mutants::JSON).is_file() {
+            return mutants_page(dir);
+        }
+    }
     let run = run_results::load_all(&args.runs)?;
     for line in &run.unreadable {
         eprintln!("warning: not a record, skipped: {line}");
@@ -98,6 +105,22 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = yoe + era * 400 + i64::from(m <= 2);
     (y, m, d)
+}
+
+fn mutants_page(dir: &Path) -> Result<ExitCode> {
+    let path = dir.join(mutants::JSON);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let file: mutants::MutantsFile = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a mutants.json of llconf", path.display()))?;
+    let page = dir.join(mutants::HTML);
+    write(&page, &mutants::html(&file))?;
+    print!("{}", mutants::summary(&file.mutants));
+    if let Some(c) = mutants::costs(&file) {
+        println!("\n{c}");
+    }
+    println!("\nHTML report: {}", page.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]
