@@ -50,6 +50,17 @@ pub enum Operator {
 }
 
 impl Operator {
+    pub const ALL: [Operator; 8] = [
+        Operator::ErrorToSuccess,
+        Operator::SuccessToError,
+        Operator::NegateCondition,
+        Operator::SwapLogic,
+        Operator::Comparison,
+        Operator::DropFlag,
+        Operator::DropCall,
+        Operator::EarlyReturn,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Operator::ErrorToSuccess => "error-to-success",

@@ -184,6 +184,22 @@ impl Tree {
         serde_json::from_str(&text).unwrap()
     }
 
+    /// `llconf mutants` of the stand-in's fake.c.
+    fn mutants(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_llconf"));
+        c.current_dir(self.f.path())
+            .env_remove("LLCONF_RESULTS")
+            .env("FAKE_DIR", self.f.path())
+            .env("LLCONF_CACHE", self.f.path().join("cache"))
+            .env("LLCONF_GUEST_INIT", self.f.path().join("guest/init"))
+            .env("LLCONF_GUEST_TRUE", self.f.path().join("guest/true"))
+            .arg("--kernels")
+            .arg(self.f.path().join("kernels"))
+            .args(["mutants", "--kernel", "fake-uml"])
+            .args(["--file", "security/landlock/fake.c"]);
+        c
+    }
+
     fn dir(&self, rel: &str) -> PathBuf {
         self.f.path().join(rel)
     }
@@ -314,20 +330,7 @@ fn mutants_are_planted_in_a_copy_built_run_and_judged() {
     let fake_c = t.dir("tree/security/landlock/fake.c");
     let before = std::fs::read(&fake_c).unwrap();
     let base = t.f.ok_suite();
-    let llconf = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_llconf"));
-        c.current_dir(t.f.path())
-            .env_remove("LLCONF_RESULTS")
-            .env("FAKE_DIR", t.f.path())
-            .env("LLCONF_CACHE", t.f.path().join("cache"))
-            .env("LLCONF_GUEST_INIT", t.f.path().join("guest/init"))
-            .env("LLCONF_GUEST_TRUE", t.f.path().join("guest/true"))
-            .arg("--kernels")
-            .arg(t.f.path().join("kernels"))
-            .args(["mutants", "--kernel", "fake-uml"])
-            .args(["--file", "security/landlock/fake.c"]);
-        c
-    };
+    let llconf = || t.mutants();
     let listed = llconf().arg("--list").output().unwrap();
     ok(&listed);
     assert!(stdout(&listed).contains("security/landlock/fake.c:9:5:negate-condition"));
@@ -436,17 +439,8 @@ fn per_test_coverage_picks_the_tests_and_a_run_resumes_where_a_shard_stopped() {
     });
     std::fs::write(t.dir("map.json"), map.to_string()).unwrap();
     let run = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_llconf"))
-            .current_dir(t.f.path())
-            .env_remove("LLCONF_RESULTS")
-            .env("FAKE_DIR", t.f.path())
-            .env("LLCONF_CACHE", t.f.path().join("cache"))
-            .env("LLCONF_GUEST_INIT", t.f.path().join("guest/init"))
-            .env("LLCONF_GUEST_TRUE", t.f.path().join("guest/true"))
-            .arg("--kernels")
-            .arg(t.f.path().join("kernels"))
-            .args(["mutants", "--kernel", "fake-uml"])
-            .args(["--file", "security/landlock/fake.c", "--out", "m"])
+        t.mutants()
+            .args(["--out", "m"])
             .arg("--test-lines")
             .arg(t.dir("map.json"))
             .arg(suite_bin("base", &base))

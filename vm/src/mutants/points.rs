@@ -399,17 +399,7 @@ mod tests {
 
     #[test]
     fn operators_are_named_alike_in_ids_and_json() {
-        use Operator::*;
-        for op in [
-            ErrorToSuccess,
-            SuccessToError,
-            NegateCondition,
-            SwapLogic,
-            Comparison,
-            DropFlag,
-            DropCall,
-            EarlyReturn,
-        ] {
+        for op in Operator::ALL {
             assert_eq!(serde_json::to_value(op).unwrap(), op.name());
         }
     }

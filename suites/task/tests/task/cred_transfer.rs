@@ -5,11 +5,10 @@
 //! with one directory allowed; after the child's call the parent must still
 //! be denied the other directory and allowed the one.
 
+use crate::domains::open_dir;
 use llconf_harness::abi::fs;
 use llconf_harness::fixture::{Peer, TempTree};
 use llconf_harness::{expect_result, fail, skip, Errno, Ruleset, TestResult};
-use std::ffi::CString;
-use std::path::Path;
 
 const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
 const KEYCTL_SESSION_TO_PARENT: libc::c_long = 18;
@@ -22,23 +21,6 @@ fn keyctl(op: libc::c_long) -> Result<(), Errno> {
     } else {
         Ok(())
     }
-}
-
-fn open_dir(p: &Path) -> Result<(), Errno> {
-    let c = CString::new(p.as_os_str().as_encoded_bytes()).map_err(|_| Errno::EINVAL)?;
-    // SAFETY: a NUL-terminated path.
-    let fd = unsafe {
-        libc::open(
-            c.as_ptr(),
-            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
-        )
-    };
-    if fd == -1 {
-        return Err(Errno::last());
-    }
-    // SAFETY: fd was just opened here.
-    unsafe { libc::close(fd) };
-    Ok(())
 }
 
 fn check(t: &TempTree, when: &str) -> TestResult {

@@ -1,8 +1,11 @@
 //! The two processes of a test and where their domains come from: made
-//! before the fork (shared), or by either side after it (its own).
+//! before the fork (shared), or by either side after it (its own); and the
+//! directory read that tells which domain a process is in.
 
 use llconf_harness::abi::fs;
-use llconf_harness::{Ruleset, TestResult};
+use llconf_harness::{Errno, Ruleset, TestResult};
+use std::ffi::CString;
+use std::path::Path;
 
 /// A domain that restricts nothing these tests do: it handles EXECUTE
 /// and nobody here executes anything.
@@ -36,4 +39,22 @@ impl Domains {
     pub fn actor_scope_contains_other(self) -> bool {
         !self.actor
     }
+}
+
+/// open(2) of a directory for reading, closed at once.
+pub fn open_dir(p: &Path) -> Result<(), Errno> {
+    let c = CString::new(p.as_os_str().as_encoded_bytes()).map_err(|_| Errno::EINVAL)?;
+    // SAFETY: a NUL-terminated path.
+    let fd = unsafe {
+        libc::open(
+            c.as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    if fd == -1 {
+        return Err(Errno::last());
+    }
+    // SAFETY: fd was just opened here.
+    unsafe { libc::close(fd) };
+    Ok(())
 }

@@ -5,30 +5,12 @@
 //! allows, even if it had a stricter domain of its own; and no_new_privs
 //! reaches the siblings with it. Without the flag a sibling is untouched.
 
+use crate::domains::open_dir;
 use llconf_harness::abi::{fs, restrict};
 use llconf_harness::fixture::TempTree;
 use llconf_harness::sys::SYS_RESTRICT_SELF;
 use llconf_harness::{expect_eq, expect_result, fail, Errno, Ruleset, Stop, Test, TestResult};
-use std::ffi::CString;
-use std::path::Path;
 use std::sync::mpsc;
-
-fn open_dir(p: &Path) -> Result<(), Errno> {
-    let c = CString::new(p.as_os_str().as_encoded_bytes()).map_err(|_| Errno::EINVAL)?;
-    // SAFETY: a NUL-terminated path.
-    let fd = unsafe {
-        libc::open(
-            c.as_ptr(),
-            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
-        )
-    };
-    if fd == -1 {
-        return Err(Errno::last());
-    }
-    // SAFETY: fd was just opened here.
-    unsafe { libc::close(fd) };
-    Ok(())
-}
 
 fn no_new_privs() -> i32 {
     // SAFETY: a plain prctl query.
