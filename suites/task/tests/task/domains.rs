@@ -34,6 +34,11 @@ impl Domains {
         }
     }
 
+    /// Whether either process enforces a domain at all.
+    pub fn any(self) -> bool {
+        self.shared || self.actor || self.other
+    }
+
     /// Whether the actor's domain is the other's or an ancestor of it:
     /// the rule for ptrace and for scoped signals alike.
     pub fn actor_scope_contains_other(self) -> bool {
@@ -57,4 +62,22 @@ pub fn open_dir(p: &Path) -> Result<(), Errno> {
     // SAFETY: fd was just opened here.
     unsafe { libc::close(fd) };
     Ok(())
+}
+
+/// Every relation of the two domains, named; the first has none at all:
+/// Landlock must then stay out of the way.
+pub const CASES: [(&str, Domains); 8] = [
+    ("no_domain", Domains::new(false, false, false)),
+    ("shared_domain", Domains::new(true, false, false)),
+    ("other_nested", Domains::new(false, false, true)),
+    ("shared_then_other_nested", Domains::new(true, false, true)),
+    ("actor_domain", Domains::new(false, true, false)),
+    ("shared_then_actor_nested", Domains::new(true, true, false)),
+    ("sibling_domains", Domains::new(false, true, true)),
+    ("shared_then_siblings", Domains::new(true, true, true)),
+];
+
+/// The name of a case for one side: `tracer` and `tracee`, say.
+pub fn case_name(name: &str, actor: &str, other: &str) -> String {
+    name.replace("actor", actor).replace("other", other)
 }

@@ -11,6 +11,7 @@ mod cred_transfer;
 mod domains;
 mod ptrace;
 mod sigio;
+mod signal_scope;
 mod tsync;
 
 use llconf_harness::Test;
@@ -19,6 +20,7 @@ fn main() {
     let tests: Vec<Test> = [
         ptrace::tests(),
         sigio::tests(),
+        signal_scope::tests(),
         cred_transfer::tests(),
         tsync::tests(),
     ]
