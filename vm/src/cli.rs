@@ -78,6 +78,11 @@ pub struct MutantsArgs {
     #[arg(long)]
     pub list: bool,
 
+    /// Judge only the mutant with this id (`file:line:col:operator`, as
+    /// --list and mutants.json give it); repeat for several.
+    #[arg(long = "mutant", value_name = "ID")]
+    pub mutants: Vec<String>,
+
     /// Judge only N mutants, picked at random with --seed.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub sample: Option<u32>,

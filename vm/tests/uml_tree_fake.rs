@@ -334,6 +334,30 @@ fn mutants_are_planted_in_a_copy_built_run_and_judged() {
     let listed = llconf().arg("--list").output().unwrap();
     ok(&listed);
     assert!(stdout(&listed).contains("security/landlock/fake.c:9:5:negate-condition"));
+    let one = llconf()
+        .args([
+            "--list",
+            "--mutant",
+            "security/landlock/fake.c:9:5:negate-condition",
+        ])
+        .output()
+        .unwrap();
+    ok(&one);
+    assert!(
+        stdout(&one).contains("\n1 mutants in 1 files"),
+        "{}",
+        stdout(&one)
+    );
+    let unknown = llconf()
+        .args(["--list", "--mutant", "fake.c:1:1:x"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&unknown), 2);
+    assert!(
+        stderr(&unknown).contains("no such mutant"),
+        "{}",
+        stderr(&unknown)
+    );
     let peer =
         Path::new("/usr/include/sys/capability.h").exists() && Path::new("/usr/bin/rsync").exists();
     let mut cmd = llconf();

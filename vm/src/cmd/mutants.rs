@@ -76,6 +76,25 @@ pub fn mutants(root: &Path, kernels_dir: &Path, args: MutantsArgs) -> Result<Exi
         all.extend(points::find(&rel, &source));
         sources.insert(rel, source);
     }
+    if !args.mutants.is_empty() {
+        let unknown: Vec<&String> = args
+            .mutants
+            .iter()
+            .filter(|id| !all.iter().any(|m| &m.id() == *id))
+            .collect();
+        if !unknown.is_empty() {
+            bail!(
+                "no such mutant in {}: {} (`--list` gives the ids)",
+                args.files,
+                unknown
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        all.retain(|m| args.mutants.contains(&m.id()));
+    }
     if args.list {
         return list(&tree, &files, &all, &sources);
     }
