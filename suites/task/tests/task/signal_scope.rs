@@ -2,7 +2,9 @@
 //! and its child, for every relation of their domains, each made with the
 //! signal scope: kill(2) is allowed when the sender's domain is the
 //! target's or an ancestor of it (or the sender has none), and EPERM
-//! otherwise, sibling domains included.
+//! otherwise, sibling domains included. Threads of one process may always
+//! signal each other, whatever their domains (erratum 2, checked where the
+//! kernel reports it fixed).
 
 use crate::domains::{case_name, Domains, CASES};
 use llconf_harness::abi::scope;
@@ -50,10 +52,88 @@ fn signal_child(d: Domains) -> TestResult {
     expect_result("kill(child, 0)", r, denied)
 }
 
+/// A sibling thread enters a scoped domain of its own, then signals the
+/// main thread (outside that domain): allowed, as the same process; and a
+/// child process, also outside: denied, so the domain is in effect.
+fn thread_to_own_process() -> TestResult {
+    let errata = llconf_harness::probe::kernel().errata.unwrap_or(0);
+    if errata & (1 << 1) == 0 {
+        return Err(llconf_harness::skip(format!(
+            "checks erratum 2 (signals between threads of a scoped process), which this \
+             kernel does not report fixed (errata {errata:#x})"
+        )));
+    }
+    let (release_r, release_w) = pipe().map_err(|e| fail(format!("pipe: {e}")))?;
+    let writer = release_w.as_raw_fd();
+    let child = Peer::spawn(move |ready| {
+        // SAFETY: the child's copy of a descriptor it never uses.
+        unsafe { libc::close(writer) };
+        ready.signal();
+        let mut b = [0u8; 1];
+        let _ = read(release_r.as_raw_fd(), &mut b);
+        0
+    })?;
+    child.wait_ready()?;
+    let pid = nix::unistd::getpid().as_raw();
+    // SAFETY: gettid has no arguments.
+    let main_tid = unsafe { libc::gettid() };
+    let target = child.pid();
+    let seen = std::thread::spawn(
+        move || -> Result<(i64, Result<(), nix::errno::Errno>), String> {
+            let rs = Ruleset::scoped(scope::SIGNAL).map_err(|_| "ruleset".to_string())?;
+            // Raw calls: the domain is this thread's alone, and the harness
+            // counts the main thread's layers.
+            // SAFETY: plain integer arguments.
+            let r = unsafe {
+                libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                libc::syscall(llconf_harness::sys::SYS_RESTRICT_SELF, rs.fd(), 0)
+            };
+            if r != 0 {
+                return Err(format!(
+                    "restrict_self in the thread: {}",
+                    nix::errno::Errno::last()
+                ));
+            }
+            // SAFETY: tgkill with signal 0 only checks permission.
+            let to_main = unsafe { libc::syscall(libc::SYS_tgkill, pid, main_tid, 0) };
+            let to_main = if to_main == 0 {
+                0
+            } else {
+                nix::errno::Errno::last_raw() as i64
+            };
+            Ok((to_main, kill(target, None)))
+        },
+    )
+    .join()
+    .map_err(|_| fail("the thread panicked"))?
+    .map_err(fail)?;
+    drop(release_w);
+    let _ = child.join();
+    expect_result(
+        "tgkill(own process, main thread, 0) from a scoped sibling thread",
+        if seen.0 == 0 {
+            Ok(())
+        } else {
+            Err(llconf_harness::Errno::from_raw(seen.0 as i32))
+        },
+        None,
+    )?;
+    expect_result(
+        "kill(child, 0) from the scoped thread",
+        seen.1,
+        Some(llconf_harness::Errno::EPERM),
+    )
+}
+
 pub fn tests() -> Vec<Test> {
-    CASES
-        .into_iter()
-        .map(|(variant, d)| {
+    let threads = Test::new(
+        "task::signal_scope::thread_to_own_process::allowed",
+        thread_to_own_process,
+    )
+    .needs("LANDLOCK_SCOPE_SIGNAL")
+    .enforcement();
+    std::iter::once(threads)
+        .chain(CASES.into_iter().map(|(variant, d)| {
             let verdict = if d.actor_scope_contains_other() {
                 "allowed"
             } else {
@@ -70,6 +150,6 @@ pub fn tests() -> Vec<Test> {
             } else {
                 t.requires(Requirement::Landlock)
             }
-        })
+        }))
         .collect()
 }
