@@ -22,9 +22,9 @@ use crate::coverage::ksft;
 use crate::host::accel::Accel;
 use crate::host::workspace;
 use crate::kernel::backend::Backend;
-use crate::kernel::catalogue::{Builder, Catalogue, Kernel, Source, Variant};
+use crate::kernel::catalogue::{Catalogue, Kernel, Variant};
 use crate::kernel::image::{BootImage, Prepared};
-use crate::kernel::uml_build::{self, CoverageTree};
+use crate::kernel::uml_build::CoverageTree;
 use crate::mutants::judge::{self, Baseline, Verdict};
 use crate::mutants::points::{self, Mutant, Operator};
 use crate::mutants::select::{self, Shard, Tests};
@@ -42,27 +42,27 @@ use llconf_reports::layout::RunDir;
 use llconf_reports::mutants::{self as record, BaselineFacts, Judged, MutantsFile, PeerJudged};
 use llconf_reports::record::{Outcome, Record};
 use llconf_reports::results::SuiteResults;
-use llconf_reports::test_lines::{self, TestLines};
+use llconf_reports::test_lines::TestLines;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The folder mutated.
-const FOLDER: &str = "security/landlock";
+use crate::mutants::source::{self, FOLDER};
+use crate::ui::mutants_bar::Bar;
 
 pub fn mutants(root: &Path, kernels_dir: &Path, args: MutantsArgs) -> Result<ExitCode> {
     let catalogue = Catalogue::load(kernels_dir)?;
     let kernel = catalogue.select(std::slice::from_ref(&args.kernel))?[0];
     let cache = Cache::from_env();
-    let tree = source_tree(&cache, kernel)?;
+    let tree = source::tree(&cache, kernel)?;
     if let Some(s) = &args.shard {
         s.parse::<Shard>().map_err(anyhow::Error::msg)?;
     }
-    let files = matching(&tree, &args.files)?;
+    let files = source::matching(&tree, &args.files)?;
     let mut all = Vec::new();
     let mut sources = BTreeMap::new();
     for file in &files {
@@ -588,7 +588,7 @@ fn judge_all(
         }),
         ..lp
     };
-    let test_lines = load_test_lines(cache, kernel, args.test_lines.as_deref())?;
+    let test_lines = source::test_lines(cache, kernel, args.test_lines.as_deref())?;
     let mode =
         match &test_lines {
             Some((path, map)) => {
@@ -769,100 +769,6 @@ fn first_kills(baseline: &Baseline, which: Suites, event: &VmEvent) -> Vec<Strin
     }
 }
 
-/// The per-test coverage map: the one named, or the one kept beside the
-/// kernel's coverage build.
-fn load_test_lines(
-    cache: &Cache,
-    kernel: &Kernel,
-    named: Option<&Path>,
-) -> Result<Option<(PathBuf, TestLines)>> {
-    let path = match named {
-        Some(p) => p.to_path_buf(),
-        None => {
-            let kept = match &kernel.source {
-                Source::DebianTree(spec) => uml_build::cached_coverage(cache, spec)
-                    .and_then(|b| b.coverage)
-                    .map(|c| c.objects.join(test_lines::FILE_NAME)),
-                _ => None,
-            };
-            match kept {
-                Some(p) if p.is_file() => p,
-                _ => return Ok(None),
-            }
-        }
-    };
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let map: TestLines = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a test-lines.json of llconf", path.display()))?;
-    if map.directory != FOLDER {
-        bail!(
-            "{} measured {}, not {FOLDER}",
-            path.display(),
-            map.directory
-        );
-    }
-    Ok(Some((path, map)))
-}
-
-/// The progress bar of the loop: mutants done of total, caught and missed
-/// so far, and an ETA; plain lines when stderr is not a terminal.
-struct Bar {
-    bar: indicatif::ProgressBar,
-}
-
-impl Bar {
-    fn new(total: usize, judged: &[Judged]) -> Bar {
-        let bar = if std::io::stderr().is_terminal() {
-            indicatif::ProgressBar::new(total as u64)
-        } else {
-            indicatif::ProgressBar::hidden()
-        };
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{prefix} [{bar:30}] {pos}/{len} mutants, {msg}, ETA {eta}",
-            )
-            .expect("a valid template")
-            .progress_chars("=> "),
-        );
-        let b = Bar { bar };
-        b.judged(judged);
-        b
-    }
-
-    fn start(&self, id: &str) {
-        self.bar.set_prefix(id.to_string());
-    }
-
-    fn judged(&self, judged: &[Judged]) {
-        let caught = judged.iter().filter(|j| record::caught(j.outcome)).count();
-        let missed = judged
-            .iter()
-            .filter(|j| j.outcome == Verdict::Missed)
-            .count();
-        self.bar
-            .set_message(format!("{caught} caught, {missed} missed"));
-        self.bar.inc(0);
-    }
-
-    fn step(&self, judged: &[Judged]) {
-        self.bar.inc(1);
-        self.judged(judged);
-    }
-
-    fn println(&self, line: String) {
-        if self.bar.is_hidden() {
-            eprintln!("{line}");
-        } else {
-            self.bar.println(line);
-        }
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
-}
-
 /// FNV-1a of a file's bytes; an empty digest when it cannot be read.
 fn digest(path: &Path) -> u64 {
     let bytes = std::fs::read(path).unwrap_or_default();
@@ -871,67 +777,6 @@ fn digest(path: &Path) -> u64 {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
     h
-}
-
-/// Where the kernel's source is, without modifying or building it.
-fn source_tree(cache: &Cache, kernel: &Kernel) -> Result<PathBuf> {
-    match &kernel.source {
-        Source::Build {
-            path,
-            builder: Builder::Uml,
-        } => Ok(path.clone()),
-        Source::DebianTree(spec) => uml_build::cached_coverage(cache, spec)
-            .and_then(|b| b.coverage)
-            .map(|c| c.source)
-            .with_context(|| {
-                format!(
-                    "kernel `{}`: no source kept yet; `llconf coverage --kernel {}` builds \
-                     it and keeps the source",
-                    kernel.name, kernel.name
-                )
-            }),
-        _ => bail!(
-            "kernel `{}` has no source llconf can reach: mutants need a UML kernel built \
-             from source (`type = \"debian-source\"`, or `type = \"build\"` with \
-             `builder = \"uml\"`)",
-            kernel.name
-        ),
-    }
-}
-
-/// The files of `glob` under `tree`: a directory, then a file name in
-/// which `*` matches any run of characters.
-fn matching(tree: &Path, glob: &str) -> Result<Vec<PathBuf>> {
-    let (dir, pattern) = glob.rsplit_once('/').unwrap_or(("", glob));
-    let dir = tree.join(dir);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .with_context(|| format!("--file {glob}: reading {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| wildcard(pattern, &n.to_string_lossy()))
-        })
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        bail!("--file {glob} matches no file in {}", tree.display());
-    }
-    Ok(files)
-}
-
-fn wildcard(pattern: &str, name: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == name,
-        Some((head, rest)) => {
-            let Some(tail) = name.strip_prefix(head) else {
-                return false;
-            };
-            (0..=tail.len())
-                .filter(|i| tail.is_char_boundary(*i))
-                .any(|i| wildcard(rest, &tail[i..]))
-        }
-    }
 }
 
 #[cfg(test)]
@@ -979,23 +824,5 @@ mod tests {
             first_kills(&b, Suites::Llconf, &ended).is_empty(),
             "llconf's verdicts come from records"
         );
-    }
-
-    #[test]
-    fn globs_match_within_a_file_name() {
-        assert!(wildcard("*.c", "fs.c"));
-        assert!(!wildcard("*.c", "fs.h"));
-        assert!(wildcard("net.c", "net.c"));
-        assert!(wildcard("a*b*.c", "axxbyy.c"));
-        let dir = tempfile::tempdir().unwrap();
-        let ll = dir.path().join("security/landlock");
-        std::fs::create_dir_all(&ll).unwrap();
-        for f in ["fs.c", "fs.h", "net.c"] {
-            std::fs::write(ll.join(f), "").unwrap();
-        }
-        let found = matching(dir.path(), "security/landlock/*.c").unwrap();
-        assert_eq!(found, [ll.join("fs.c"), ll.join("net.c")]);
-        let err = matching(dir.path(), "security/landlock/*.rs").unwrap_err();
-        assert!(err.to_string().contains("matches no file"), "{err}");
     }
 }

@@ -6,4 +6,5 @@
 pub mod judge;
 pub mod points;
 pub mod select;
+pub mod source;
 pub mod workspace;

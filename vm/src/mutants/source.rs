@@ -1,0 +1,133 @@
+//! Where `llconf mutants` reads from: the kernel's source (a `build` tree,
+//! or the one a coverage build kept), the files a `--file` glob names in
+//! it, and the per-test coverage map kept beside that build.
+
+use crate::cache_dir::Cache;
+use crate::kernel::catalogue::{Builder, Kernel, Source};
+use crate::kernel::uml_build;
+use anyhow::{bail, Context, Result};
+use llconf_reports::test_lines::{self, TestLines};
+use std::path::{Path, PathBuf};
+
+/// The folder mutated.
+pub const FOLDER: &str = "security/landlock";
+
+/// Where the kernel's source is, without modifying or building it.
+pub fn tree(cache: &Cache, kernel: &Kernel) -> Result<PathBuf> {
+    match &kernel.source {
+        Source::Build {
+            path,
+            builder: Builder::Uml,
+        } => Ok(path.clone()),
+        Source::DebianTree(spec) => uml_build::cached_coverage(cache, spec)
+            .and_then(|b| b.coverage)
+            .map(|c| c.source)
+            .with_context(|| {
+                format!(
+                    "kernel `{}`: no source kept yet; `llconf coverage --kernel {}` builds \
+                     it and keeps the source",
+                    kernel.name, kernel.name
+                )
+            }),
+        _ => bail!(
+            "kernel `{}` has no source llconf can reach: mutants need a UML kernel built \
+             from source (`type = \"debian-source\"`, or `type = \"build\"` with \
+             `builder = \"uml\"`)",
+            kernel.name
+        ),
+    }
+}
+
+/// The files of `glob` under `tree`: a directory, then a file name in
+/// which `*` matches any run of characters.
+pub fn matching(tree: &Path, glob: &str) -> Result<Vec<PathBuf>> {
+    let (dir, pattern) = glob.rsplit_once('/').unwrap_or(("", glob));
+    let dir = tree.join(dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("--file {glob}: reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| wildcard(pattern, &n.to_string_lossy()))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("--file {glob} matches no file in {}", tree.display());
+    }
+    Ok(files)
+}
+
+fn wildcard(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, rest)) => {
+            let Some(tail) = name.strip_prefix(head) else {
+                return false;
+            };
+            (0..=tail.len())
+                .filter(|i| tail.is_char_boundary(*i))
+                .any(|i| wildcard(rest, &tail[i..]))
+        }
+    }
+}
+
+/// The per-test coverage map: the one named, or the one kept beside the
+/// kernel's coverage build.
+pub fn test_lines(
+    cache: &Cache,
+    kernel: &Kernel,
+    named: Option<&Path>,
+) -> Result<Option<(PathBuf, TestLines)>> {
+    let path = match named {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let kept = match &kernel.source {
+                Source::DebianTree(spec) => uml_build::cached_coverage(cache, spec)
+                    .and_then(|b| b.coverage)
+                    .map(|c| c.objects.join(test_lines::FILE_NAME)),
+                _ => None,
+            };
+            match kept {
+                Some(p) if p.is_file() => p,
+                _ => return Ok(None),
+            }
+        }
+    };
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let map: TestLines = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a test-lines.json of llconf", path.display()))?;
+    if map.directory != FOLDER {
+        bail!(
+            "{} measured {}, not {FOLDER}",
+            path.display(),
+            map.directory
+        );
+    }
+    Ok(Some((path, map)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_within_a_file_name() {
+        assert!(wildcard("*.c", "fs.c"));
+        assert!(!wildcard("*.c", "fs.h"));
+        assert!(wildcard("net.c", "net.c"));
+        assert!(wildcard("a*b*.c", "axxbyy.c"));
+        let dir = tempfile::tempdir().unwrap();
+        let ll = dir.path().join("security/landlock");
+        std::fs::create_dir_all(&ll).unwrap();
+        for f in ["fs.c", "fs.h", "net.c"] {
+            std::fs::write(ll.join(f), "").unwrap();
+        }
+        let found = matching(dir.path(), "security/landlock/*.c").unwrap();
+        assert_eq!(found, [ll.join("fs.c"), ll.join("net.c")]);
+        let err = matching(dir.path(), "security/landlock/*.rs").unwrap_err();
+        assert!(err.to_string().contains("matches no file"), "{err}");
+    }
+}
