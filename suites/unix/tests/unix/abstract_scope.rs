@@ -22,6 +22,18 @@ fn created_outside_domain_eperm(ty: Type) -> TestResult {
     expect_reach(ty, &abs, Some(Errno::EPERM))
 }
 
+/// The shortest abstract address, an empty name (the leading NUL only, a
+/// length of `offsetof(sun_path) + 1`), is abstract too. A network
+/// namespace of the test's own keeps that one name free.
+fn empty_name_outside_domain_eperm(ty: Type) -> TestResult {
+    llconf_harness::fixture::enter_loopback_netns()?;
+    let abs = nix::sys::socket::UnixAddr::new_abstract(b"")
+        .map_err(|e| llconf_harness::fail(format!("empty abstract sockaddr_un: {e}")))?;
+    let _peer = server::spawn(ty, &[abs])?;
+    enforce_abstract_scope()?;
+    expect_reach(ty, &abs, Some(Errno::EPERM))
+}
+
 fn created_inside_domain_allowed(ty: Type) -> TestResult {
     let outside = abstract_addr("outside")?;
     let _peer = server::spawn(ty, &[outside])?;
@@ -122,6 +134,11 @@ pub fn tests() -> Vec<Test> {
             f,
             "created_inside_domain_allowed",
             created_inside_domain_allowed,
+        ),
+        scope_case(
+            f,
+            "empty_name_outside_domain_eperm",
+            empty_name_outside_domain_eperm,
         ),
         scope_case(f, "pathname_unaffected", pathname_unaffected),
         scope_case(
