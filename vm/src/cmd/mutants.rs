@@ -320,7 +320,11 @@ impl Loop<'_> {
                         (
                             Verdict::Missed,
                             Vec::new(),
-                            Some("only flaky tests executed the mutated lines".into()),
+                            Some(
+                                "the tests that executed the mutated lines are flaky or not \
+                                 among the selected suites"
+                                    .into(),
+                            ),
                             0.0,
                         )
                     } else {
