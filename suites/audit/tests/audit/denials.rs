@@ -93,6 +93,21 @@ fn refer_denied() -> TestResult {
     expect_single(&mut session, &body)
 }
 
+/// A rename within one directory (no reparenting) takes its own path in
+/// the kernel, and is logged there too: MAKE_REG denied on the directory.
+fn rename_same_dir_denied() -> TestResult {
+    let t = TempTree::with(&["d/f"])?;
+    let mut session = Session::open()?;
+    let body = format!("blockers=fs.make_reg {}", path_fields(&t.path("d"))?);
+    Ruleset::fs(fs::MAKE_REG)?.enforce()?;
+    expect_errno(
+        "rename(d/f, d/g)",
+        std::fs::rename(t.path("d/f"), t.path("d/g")).map_err(io_errno),
+        Errno::EACCES,
+    )?;
+    expect_single(&mut session, &body)
+}
+
 fn truncate_denied() -> TestResult {
     let t = TempTree::with(&["f"])?;
     let f = t.path("f");
@@ -300,6 +315,7 @@ pub fn tests() -> Vec<Test> {
             })
         }),
         d("fs_refer", refer_denied).needs("LANDLOCK_ACCESS_FS_REFER"),
+        d("fs_rename_same_dir", rename_same_dir_denied),
         d("fs_truncate", truncate_denied).needs("LANDLOCK_ACCESS_FS_TRUNCATE"),
         d("fs_ioctl_dev", ioctl_dev_denied).needs("LANDLOCK_ACCESS_FS_IOCTL_DEV"),
         d("fs_resolve_unix", resolve_unix_denied).needs("LANDLOCK_ACCESS_FS_RESOLVE_UNIX"),
