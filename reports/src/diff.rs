@@ -10,6 +10,9 @@
 //!   reason (a kernel that gained `LANDLOCK_ACCESS_FS_RESOLVE_UNIX (ABI 9)`
 //!   shows its new tests passing), and from executed to skipped with the
 //!   new reason;
+//! - tests that became known failures (a known kernel bug or a missing
+//!   erratum fix on the new side), and known failures that now pass (fixes)
+//!   or fail otherwise (regressions);
 //! - tests only in one of the two;
 //! - kernel changes: release, Landlock status, ABI, errata bits.
 
@@ -31,6 +34,7 @@ pub struct Side {
     pub failed: usize,
     pub skipped: usize,
     pub errors: usize,
+    pub known_failures: usize,
 }
 
 /// One test whose state changed.
@@ -38,7 +42,7 @@ pub struct Side {
 pub struct Change {
     pub suite: String,
     pub name: String,
-    /// `pass`, `fail`, `skip`, `error`, `absent`.
+    /// `pass`, `fail`, `skip`, `known failure`, `error`, `absent`.
     pub old: &'static str,
     pub new: &'static str,
     /// The old skip reason or failure, if any.
@@ -69,6 +73,8 @@ pub struct Diff {
     pub now_executed: Vec<Change>,
     /// Executed before, skipped now.
     pub now_skipped: Vec<Change>,
+    /// Passed or failed before, a known failure now.
+    pub now_known: Vec<Change>,
     /// Tests in OLD only (NEW's suite finished without them).
     pub only_old: Vec<String>,
     /// Tests in NEW only.
@@ -96,6 +102,7 @@ fn side(label: &str, c: &Column, m: &Matrix, col: usize) -> Side {
         failed: t.fail,
         skipped: t.skip,
         errors: t.error,
+        known_failures: t.known,
     }
 }
 
@@ -118,6 +125,7 @@ pub fn diff(old: (&str, &Column), new: (&str, &Column)) -> Diff {
         fixes: Vec::new(),
         now_executed: Vec::new(),
         now_skipped: Vec::new(),
+        now_known: Vec::new(),
         only_old: Vec::new(),
         only_new: Vec::new(),
         unchanged: 0,
@@ -181,10 +189,11 @@ pub fn diff(old: (&str, &Column), new: (&str, &Column)) -> Diff {
         };
         use CellKind::*;
         match (a.kind(), b.kind()) {
-            (Pass, Fail | Error) => d.regressions.push(change()),
-            (Fail | Error, Pass) => d.fixes.push(change()),
-            (Skip, Pass | Fail | Error) => d.now_executed.push(change()),
-            (Pass | Fail | Error, Skip) => d.now_skipped.push(change()),
+            (Pass | Known, Fail | Error) => d.regressions.push(change()),
+            (Fail | Error | Known, Pass) => d.fixes.push(change()),
+            (Pass | Fail | Error, Known) => d.now_known.push(change()),
+            (Skip, Pass | Fail | Error | Known) => d.now_executed.push(change()),
+            (Pass | Fail | Error | Known, Skip) => d.now_skipped.push(change()),
             (Absent, Absent) => {}
             (_, Absent) => d.only_old.push(r.name.clone()),
             (Absent, _) => d.only_new.push(r.name.clone()),
@@ -203,8 +212,8 @@ pub fn reason_key(reason: &str) -> &str {
 
 fn counts_line(s: &Side) -> String {
     format!(
-        "{} passed, {} failed, {} errors, {} skipped",
-        s.passed, s.failed, s.errors, s.skipped
+        "{} passed, {} failed, {} errors, {} known failures, {} skipped",
+        s.passed, s.failed, s.errors, s.known_failures, s.skipped
     )
 }
 
@@ -289,6 +298,18 @@ pub fn render_text(d: &Diff) -> String {
         &d.regressions,
         &|c| format!(": {} {}", c.new, c.new_detail.as_deref().unwrap_or("")),
     );
+    list(
+        &mut o,
+        "known failures (a known kernel bug on the new side)",
+        &d.now_known,
+        &|c| {
+            format!(
+                " (was {}): {}",
+                c.old,
+                c.new_detail.as_deref().unwrap_or("")
+            )
+        },
+    );
     list(&mut o, "fixes (failed -> passed)", &d.fixes, &|c| {
         format!(
             " (was {}: {})",
@@ -346,8 +367,10 @@ pub fn render_text(d: &Diff) -> String {
     }
     let _ = writeln!(
         o,
-        "\n{} regressions, {} fixes, {} newly executed, {} newly skipped, {} unchanged",
+        "\n{} regressions, {} new known failures, {} fixes, {} newly executed, \
+         {} newly skipped, {} unchanged",
         d.regressions.len(),
+        d.now_known.len(),
         d.fixes.len(),
         d.now_executed.len(),
         d.now_skipped.len(),

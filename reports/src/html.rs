@@ -32,6 +32,7 @@ fn class(kind: CellKind) -> &'static str {
         CellKind::Pass => "p",
         CellKind::Fail => "f",
         CellKind::Skip => "s",
+        CellKind::Known => "k",
         CellKind::Error => "e",
         CellKind::Absent => "a",
     }
@@ -49,7 +50,13 @@ pub struct Page {
 fn bar(t: &Tally) -> String {
     let total = t.total().max(1) as f64;
     let mut s = String::from("<div class=\"bar\">");
-    for (n, c) in [(t.pass, "p"), (t.fail, "f"), (t.error, "e"), (t.skip, "s")] {
+    for (n, c) in [
+        (t.pass, "p"),
+        (t.fail, "f"),
+        (t.error, "e"),
+        (t.known, "k"),
+        (t.skip, "s"),
+    ] {
         if n > 0 {
             let _ = write!(
                 s,
@@ -71,6 +78,9 @@ fn counts(t: &Tally) -> String {
     if t.error > 0 {
         let _ = write!(s, " <b class=\"te\">⚠&nbsp;{}</b>", t.error);
     }
+    if t.known > 0 {
+        let _ = write!(s, " <b class=\"tk\">⊗&nbsp;{}</b>", t.known);
+    }
     let _ = write!(s, " <b class=\"ts\">○&nbsp;{}</b>", t.skip);
     s.push_str("</div>");
     s
@@ -83,7 +93,7 @@ fn head_cell(h: &Head, index: usize) -> String {
     };
     let mut s = format!(
         "<th class=\"col{}\" data-col=\"{index}\" data-pass=\"{}\" data-fail=\"{}\" \
-         data-skip=\"{}\" data-error=\"{}\">",
+         data-skip=\"{}\" data-error=\"{}\" data-known=\"{}\">",
         if h.problems.is_empty() && h.tally.is_clean() {
             ""
         } else {
@@ -92,7 +102,8 @@ fn head_cell(h: &Head, index: usize) -> String {
         h.tally.pass,
         h.tally.fail,
         h.tally.skip,
-        h.tally.error
+        h.tally.error,
+        h.tally.known
     );
     let _ = write!(
         s,
@@ -173,6 +184,9 @@ fn group_tally_cells(m: &Matrix, rows: &[usize]) -> String {
         if t.fail + t.error > 0 {
             parts.push(format!("<b class=\"tf\">✗{}</b>", t.fail + t.error));
         }
+        if t.known > 0 {
+            parts.push(format!("<span class=\"tk\">⊗{}</span>", t.known));
+        }
         if t.pass > 0 {
             parts.push(format!("<span class=\"tp\">✓{}</span>", t.pass));
         }
@@ -184,13 +198,39 @@ fn group_tally_cells(m: &Matrix, rows: &[usize]) -> String {
     s
 }
 
+/// Per target, the known bugs it showed and the errata fixes it lacks,
+/// each with its fix: the first thing a maintainer should read.
+fn known_section(m: &Matrix) -> String {
+    let targets = m.known_by_target();
+    if targets.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        "<section class=\"known\" id=\"known\"><h2>Known kernel bugs and missing fixes</h2><ul>",
+    );
+    for (h, issues) in targets {
+        let _ = write!(
+            s,
+            "<li><b>{}</b>{}<ul>",
+            esc(&h.id),
+            h.release
+                .as_deref()
+                .map(|r| format!(" <span class=\"release\">{}</span>", esc(r)))
+                .unwrap_or_default()
+        );
+        for k in issues {
+            let _ = write!(s, "<li>{}</li>", esc(&k.describe()));
+        }
+        s.push_str("</ul></li>");
+    }
+    s.push_str("</ul></section>\n");
+    s
+}
+
 pub fn render(m: &Matrix, page: &Page) -> String {
     let mut total = Tally::default();
     for h in &m.heads {
-        total.pass += h.tally.pass;
-        total.fail += h.tally.fail;
-        total.skip += h.tally.skip;
-        total.error += h.tally.error;
+        total.add_tally(&h.tally);
     }
     let failing_rows = m.rows.iter().filter(|r| r.has_failure()).count();
     let differing_rows = m.rows.iter().filter(|r| r.differs()).count();
@@ -206,8 +246,10 @@ pub fn render(m: &Matrix, page: &Page) -> String {
     o.push_str("<title>llconf report</title>\n<style>");
     o.push_str(CSS);
     o.push_str("</style></head><body>\n");
-    let verdict = if bad_cols == 0 && total.fail + total.error == 0 {
+    let verdict = if bad_cols == 0 && total.fail + total.error == 0 && total.known == 0 {
         "<span class=\"verdict ok\">all conformant</span>"
+    } else if bad_cols == 0 && total.fail + total.error == 0 {
+        "<span class=\"verdict known\">conformant but for known kernel bugs</span>"
     } else {
         "<span class=\"verdict bad\">failures</span>"
     };
@@ -231,6 +273,7 @@ pub fn render(m: &Matrix, page: &Page) -> String {
          <div class=\"stat tp\"><b>{}</b> passed</div>\
          <div class=\"stat tf\"><b>{}</b> failed</div>\
          <div class=\"stat te\"><b>{}</b> errors</div>\
+         <div class=\"stat tk\"><b>{}</b> known failures</div>\
          <div class=\"stat ts\"><b>{}</b> skipped</div>\
          <div class=\"stat\"><b>{differing_rows}</b> differ between targets</div></div>",
         m.rows.len(),
@@ -240,8 +283,10 @@ pub fn render(m: &Matrix, page: &Page) -> String {
         total.pass,
         total.fail,
         total.error,
+        total.known,
         total.skip
     );
+    o.push_str(&known_section(m));
     o.push_str(
         "<div class=\"toolbar\">\
          <label><input type=\"checkbox\" id=\"only-failures\"> only failures</label>\
@@ -257,7 +302,8 @@ pub fn render(m: &Matrix, page: &Page) -> String {
     );
     o.push_str(
         "<span class=\"legend\"><i class=\"p\">✓</i> pass <i class=\"f\">✗</i> fail \
-         <i class=\"e\">⚠</i> error <i class=\"s\">○</i> skip (hover for the reason) \
+         <i class=\"e\">⚠</i> error <i class=\"k\">⊗</i> known failure \
+         <i class=\"s\">○</i> skip (hover for the reason) \
          <i class=\"a\">·</i> not in this run <i class=\"dm\"></i> differs between columns</span></div></header>\n",
     );
 
@@ -329,7 +375,7 @@ pub fn render(m: &Matrix, page: &Page) -> String {
 }
 
 const CSS: &str = r#"
-:root{--p:#1a7f37;--pb:#dafbe1;--f:#cf222e;--fb:#ffebe9;--s:#6e7781;--sb:#f0f2f4;--e:#9a6700;--eb:#fff1c2;--line:#d8dee4;--bg:#f6f8fa;--ink:#1f2328;--muted:#59636e;--accent:#0969da}
+:root{--k:#8250df;--p:#1a7f37;--pb:#dafbe1;--f:#cf222e;--fb:#ffebe9;--s:#6e7781;--sb:#f0f2f4;--e:#9a6700;--eb:#fff1c2;--line:#d8dee4;--bg:#f6f8fa;--ink:#1f2328;--muted:#59636e;--accent:#0969da}
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans",sans-serif;color:var(--ink);background:#fff}
 header{padding:18px 24px 10px;background:linear-gradient(180deg,#f6f8fa,#fff);border-bottom:1px solid var(--line)}
@@ -341,6 +387,8 @@ h1 .thin{font-weight:400;color:var(--muted)}
 .stats{display:flex;flex-wrap:wrap;gap:8px;margin-bottom:10px}
 .stat{background:#fff;border:1px solid var(--line);border-radius:8px;padding:4px 12px;color:var(--muted)}
 .stat b{color:var(--ink);font-size:16px;margin-right:3px}
+.stat.tk b{color:var(--k)}.tk{color:var(--k)}td.k{color:#fff;background:var(--k);cursor:help}.legend i.k{color:#fff;background:var(--k)}.bar span.k{background:var(--k)}.verdict.known{background:var(--k);color:#fff}
+section.known{margin:.5em 0;padding:.4em 1em;border-left:4px solid var(--k);background:#fbefff}section.known h2{font-size:1em;margin:.2em 0}section.known .release{color:#57606a;font-weight:400}
 .stat.tp b{color:var(--p)}.stat.tf b{color:var(--f)}.stat.te b{color:var(--e)}.stat.ts b{color:var(--s)}
 .toolbar{display:flex;flex-wrap:wrap;align-items:center;gap:14px 18px}
 .toolbar label{cursor:pointer;user-select:none;background:#fff;border:1px solid var(--line);border-radius:6px;padding:3px 10px}

@@ -104,8 +104,24 @@ fn test_case(record: &TestRecord, kernel_id: Option<&str>) -> TestCase {
             status
         }
         Outcome::Failed => failed_status(record.failure.as_ref()),
+        Outcome::KnownFailure => known_status(record),
     };
     let mut case = TestCase::new(record.name.as_str(), status);
+    if let Some(k) = &record.known {
+        case.add_property(Property::new("known.id", k.id.as_str()));
+        if let Some(fix) = &k.fix {
+            case.add_property(Property::new("known.fix", fix.as_str()));
+        }
+        if let Some(commit) = &k.commit {
+            case.add_property(Property::new("known.commit", commit.as_str()));
+        }
+        if let Some(v) = &k.fixed_in {
+            case.add_property(Property::new("known.fixed_in", v.as_str()));
+        }
+        if let Some(n) = k.erratum {
+            case.add_property(Property::new("known.erratum", n.to_string()));
+        }
+    }
     case.set_classname(classname(&record.group(), kernel_id));
     if let Some(time) = duration(record.duration_ms) {
         case.set_time(time);
@@ -117,6 +133,28 @@ fn test_case(record: &TestRecord, kernel_id: Option<&str>) -> TestCase {
         case.set_system_err(record.stderr.as_str());
     }
     case
+}
+
+/// A known failure is `<skipped type="xfail">`, as pytest writes its xfails:
+/// GitLab, Jenkins and GitHub's JUnit viewers show it apart from passes and
+/// failures, with the message naming the bug and its fix, and it does not
+/// turn the pipeline red. The failure itself is in the description.
+fn known_status(record: &TestRecord) -> TestCaseStatus {
+    let mut status = TestCaseStatus::skipped();
+    let known = record
+        .known
+        .as_ref()
+        .map(|k| k.describe())
+        .unwrap_or_else(|| "known failure without its issue".into());
+    let mut description = vec![format!("XFAIL {known}")];
+    if let Some(f) = &record.failure {
+        description.push(self::description(f));
+    }
+    status
+        .set_message(format!("XFAIL {known}"))
+        .set_type("xfail")
+        .set_description(description.join("\n"));
+    status
 }
 
 fn failed_status(failure: Option<&Failure>) -> TestCaseStatus {
@@ -141,6 +179,7 @@ pub fn kind_name(failure: &Failure) -> &'static str {
         Failure::Signal { .. } => "signal",
         Failure::Timeout { .. } => "timeout",
         Failure::Crash { .. } => "crash",
+        Failure::UnexpectedPass { .. } => "xpass",
     }
 }
 
@@ -163,6 +202,9 @@ fn description(failure: &Failure) -> String {
         Failure::Signal { signal, number } => lines.push(format!("signal: {signal} ({number})")),
         Failure::Timeout { seconds } => lines.push(format!("timeout: {seconds:.1} s")),
         Failure::Crash { exit_code } => lines.push(format!("exit code: {exit_code}")),
+        Failure::UnexpectedPass { known } => {
+            lines.push(format!("known issue: {}", known.describe()))
+        }
     }
     lines.join("\n")
 }

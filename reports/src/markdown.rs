@@ -25,6 +25,9 @@ fn tally_cell(t: &Tally) -> String {
     if t.error > 0 {
         parts.push(format!("⚠️ {}", t.error));
     }
+    if t.known > 0 {
+        parts.push(format!("🟣 {}", t.known));
+    }
     parts.push(format!("✅ {}", t.pass));
     if t.skip > 0 {
         parts.push(format!("⏭️ {}", t.skip));
@@ -44,29 +47,49 @@ pub fn render(m: &Matrix) -> String {
     let mut out = String::new();
     let mut total = Tally::default();
     for h in &m.heads {
-        total.pass += h.tally.pass;
-        total.fail += h.tally.fail;
-        total.skip += h.tally.skip;
-        total.error += h.tally.error;
+        total.add_tally(&h.tally);
     }
     let bad = m
         .heads
         .iter()
         .filter(|h| !h.tally.is_clean() || !h.problems.is_empty())
         .count();
-    let verdict = if bad == 0 { "✅" } else { "❌" };
+    let verdict = match (bad, total.known) {
+        (0, 0) => "✅",
+        (0, _) => "🟣",
+        _ => "❌",
+    };
     let _ = writeln!(out, "## {verdict} llconf: Landlock conformance\n");
     let _ = writeln!(
         out,
-        "{} targets ({} with failures), {} tests: {} passed, {} failed, {} errors, {} skipped.\n",
+        "{} targets ({} with failures), {} tests: {} passed, {} failed, {} errors, \
+         {} known failures, {} skipped.\n",
         m.heads.len(),
         bad,
         m.rows.len(),
         total.pass,
         total.fail,
         total.error,
+        total.known,
         total.skip
     );
+    // Before the table: what a maintainer must act on even in a green run.
+    let known = m.known_by_target();
+    if !known.is_empty() {
+        out.push_str("### Known kernel bugs and missing fixes\n\n");
+        for (h, issues) in known {
+            let _ = writeln!(
+                out,
+                "- **{}** ({}):",
+                cell(&h.id),
+                cell(h.release.as_deref().unwrap_or("release unknown"))
+            );
+            for k in issues {
+                let _ = writeln!(out, "  - {}", cell(&k.describe()));
+            }
+        }
+        out.push('\n');
+    }
 
     // The matrix: suites down, targets across, the kernel facts first.
     let mut header = vec!["suite".to_string()];
@@ -114,7 +137,7 @@ pub fn render(m: &Matrix) -> String {
             .map(|h| format!("**{}**", tally_cell(&h.tally))),
     );
     let _ = writeln!(out, "| {} |", r.join(" | "));
-    out.push_str("\n✅ passed · ❌ failed · ⚠️ error (did not run to a verdict) · ⏭️ skipped (a requirement not met: a newer ABI, root, ...; the reasons are in report.html)\n");
+    out.push_str("\n✅ passed · ❌ failed · ⚠️ error (did not run to a verdict) · 🟣 known failure (a known kernel bug or a missing erratum fix; listed above) · ⏭️ skipped (a requirement not met: a newer ABI, root, ...; the reasons are in report.html)\n");
 
     // Run-level problems: a boot that failed, an ABI regression.
     let problems: Vec<String> = m

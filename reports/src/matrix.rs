@@ -1,7 +1,7 @@
 //! The kernel × test matrix that the HTML and Markdown reports draw: one
 //! row per test (grouped by suite, then fixture), one column per target.
 
-use crate::record::{LandlockStatus, Outcome, TestRecord};
+use crate::record::{KnownIssue, LandlockStatus, Outcome, TestRecord};
 use crate::run_results::{Column, Run};
 use std::collections::{BTreeMap, HashMap};
 
@@ -13,6 +13,8 @@ pub enum Cell {
     Fail(String),
     /// With the reason.
     Skip(String),
+    /// A known failure (XFAIL): the known issue, then what failed.
+    Known(String),
     /// The test did not run to a verdict there: its suite crashed, or the
     /// target never booted. With why.
     Error(String),
@@ -27,6 +29,7 @@ impl Cell {
             Cell::Pass => CellKind::Pass,
             Cell::Fail(_) => CellKind::Fail,
             Cell::Skip(_) => CellKind::Skip,
+            Cell::Known(_) => CellKind::Known,
             Cell::Error(_) => CellKind::Error,
             Cell::Absent => CellKind::Absent,
         }
@@ -35,7 +38,7 @@ impl Cell {
     /// The reason or failure, if any.
     pub fn detail(&self) -> Option<&str> {
         match self {
-            Cell::Fail(s) | Cell::Skip(s) | Cell::Error(s) => Some(s),
+            Cell::Fail(s) | Cell::Skip(s) | Cell::Known(s) | Cell::Error(s) => Some(s),
             Cell::Pass | Cell::Absent => None,
         }
     }
@@ -46,6 +49,7 @@ pub enum CellKind {
     Pass,
     Fail,
     Skip,
+    Known,
     Error,
     Absent,
 }
@@ -57,6 +61,7 @@ impl CellKind {
             CellKind::Pass => "✓",
             CellKind::Fail => "✗",
             CellKind::Skip => "○",
+            CellKind::Known => "⊗",
             CellKind::Error => "⚠",
             CellKind::Absent => "·",
         }
@@ -67,6 +72,7 @@ impl CellKind {
             CellKind::Pass => "pass",
             CellKind::Fail => "fail",
             CellKind::Skip => "skip",
+            CellKind::Known => "known failure",
             CellKind::Error => "error",
             CellKind::Absent => "absent",
         }
@@ -79,6 +85,7 @@ pub struct Tally {
     pub pass: usize,
     pub fail: usize,
     pub skip: usize,
+    pub known: usize,
     pub error: usize,
     pub absent: usize,
 }
@@ -89,6 +96,7 @@ impl Tally {
             CellKind::Pass => self.pass += 1,
             CellKind::Fail => self.fail += 1,
             CellKind::Skip => self.skip += 1,
+            CellKind::Known => self.known += 1,
             CellKind::Error => self.error += 1,
             CellKind::Absent => self.absent += 1,
         }
@@ -96,11 +104,22 @@ impl Tally {
 
     /// Tests with a verdict or an error (absent ones left out).
     pub fn total(&self) -> usize {
-        self.pass + self.fail + self.skip + self.error
+        self.pass + self.fail + self.skip + self.known + self.error
     }
 
+    /// No failure and no error; known failures allowed, as the run allows
+    /// them unless strict.
     pub fn is_clean(&self) -> bool {
         self.fail == 0 && self.error == 0
+    }
+
+    pub fn add_tally(&mut self, other: &Tally) {
+        self.pass += other.pass;
+        self.fail += other.fail;
+        self.skip += other.skip;
+        self.known += other.known;
+        self.error += other.error;
+        self.absent += other.absent;
     }
 }
 
@@ -121,6 +140,9 @@ pub struct Head {
     /// Failed run-level checks and crashed suites.
     pub problems: Vec<String>,
     pub tally: Tally,
+    /// The known issues this target's known failures showed, each once, in
+    /// id order: its known bugs and the errata fixes it lacks.
+    pub known: Vec<KnownIssue>,
 }
 
 impl Head {
@@ -178,6 +200,16 @@ impl Matrix {
         build(&run.columns)
     }
 
+    /// The targets that showed known failures, with their issues, in
+    /// column order.
+    pub fn known_by_target(&self) -> Vec<(&Head, &[KnownIssue])> {
+        self.heads
+            .iter()
+            .filter(|h| !h.known.is_empty())
+            .map(|h| (h, h.known.as_slice()))
+            .collect()
+    }
+
     /// The suites in row order.
     pub fn suites(&self) -> Vec<&str> {
         let mut v: Vec<&str> = Vec::new();
@@ -221,6 +253,15 @@ fn record_cell(t: &TestRecord) -> Cell {
                 .as_ref()
                 .map_or_else(|| "failed".into(), |f| f.to_string()),
         ),
+        Outcome::KnownFailure => Cell::Known(format!(
+            "XFAIL {}{}",
+            t.known
+                .as_ref()
+                .map_or_else(|| "known failure".into(), |k| k.describe()),
+            t.failure
+                .as_ref()
+                .map_or_else(String::new, |f| format!(": {f}"))
+        )),
     }
 }
 
@@ -326,6 +367,15 @@ fn build(columns: &[Column]) -> Matrix {
                     problems.push(format!("suite {} did not finish", s.suite));
                 }
             }
+            let mut known: Vec<KnownIssue> = c
+                .suites
+                .iter()
+                .flat_map(|s| &s.tests)
+                .filter(|t| t.outcome == Outcome::KnownFailure)
+                .filter_map(|t| t.known.as_deref().cloned())
+                .collect();
+            known.sort_by(|a, b| a.id.cmp(&b.id));
+            known.dedup_by(|a, b| a.id == b.id);
             Head {
                 id: c.id.clone(),
                 kernel: c.kernel.clone(),
@@ -348,6 +398,7 @@ fn build(columns: &[Column]) -> Matrix {
                     .unwrap_or_default(),
                 problems,
                 tally,
+                known,
             }
         })
         .collect();

@@ -118,6 +118,7 @@ mod tests {
                 passed: 1,
                 failed: 1,
                 skipped: 1,
+                known_failures: 0,
                 duration_ms: 9.0,
             }),
         ];
@@ -130,7 +131,8 @@ mod tests {
             Counts {
                 passed: 1,
                 failed: 1,
-                skipped: 1
+                skipped: 1,
+                known_failures: 0,
             }
         );
         assert!(!r.is_success());

@@ -1,6 +1,6 @@
 //! The plain-text summary a person reads at the end of a run.
 
-use crate::record::KernelInfo;
+use crate::record::{KernelInfo, Outcome};
 use crate::results::{Counts, SuiteResults};
 use std::fmt::Write;
 
@@ -17,9 +17,10 @@ pub fn totals(suites: &[SuiteResults]) -> Counts {
 /// binaries, then one closing line of totals.
 pub fn render(suites: &[SuiteResults]) -> String {
     let header = [
-        "suite", "result", "passed", "failed", "skipped", "kernel", "landlock", "abi", "errata",
+        "suite", "result", "passed", "failed", "known", "skipped", "kernel", "landlock", "abi",
+        "errata",
     ];
-    let rows: Vec<[String; 9]> = suites.iter().map(row).collect();
+    let rows: Vec<[String; 10]> = suites.iter().map(row).collect();
     let mut widths = header.map(str::len);
     for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {
@@ -27,7 +28,9 @@ pub fn render(suites: &[SuiteResults]) -> String {
         }
     }
     // Counts read best right-aligned, text left-aligned.
-    let numeric = [false, false, true, true, true, false, false, false, false];
+    let numeric = [
+        false, false, true, true, true, true, false, false, false, false,
+    ];
 
     let mut out = String::new();
     let mut line = |cells: &[String]| {
@@ -66,6 +69,32 @@ pub fn render(suites: &[SuiteResults]) -> String {
         }
     }
 
+    // Grouped by issue: one erratum often explains several tests.
+    let mut known: Vec<(String, Vec<&str>)> = Vec::new();
+    for t in suites
+        .iter()
+        .flat_map(|s| &s.tests)
+        .filter(|t| t.outcome == Outcome::KnownFailure)
+    {
+        let issue = t
+            .known
+            .as_ref()
+            .map_or_else(|| "known failure".into(), |k| k.describe());
+        match known.iter_mut().find(|(i, _)| *i == issue) {
+            Some((_, tests)) => tests.push(&t.name),
+            None => known.push((issue, vec![&t.name])),
+        }
+    }
+    if !known.is_empty() {
+        out.push_str("\nknown failures (XFAIL: known kernel bugs and missing erratum fixes):\n");
+        for (issue, tests) in known {
+            let _ = writeln!(out, "  {issue}");
+            for t in tests {
+                let _ = writeln!(out, "    {t}");
+            }
+        }
+    }
+
     let crashed: Vec<_> = suites
         .iter()
         .filter_map(|s| s.crash.as_ref().map(|c| (s, c)))
@@ -85,13 +114,13 @@ pub fn render(suites: &[SuiteResults]) -> String {
     let total = totals(suites);
     let _ = writeln!(
         out,
-        "\ntotal: {} passed, {} failed, {} skipped",
-        total.passed, total.failed, total.skipped
+        "\ntotal: {} passed, {} failed, {} known failures, {} skipped",
+        total.passed, total.failed, total.known_failures, total.skipped
     );
     out
 }
 
-fn row(s: &SuiteResults) -> [String; 9] {
+fn row(s: &SuiteResults) -> [String; 10] {
     let c = s.counts();
     let result = if s.crash.is_some() {
         "CRASHED"
@@ -106,6 +135,7 @@ fn row(s: &SuiteResults) -> [String; 9] {
         result.to_string(),
         c.passed.to_string(),
         c.failed.to_string(),
+        c.known_failures.to_string(),
         c.skipped.to_string(),
         release,
         landlock,
@@ -154,6 +184,21 @@ mod tests {
                 TestRecord::passed("base::a::c", 1.0),
                 failed,
                 TestRecord::skipped("base::a::d", "needs X"),
+                TestRecord::known_failure(
+                    "base::a::e",
+                    1.0,
+                    Failure::Panic {
+                        message: "old".into(),
+                    },
+                    crate::record::KnownIssue {
+                        id: "erratum-3".into(),
+                        summary: "disconnected".into(),
+                        fix: Some("landlock: Fix handling of disconnected directories".into()),
+                        commit: None,
+                        fixed_in: Some("6.18.2".into()),
+                        erratum: Some(3),
+                    },
+                ),
             ],
             finished: true,
             ..SuiteResults::new("base")
@@ -168,8 +213,8 @@ mod tests {
         assert_eq!(
             lines[0].split_whitespace().collect::<Vec<_>>(),
             [
-                "suite", "result", "passed", "failed", "skipped", "kernel", "landlock", "abi",
-                "errata"
+                "suite", "result", "passed", "failed", "known", "skipped", "kernel", "landlock",
+                "abi", "errata"
             ]
         );
         assert_eq!(
@@ -180,6 +225,7 @@ mod tests {
                 "2",
                 "1",
                 "1",
+                "1",
                 "6.12.0-llconf",
                 "enabled",
                 "7",
@@ -188,7 +234,7 @@ mod tests {
         );
         assert_eq!(
             lines[2].split_whitespace().collect::<Vec<_>>(),
-            ["net", "CRASHED", "1", "0", "0", "?", "?", "?", "?"]
+            ["net", "CRASHED", "1", "0", "0", "0", "?", "?", "?", "?"]
         );
         assert!(text.contains("  base::a::b: panicked: boom\n"), "{text}");
         assert!(
@@ -196,7 +242,16 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.ends_with("\ntotal: 3 passed, 1 failed, 1 skipped\n"),
+            text.contains(
+                "\nknown failures (XFAIL: known kernel bugs and missing erratum fixes):\n  \
+                 lacks the fix for erratum 3: disconnected; fixed by \
+                 \"landlock: Fix handling of disconnected directories\" in 6.18.2\n    \
+                 base::a::e\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\ntotal: 3 passed, 1 failed, 1 known failures, 1 skipped\n"),
             "{text}"
         );
     }

@@ -362,6 +362,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub vm_timeout: Option<u64>,
 
+    /// Known failures (a known kernel bug, a missing erratum fix; see
+    /// suites/known-issues.toml) fail the run too. Without it they are
+    /// reported, and an unexpected pass of one fails the run.
+    #[arg(long)]
+    pub strict: bool,
+
     /// What stdout gets.
     #[arg(long, value_enum, default_value_t = RunFormat::Human)]
     pub format: RunFormat,

@@ -21,8 +21,8 @@ pub fn header(tests: usize) -> String {
 /// The closing totals line, as kselftest prints it.
 pub fn totals(c: Counts) -> String {
     format!(
-        "# Totals: pass:{} fail:{} xfail:0 xpass:0 skip:{} error:0\n",
-        c.passed, c.failed, c.skipped
+        "# Totals: pass:{} fail:{} xfail:{} xpass:0 skip:{} error:0\n",
+        c.passed, c.failed, c.known_failures, c.skipped
     )
 }
 
@@ -58,6 +58,16 @@ pub fn test_lines(number: usize, t: &TestRecord) -> String {
             Some(&format!("SKIP {}", t.skip_reason.as_deref().unwrap_or(""))),
         ),
         Outcome::Failed => result_line(number, false, &t.name, None),
+        // As kselftest's ksft_test_result_xfail() prints it.
+        Outcome::KnownFailure => result_line(
+            number,
+            true,
+            &t.name,
+            Some(&format!(
+                "XFAIL {}",
+                t.known.as_ref().map(|k| k.describe()).unwrap_or_default()
+            )),
+        ),
     };
     if let Some(f) = &t.failure {
         for line in f.to_string().lines() {
@@ -99,10 +109,33 @@ mod tests {
             passed: 1,
             failed: 2,
             skipped: 3,
+            known_failures: 4,
         };
         assert_eq!(
             totals(c),
-            "# Totals: pass:1 fail:2 xfail:0 xpass:0 skip:3 error:0\n"
+            "# Totals: pass:1 fail:2 xfail:4 xpass:0 skip:3 error:0\n"
+        );
+        let known = TestRecord::known_failure(
+            "fs::errata::x",
+            1.0,
+            Failure::Assertion {
+                message: "old behaviour".into(),
+                expected: None,
+                observed: None,
+            },
+            crate::KnownIssue {
+                id: "erratum-4".into(),
+                summary: "whiteouts need MAKE_CHAR".into(),
+                fix: Some("landlock: Fix whiteouts".into()),
+                commit: None,
+                fixed_in: Some("7.2".into()),
+                erratum: Some(4),
+            },
+        );
+        assert_eq!(
+            test_lines(4, &known),
+            "ok 4 fs::errata::x # XFAIL lacks the fix for erratum 4: whiteouts need MAKE_CHAR; \
+             fixed by \"landlock: Fix whiteouts\" in 7.2\n# old behaviour\n"
         );
     }
 }

@@ -71,6 +71,57 @@ pub enum Outcome {
     Passed,
     Failed,
     Skipped,
+    /// Failed as a known kernel bug says it must on this kernel (XFAIL): the
+    /// record's `known` names the bug and its fix, `failure` what was seen.
+    /// It does not fail a run unless the runner is strict.
+    KnownFailure,
+}
+
+/// A known kernel bug or unfixed erratum: why a test fails on some kernels,
+/// and what fixes it. From `suites/known-issues.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownIssue {
+    /// The table entry's id, such as `erratum-4` or `subdomains-off-fork`.
+    pub id: String,
+    /// What is wrong, in one sentence.
+    pub summary: String,
+    /// The upstream fix's commit subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// The fixing commit's id, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The releases that have the fix, per stable series (`6.18.16, 7.0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_in: Option<String>,
+    /// The Landlock erratum number, where the bug is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erratum: Option<u32>,
+}
+
+impl KnownIssue {
+    /// `erratum 4 (...)` or the id, for headlines.
+    pub fn title(&self) -> String {
+        match self.erratum {
+            Some(n) => format!("lacks the fix for erratum {n}: {}", self.summary),
+            None => format!("{}: {}", self.id, self.summary),
+        }
+    }
+
+    /// The title, then the fix and where it landed.
+    pub fn describe(&self) -> String {
+        let mut s = self.title();
+        if let Some(fix) = &self.fix {
+            s.push_str(&format!("; fixed by \"{fix}\""));
+        }
+        if let Some(c) = &self.commit {
+            s.push_str(&format!(" (commit {c})"));
+        }
+        if let Some(v) = &self.fixed_in {
+            s.push_str(&format!(" in {v}"));
+        }
+        s
+    }
 }
 
 /// An errno, by name and number, so that reports read well and still compare
@@ -109,6 +160,9 @@ pub enum Failure {
     Timeout { seconds: f64 },
     /// The test process exited without reporting a verdict.
     Crash { exit_code: i32 },
+    /// The test passed on a kernel that a known issue says fails it (XPASS):
+    /// the table is stale, or the kernel carries the fix.
+    UnexpectedPass { known: Box<KnownIssue> },
 }
 
 /// The result of a syscall as a test sees it: success or an errno.
@@ -162,6 +216,12 @@ impl std::fmt::Display for Failure {
                     "test process exited with code {exit_code} without a verdict"
                 )
             }
+            Failure::UnexpectedPass { known } => write!(
+                f,
+                "XPASS: passed, but known issue {} says this kernel fails it ({}): \
+                 the kernel has the fix or the known-issues table is wrong",
+                known.id, known.summary
+            ),
         }
     }
 }
@@ -176,6 +236,9 @@ pub struct TestRecord {
     pub skip_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
+    /// The known issue behind a [`Outcome::KnownFailure`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<Box<KnownIssue>>,
     /// True for tests that check what an enforced domain does, as opposed to
     /// argument checks. These must never pass without real enforcement.
     #[serde(default)]
@@ -195,6 +258,9 @@ pub struct SuiteFinished {
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Absent in files written before known failures existed.
+    #[serde(default)]
+    pub known_failures: usize,
     pub duration_ms: f64,
 }
 
@@ -208,6 +274,7 @@ impl TestRecord {
             duration_ms,
             skip_reason: None,
             failure: None,
+            known: None,
             enforcement: false,
             restrict_self_calls: 0,
             stdout: String::new(),
@@ -223,6 +290,21 @@ impl TestRecord {
         TestRecord {
             failure: Some(failure),
             ..TestRecord::new(name, Outcome::Failed, duration_ms)
+        }
+    }
+
+    /// Failed as `known` says this kernel must (XFAIL); `failure` is what
+    /// the test saw.
+    pub fn known_failure(
+        name: impl Into<String>,
+        duration_ms: f64,
+        failure: Failure,
+        known: KnownIssue,
+    ) -> TestRecord {
+        TestRecord {
+            failure: Some(failure),
+            known: Some(Box::new(known)),
+            ..TestRecord::new(name, Outcome::KnownFailure, duration_ms)
         }
     }
 
@@ -278,23 +360,25 @@ impl TestRecord {
     }
 }
 
-/// Pass, fail and skip counts.
+/// Pass, fail, skip and known-failure counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Counts {
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
+    pub known_failures: usize,
 }
 
 impl Counts {
     pub fn total(&self) -> usize {
-        self.passed + self.failed + self.skipped
+        self.passed + self.failed + self.skipped + self.known_failures
     }
 
     pub fn add(&mut self, other: Counts) {
         self.passed += other.passed;
         self.failed += other.failed;
         self.skipped += other.skipped;
+        self.known_failures += other.known_failures;
     }
 
     /// Counts one more test of this outcome.
@@ -303,6 +387,7 @@ impl Counts {
             Outcome::Passed => self.passed += 1,
             Outcome::Failed => self.failed += 1,
             Outcome::Skipped => self.skipped += 1,
+            Outcome::KnownFailure => self.known_failures += 1,
         }
     }
 }

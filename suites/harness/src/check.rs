@@ -15,6 +15,13 @@ pub enum Stop {
     /// Found at run time that the test cannot run here (for example auditd
     /// owns the audit socket). Never a pass.
     Skipped(String),
+    /// Failed as the known issue `id` of `suites/known-issues.toml` makes
+    /// this kernel fail (the behaviour of a kernel without an erratum's
+    /// fix): a known failure, not a pass.
+    Known {
+        id: String,
+        failure: Failure,
+    },
 }
 
 pub type TestResult = Result<(), Stop>;
@@ -44,6 +51,20 @@ pub fn fail(message: impl Display) -> Stop {
 
 pub fn skip(reason: impl Display) -> Stop {
     Stop::Skipped(reason.to_string())
+}
+
+/// The kernel showed the behaviour of a kernel without the fix for erratum
+/// `n`, as its errata answer (or the lack of one) allows: a known failure
+/// that names the erratum, never a pass.
+pub fn lacks_erratum(n: u32, observed: impl Display) -> Stop {
+    Stop::Known {
+        id: format!("erratum-{n}"),
+        failure: Failure::Assertion {
+            message: format!("kernel lacks the fix for erratum {n}: {observed}"),
+            expected: None,
+            observed: None,
+        },
+    }
 }
 
 /// Asserts that `what` failed with exactly `expected`.

@@ -6,6 +6,7 @@
 //! - [`ruleset`]: create, add rules, enforce, and check the domain took.
 //! - [`check`]: the exact-errno assertions test bodies return.
 //! - [`requirement`] and [`test`]: how a test declares what it needs.
+//! - [`known`]: the known kernel bugs and errata, and what fixes them.
 //! - [`fixture`]: temporary trees, peer processes, network namespaces.
 //! - [`runner`]: the process-per-test main with libtest's CLI.
 
@@ -13,6 +14,7 @@ pub mod abi;
 pub mod check;
 pub mod fixture;
 pub mod forked;
+pub mod known;
 pub mod probe;
 pub mod requirement;
 pub mod ruleset;
@@ -21,7 +23,8 @@ pub mod sys;
 pub mod test;
 
 pub use check::{
-    expect_eq, expect_errno, expect_ok, expect_result, fail, skip, OrFail, Stop, TestResult,
+    expect_eq, expect_errno, expect_ok, expect_result, fail, lacks_erratum, skip, OrFail, Stop,
+    TestResult,
 };
 pub use nix::errno::Errno;
 pub use requirement::Requirement;

@@ -14,6 +14,9 @@ use std::sync::OnceLock;
 #[derive(Debug, Clone)]
 pub struct Kernel {
     pub release: String,
+    /// The upstream version, for the known-issues table only: features are
+    /// probed, never inferred from it.
+    pub version: Option<crate::known::Version>,
     pub status: LandlockStatus,
     /// 0 when Landlock is not enabled.
     pub abi: u32,
@@ -25,9 +28,15 @@ pub struct Kernel {
 
 impl Kernel {
     pub fn probe() -> Kernel {
-        let release = nix::sys::utsname::uname()
-            .map(|u| u.release().to_string_lossy().into_owned())
-            .unwrap_or_else(|_| "unknown".into());
+        let uname = nix::sys::utsname::uname().ok();
+        let field = |f: fn(&nix::sys::utsname::UtsName) -> &std::ffi::OsStr| {
+            uname
+                .as_ref()
+                .map(|u| f(u).to_string_lossy().into_owned())
+                .unwrap_or_else(|| "unknown".into())
+        };
+        let release = field(|u| u.release());
+        let version = crate::known::running_version(&release, &field(|u| u.version()));
         let (status, abi) = match sys::abi_version() {
             Ok(v) => (LandlockStatus::Enabled, v),
             Err(Errno::EOPNOTSUPP) => (LandlockStatus::Disabled, 0),
@@ -41,6 +50,7 @@ impl Kernel {
         };
         Kernel {
             release,
+            version,
             status,
             abi,
             errata,

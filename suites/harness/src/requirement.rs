@@ -130,6 +130,7 @@ mod tests {
     fn kernel(status: LandlockStatus, abi: u32) -> Kernel {
         Kernel {
             release: "6.12.0-test".into(),
+            version: Some((6, 12, 0)),
             status,
             abi,
             errata: None,

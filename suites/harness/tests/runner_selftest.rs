@@ -4,7 +4,7 @@
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use llconf_harness::requirement::Requirement;
-use llconf_harness::{expect_errno, skip, Errno, Test};
+use llconf_harness::{expect_errno, lacks_erratum, skip, Errno, Test};
 use llconf_record::{read_records, Failure, Outcome, Record, TestRecord};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -89,6 +89,19 @@ fn inner_tests() -> Vec<Test> {
             )
         }),
         Test::new("selftest::ignored::by_flag", || Ok(())).ignored(),
+        Test::new("selftest::known::fails_on_affected", || {
+            expect_errno("open(\"/\")", Ok::<(), Errno>(()), Errno::EACCES)
+        }),
+        Test::new("selftest::known::passes_on_affected", || Ok(())),
+        Test::new("selftest::known::skips_on_affected", || {
+            Err(skip("not here"))
+        }),
+        Test::new("selftest::known::lacks_erratum", || {
+            Err(lacks_erratum(9, "the old behaviour"))
+        }),
+        Test::new("selftest::known::lacks_an_erratum_not_in_the_table", || {
+            Err(lacks_erratum(8, "the old behaviour"))
+        }),
         Test::new("selftest::serial::alone", || {
             sleep_while_marked("alone", true)
         })
@@ -150,6 +163,159 @@ fn inner_run() -> &'static InnerRun {
             output: String::from_utf8_lossy(&out.stdout).into_owned(),
         }
     })
+}
+
+/// A known-issues table for the `selftest::known::*` tests, on every kernel.
+const KNOWN_TABLE: &str = r#"
+[[issue]]
+id = "known-bug"
+summary = "fails on every kernel"
+tests = ["selftest::known::fails_*", "selftest::known::skips_on_affected"]
+affected = [{ from = "0.0", until = "999.0" }]
+fix = "harness: Fix it"
+fixed_in = "never"
+
+[[issue]]
+id = "stale-entry"
+summary = "a bug the kernel no longer has"
+tests = ["selftest::known::passes_on_affected"]
+affected = [{ from = "0.0", until = "999.0" }]
+
+[[issue]]
+id = "erratum-9"
+erratum = 9
+summary = "a made-up erratum"
+fix = "harness: Fix erratum 9"
+commit = "0123456789ab"
+fixed_in = "9.9"
+"#;
+
+struct KnownRun {
+    records: HashMap<String, TestRecord>,
+    exit_code: Option<i32>,
+    stdout: String,
+}
+
+/// Runs the `selftest::known::` tests (or those `filter` picks) with
+/// [`KNOWN_TABLE`] in force.
+fn known_run(extra: &[&str]) -> KnownRun {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("known.toml");
+    std::fs::write(&table, KNOWN_TABLE).unwrap();
+    let results = dir.path().join("r.jsonl");
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(extra)
+        .env(INNER_ENV, "1")
+        .env(DIR_ENV, dir.path())
+        .env(llconf_harness::known::KNOWN_ISSUES_ENV, &table)
+        .env(llconf_harness::runner::RESULTS_ENV, &results)
+        .output()
+        .unwrap();
+    let (records, _) = read_records(std::io::BufReader::new(
+        std::fs::File::open(&results).unwrap(),
+    ))
+    .unwrap();
+    KnownRun {
+        records: records
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::TestFinished(t) => Some((t.name.clone(), t)),
+                _ => None,
+            })
+            .collect(),
+        exit_code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+    }
+}
+
+fn known_checks() -> Vec<Trial> {
+    vec![
+        Trial::test(
+            "runner::known::failure_on_an_affected_kernel_is_xfail",
+            || {
+                let run = known_run(&["selftest::known::"]);
+                let r = &run.records["selftest::known::fails_on_affected"];
+                check(
+                    r.outcome == Outcome::KnownFailure
+                        && r.known.as_ref().map(|k| k.id.as_str()) == Some("known-bug")
+                        && r.failure.as_ref().map(ToString::to_string).as_deref()
+                            == Some("open(\"/\"): expected EACCES (13), observed success"),
+                    format!("{r:?}"),
+                )?;
+                let r = &run.records["selftest::known::skips_on_affected"];
+                check(
+                    r.outcome == Outcome::Skipped,
+                    format!("a skip stays a skip: {r:?}"),
+                )?;
+                let r = &run.records["selftest::known::lacks_erratum"];
+                check(
+                    r.outcome == Outcome::KnownFailure
+                        && r.known.as_ref().map(|k| k.describe()).as_deref()
+                            == Some(
+                                "lacks the fix for erratum 9: a made-up erratum; fixed by \
+                             \"harness: Fix erratum 9\" (commit 0123456789ab) in 9.9",
+                            ),
+                    format!("{r:?}"),
+                )?;
+                let r = &run.records["selftest::known::lacks_an_erratum_not_in_the_table"];
+                check(
+                    r.outcome == Outcome::Failed
+                        && r.failure.as_ref().is_some_and(|f| {
+                            f.to_string()
+                                .contains("erratum-8, which suites/known-issues.toml lacks")
+                        }),
+                    format!("an id the table lacks is a failure: {r:?}"),
+                )
+            },
+        ),
+        Trial::test(
+            "runner::known::pass_on_an_affected_kernel_is_xpass_and_fails",
+            || {
+                let run = known_run(&["selftest::known::"]);
+                let r = &run.records["selftest::known::passes_on_affected"];
+                check(
+                    matches!(&r.failure, Some(Failure::UnexpectedPass { known }) if known.id == "stale-entry")
+                        && r.outcome == Outcome::Failed,
+                    format!("{r:?}"),
+                )?;
+                check(run.exit_code == Some(101), format!("{:?}", run.exit_code))
+            },
+        ),
+        Trial::test(
+            "runner::known::known_failures_alone_do_not_fail_the_suite",
+            || {
+                let run = known_run(&[
+                    "selftest::known::",
+                    "--skip",
+                    "passes_on_affected",
+                    "--skip",
+                    "not_in_the_table",
+                ]);
+                check(
+                    run.exit_code == Some(0),
+                    format!("{:?}: {}", run.exit_code, run.stdout),
+                )?;
+                check(
+                    run.stdout
+                        .contains("ignored (XFAIL known-bug: fails on every kernel;"),
+                    run.stdout.clone(),
+                )
+            },
+        ),
+        Trial::test("runner::known::ktap_says_xfail", || {
+            let run = known_run(&["--format", "ktap", "selftest::known::fails_on_affected"]);
+            check(
+                run.stdout.contains(
+                    "ok 1 selftest::known::fails_on_affected # XFAIL known-bug: fails on every \
+                     kernel; fixed by \"harness: Fix it\" in never\n",
+                ) && run
+                    .stdout
+                    .contains("# Totals: pass:0 fail:0 xfail:1 xpass:0 skip:0 error:0"),
+                run.stdout.clone(),
+            )?;
+            check(run.exit_code == Some(0), format!("{:?}", run.exit_code))
+        }),
+    ]
 }
 
 fn record(name: &str) -> Result<&'static TestRecord, Failed> {
@@ -346,7 +512,9 @@ fn main() {
         llconf_harness::runner::main("selftest", inner_tests());
     }
     let args = Arguments::from_args();
-    let conclusion = libtest_mimic::run(&args, outer_checks());
+    let mut checks = outer_checks();
+    checks.extend(known_checks());
+    let conclusion = libtest_mimic::run(&args, checks);
     if let Some(run) = inner_run_if_started() {
         if conclusion.has_failed() {
             eprintln!("inner run output:\n{}", run.output);

@@ -156,15 +156,21 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     if let Some(k) = ktap_out {
         k.finish();
     }
-    write_summary(&targets, &junit, &run_dir, wall, ktap)?;
+    write_summary(&targets, &junit, &run_dir, wall, ktap, args.strict)?;
     if interrupt::interrupted() {
         return Ok(ExitCode::from(130));
     }
-    Ok(if targets.iter().all(Target::is_success) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    let known = targets
+        .iter()
+        .map(|t| t.counts().known_failures)
+        .sum::<usize>();
+    Ok(
+        if targets.iter().all(Target::is_success) && !(args.strict && known > 0) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
 }
 
 /// Suite → the tests its binary lists on the host: what every target
@@ -458,9 +464,10 @@ fn write_summary(
     run_dir: &RunDir,
     wall: Instant,
     ktap: bool,
+    strict: bool,
 ) -> Result<()> {
     let mut summary = String::new();
-    print_summary(&mut summary, targets);
+    print_summary(&mut summary, targets, strict);
     junit_writer::write_report(junit, &target::merged(targets))?;
     summary += &format!(
         "merged JUnit report: {}\nall records: {}\nwall time: {:.1} s\n",
@@ -476,7 +483,7 @@ fn write_summary(
     Ok(())
 }
 
-fn print_summary(o: &mut String, targets: &[Target]) {
+fn print_summary(o: &mut String, targets: &[Target], strict: bool) {
     use std::fmt::Write;
     for t in targets {
         let _ = writeln!(o, "\n== {} ({})", t.info.id, t.info.packages.join(" "));
@@ -488,8 +495,8 @@ fn print_summary(o: &mut String, targets: &[Target]) {
         }
     }
     let header = [
-        "target", "backend", "result", "abi", "expected", "passed", "failed", "skipped", "boot",
-        "total",
+        "target", "backend", "result", "abi", "expected", "passed", "failed", "known", "skipped",
+        "boot", "total",
     ];
     let rows: Vec<Vec<String>> = targets
         .iter()
@@ -509,6 +516,7 @@ fn print_summary(o: &mut String, targets: &[Target]) {
                 },
                 c.passed.to_string(),
                 c.failed.to_string(),
+                c.known_failures.to_string(),
                 c.skipped.to_string(),
                 secs(t.boot),
                 secs(t.elapsed),
@@ -538,12 +546,38 @@ fn print_summary(o: &mut String, targets: &[Target]) {
     for t in targets {
         total.add(t.counts());
     }
-    let failed_targets = targets.iter().filter(|t| !t.is_success()).count();
+    let failed_targets = targets
+        .iter()
+        .filter(|t| !t.is_success() || (strict && t.counts().known_failures > 0))
+        .count();
+    let known: Vec<(String, Vec<llconf_reports::record::KnownIssue>)> = targets
+        .iter()
+        .map(|t| (t.info.id.clone(), t.known_issues()))
+        .filter(|(_, k)| !k.is_empty())
+        .collect();
+    if !known.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nknown kernel bugs and missing fixes{}:",
+            if strict {
+                " (failures under --strict)"
+            } else {
+                ""
+            }
+        );
+        for (id, issues) in known {
+            let _ = writeln!(o, "  {id}:");
+            for k in issues {
+                let _ = writeln!(o, "    {}", k.describe());
+            }
+        }
+    }
     let _ = writeln!(
         o,
-        "\ntotal: {} passed, {} failed, {} skipped; {} of {} VM runs failed",
+        "\ntotal: {} passed, {} failed, {} known failures, {} skipped; {} of {} VM runs failed",
         total.passed,
         total.failed,
+        total.known_failures,
         total.skipped,
         failed_targets,
         targets.len()

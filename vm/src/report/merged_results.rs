@@ -41,6 +41,7 @@ mod tests {
                 passed: 1,
                 failed: 0,
                 skipped: 0,
+                known_failures: 0,
                 duration_ms: 2.5,
             }),
         };
@@ -51,7 +52,7 @@ mod tests {
             text,
             "{\"target\":\"k-default\",\"kernel\":\"k\",\"variant\":\"default\",\"suite\":\"base\",\
              \"record\":{\"type\":\"suite_finished\",\"suite\":\"base\",\"passed\":1,\"failed\":0,\
-             \"skipped\":0,\"duration_ms\":2.5}}\n"
+             \"skipped\":0,\"known_failures\":0,\"duration_ms\":2.5}}\n"
         );
         let back: MergedLine = serde_json::from_str(text.trim_end()).unwrap();
         assert_eq!(back, line);

@@ -16,7 +16,7 @@ use llconf_reports::junit::{self, classname};
 use llconf_reports::quick_junit::{
     NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite,
 };
-use llconf_reports::record::{LandlockStatus, Outcome, Record};
+use llconf_reports::record::{KnownIssue, LandlockStatus, Outcome, Record};
 use llconf_reports::results::{Counts, SuiteResults};
 use llconf_reports::run_results::MergedLine;
 use std::collections::{BTreeMap, VecDeque};
@@ -301,6 +301,20 @@ impl Target {
             && self.suites().iter().all(SuiteResults::is_success)
     }
 
+    /// The known issues its known failures showed, each once, in id order.
+    pub fn known_issues(&self) -> Vec<KnownIssue> {
+        let mut known: Vec<KnownIssue> = self
+            .suites()
+            .iter()
+            .flat_map(|s| &s.tests)
+            .filter(|t| t.outcome == Outcome::KnownFailure)
+            .filter_map(|t| t.known.as_deref().cloned())
+            .collect();
+        known.sort_by(|a, b| a.id.cmp(&b.id));
+        known.dedup_by(|a, b| a.id == b.id);
+        known
+    }
+
     /// The failures that are not a test's: for the summary.
     pub fn problems(&self) -> Vec<String> {
         self.checks()
@@ -517,6 +531,7 @@ mod tests {
                 passed: 2,
                 failed: 0,
                 skipped: 0,
+                known_failures: 0,
                 duration_ms: 5.0,
             }),
         })

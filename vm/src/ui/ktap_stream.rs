@@ -98,6 +98,7 @@ mod tests {
                         passed: 1,
                         failed: 0,
                         skipped: 0,
+                        known_failures: 0,
                         duration_ms: 1.0,
                     }),
                 },

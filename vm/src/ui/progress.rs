@@ -3,9 +3,21 @@
 
 use crate::run::collector::crash_note;
 use crate::run::events::{Consumer, Event};
-use llconf_reports::record::{Outcome, Record};
+use llconf_reports::record::{Outcome, Record, TestRecord};
 use llconf_reports::results::SuiteResults;
 use std::io::Write;
+
+/// A known failure as the progress shows it: not a failure, but never
+/// silent, with the bug and its fix named.
+pub fn known_line(t: &TestRecord) -> String {
+    format!(
+        "XFAIL  {}: {}",
+        t.name,
+        t.known
+            .as_ref()
+            .map_or_else(|| "known failure".into(), |k| k.describe())
+    )
+}
 
 pub struct Progress<W: Write> {
     out: W,
@@ -89,6 +101,9 @@ impl<W: Write> Consumer for Progress<W> {
                             .unwrap_or_default();
                         self.line(&format!("FAILED {}{why}", t.name));
                     }
+                    Record::TestFinished(t) if t.outcome == Outcome::KnownFailure => {
+                        self.line(&known_line(t));
+                    }
                     Record::TestFinished(_) => self.show_count(),
                     Record::SuiteFinished(_) => {}
                 }
@@ -106,8 +121,13 @@ impl<W: Write> Consumer for Progress<W> {
             } => {
                 let done = self.current.take().unwrap_or_default();
                 let c = done.counts();
+                let known = if c.known_failures > 0 {
+                    format!(", {} known failures", c.known_failures)
+                } else {
+                    String::new()
+                };
                 let counts = format!(
-                    "{} passed, {} failed, {} skipped",
+                    "{} passed, {} failed{known}, {} skipped",
                     c.passed, c.failed, c.skipped
                 );
                 let text = match crash_note(cause, done.finished, c.failed) {

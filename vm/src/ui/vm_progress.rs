@@ -93,6 +93,8 @@ impl VmProgress {
                             .map(|f| format!(": {f}"))
                             .unwrap_or_default();
                         say(format!("FAILED {}{why}", t.name));
+                    } else if t.outcome == Outcome::KnownFailure {
+                        say(super::progress::known_line(t));
                     }
                 }
                 Event::SuiteEnded { suite, cause, .. } => {

@@ -5,8 +5,8 @@
 #![allow(dead_code)]
 
 use llconf_reports::record::{
-    Errno, ErrnoOrSuccess, Failure, KernelInfo, LandlockStatus, Outcome, Record, SuccessTag,
-    SuiteFinished, SuiteStarted, TestRecord,
+    Errno, ErrnoOrSuccess, Failure, KernelInfo, KnownIssue, LandlockStatus, Outcome, Record,
+    SuccessTag, SuiteFinished, SuiteStarted, TestRecord,
 };
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -154,6 +154,7 @@ pub fn finished(suite: &str, passed: usize, failed: usize, skipped: usize) -> Re
         passed,
         failed,
         skipped,
+        known_failures: 0,
         duration_ms: 10.0,
     })
 }
@@ -184,6 +185,39 @@ pub fn failed(name: &str) -> Record {
         observed: Some(ErrnoOrSuccess::Success(SuccessTag::Success)),
     });
     t.stderr = "denied read was allowed".into();
+    Record::TestFinished(t)
+}
+
+/// The issue a fake known failure names.
+pub fn known_issue() -> KnownIssue {
+    KnownIssue {
+        id: "subdomains-off-fork".into(),
+        summary: "the flag is lost on fork".into(),
+        fix: Some("landlock: Fix LOG_SUBDOMAINS_OFF inheritance across fork()".into()),
+        commit: Some("874c8f83826c".into()),
+        fixed_in: Some("6.18.27".into()),
+        erratum: None,
+    }
+}
+
+/// A known failure (XFAIL) of the fake kernel.
+pub fn known_failure(name: &str) -> Record {
+    let mut t = test(name, Outcome::KnownFailure);
+    t.failure = Some(Failure::Assertion {
+        message: "a record was logged".into(),
+        expected: None,
+        observed: None,
+    });
+    t.known = Some(Box::new(known_issue()));
+    Record::TestFinished(t)
+}
+
+/// A pass where the table expects a failure (XPASS).
+pub fn unexpected_pass(name: &str) -> Record {
+    let mut t = test(name, Outcome::Failed);
+    t.failure = Some(Failure::UnexpectedPass {
+        known: Box::new(known_issue()),
+    });
     Record::TestFinished(t)
 }
 

@@ -38,6 +38,10 @@ pub fn in_child(body: impl FnOnce() -> TestResult) -> TestResult {
                 eprintln!("child skipped: {s}");
                 2
             }
+            Err(Stop::Known { id, failure }) => {
+                eprintln!("child: known issue {id}: {failure}");
+                3
+            }
         }
     })?;
     child.wait_ready()?;

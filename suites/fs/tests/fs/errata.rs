@@ -18,16 +18,18 @@
 //!   hierarchy, so a rename could widen access.
 //!
 //! A kernel whose bit is set must show the fixed behaviour, a kernel whose
-//! bit is clear the old one. A kernel without the errata query (no answer
-//! at all) may show either, but every observation of a test must then fit
-//! the same one; the test says which it saw.
+//! bit is clear the old one: a known failure that names the erratum and its
+//! fix (suites/known-issues.toml), not a pass. A clear bit with the fixed
+//! behaviour is a failure: the kernel under-reports. A kernel without the
+//! errata query (no answer at all) may show either, but every observation
+//! of a test must then fit the same one; the old one is a known failure.
 
 use crate::common::*;
 use llconf_harness::abi::fs;
 use llconf_harness::fixture::TempTree;
 use llconf_harness::{
-    expect_errno, expect_result, fail, probe, skip, Errno, OrFail, Requirement, Ruleset, Stop,
-    Test, TestResult,
+    expect_errno, expect_result, fail, lacks_erratum, probe, skip, Errno, OrFail, Requirement,
+    Ruleset, Stop, Test, TestResult,
 };
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -136,6 +138,12 @@ fn judge(e: &Erratum, subject: &[Obs], context: &[Obs]) -> TestResult {
                 let expected = if fixed { o.fixed } else { o.old };
                 expect_result(format!("{}; {why}", o.what), o.observed, expected)?;
             }
+            // The old behaviour, as the clear bit says: a kernel without
+            // the fix, which is a known failure and never a pass. Cases
+            // where both behaviours agree are controls, and pass.
+            if !fixed && subject.iter().any(|o| o.fixed != o.old) {
+                return Err(lacks(e, subject));
+            }
             Ok(())
         }
         None => {
@@ -150,7 +158,11 @@ fn judge(e: &Erratum, subject: &[Obs], context: &[Obs]) -> TestResult {
                     if fixed { "fixed" } else { "old" },
                     e.number
                 );
-                return Ok(());
+                return if fixed {
+                    Ok(())
+                } else {
+                    Err(lacks(e, subject))
+                };
             }
             let lines: Vec<String> = all.iter().map(|o| o.line()).collect();
             Err(fail(format!(
@@ -162,6 +174,23 @@ fn judge(e: &Erratum, subject: &[Obs], context: &[Obs]) -> TestResult {
             )))
         }
     }
+}
+
+/// The known failure of a kernel without the fix, with what it did.
+fn lacks(e: &Erratum, subject: &[Obs]) -> Stop {
+    let lines: Vec<String> = subject
+        .iter()
+        .filter(|o| o.fixed != o.old)
+        .map(Obs::line)
+        .collect();
+    lacks_erratum(
+        e.number,
+        format!(
+            "{} behaves as before the fix: {}",
+            e.topic,
+            lines.join("; ")
+        ),
+    )
 }
 
 fn c(p: &Path) -> CString {

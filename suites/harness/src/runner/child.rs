@@ -18,6 +18,7 @@ pub fn run(name: &str, tests: &[Test]) -> ! {
         Ok(Ok(())) => VerdictKind::Passed,
         Ok(Err(Stop::Failed(failure))) => VerdictKind::Failed { failure },
         Ok(Err(Stop::Skipped(reason))) => VerdictKind::Skipped { reason },
+        Ok(Err(Stop::Known { id, failure })) => VerdictKind::Known { id, failure },
         Err(payload) => {
             let message = payload
                 .downcast_ref::<String>()

@@ -13,8 +13,17 @@ pub const VERDICT_FD: i32 = 3;
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum VerdictKind {
     Passed,
-    Failed { failure: Failure },
-    Skipped { reason: String },
+    Failed {
+        failure: Failure,
+    },
+    Skipped {
+        reason: String,
+    },
+    /// A known issue's failure; the runner looks the id up in the table.
+    Known {
+        id: String,
+        failure: Failure,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
