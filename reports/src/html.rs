@@ -12,7 +12,8 @@
 use crate::matrix::{Cell, CellKind, Head, Matrix, Tally};
 use std::fmt::Write;
 
-pub(crate) fn esc(s: &str) -> String {
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {

@@ -316,3 +316,76 @@ fn runs_in_several_places_merge_into_one_matrix() {
     let unix = m.rows.iter().find(|r| r.suite == "unix").unwrap();
     assert_eq!(unix.cells[2].kind(), CellKind::Absent);
 }
+
+/// Turns the first passing test of column 1 into a known failure.
+fn with_known_failure() -> (Run, String) {
+    let mut run = vm_run();
+    let t = run.columns[1].suites[0]
+        .tests
+        .iter_mut()
+        .find(|t| t.outcome == llconf_reports::record::Outcome::Passed)
+        .unwrap();
+    *t = llconf_reports::record::TestRecord::known_failure(
+        t.name.clone(),
+        1.0,
+        llconf_reports::record::Failure::Crash { exit_code: 1 },
+        llconf_reports::record::KnownIssue {
+            id: "erratum-3".into(),
+            summary: "disconnected directories".into(),
+            fix: Some("landlock: Fix handling of disconnected directories".into()),
+            commit: Some("49c9e09d9610".into()),
+            fixed_in: Some("6.19 and 6.18.2".into()),
+            erratum: Some(3),
+        },
+    );
+    let name = t.name.clone();
+    (run, name)
+}
+
+#[test]
+fn a_known_failure_leads_the_reports_and_is_not_green() {
+    let (run, name) = with_known_failure();
+    let m = Matrix::from_run(&run);
+    let known = m.known_by_target();
+    assert_eq!(known.len(), 1);
+    assert_eq!(known[0].0.id, run.columns[1].id);
+    assert_eq!(m.heads[1].tally.known, 1);
+    assert!(
+        m.heads[1].tally.is_clean(),
+        "a known failure is not a failure"
+    );
+    let line = "lacks the fix for erratum 3: disconnected directories; fixed by \
+                \"landlock: Fix handling of disconnected directories\" (commit 49c9e09d9610) \
+                in 6.19 and 6.18.2";
+
+    let page = html::render(&m, &html::Page::default());
+    assert!(page.contains("conformant but for known kernel bugs"));
+    assert!(!page.contains("all conformant"));
+    let section = page.find("Known kernel bugs and missing fixes").unwrap();
+    assert!(
+        section < page.find("id=\"matrix\"").unwrap(),
+        "before the matrix"
+    );
+    assert!(page.contains(&html::esc(line)), "the fix is named");
+    assert!(page.contains("<td class=\"k\""));
+
+    let md = markdown::render(&m);
+    assert!(md.starts_with("## 🟣 llconf"), "{md}");
+    let first_table = md.find("| suite |").unwrap();
+    let listed = md.find(line).unwrap();
+    assert!(listed < first_table, "{md}");
+    assert!(md.contains("1 known failures"), "{md}");
+
+    let d = diff::diff(
+        ("7.3", &vm_run().columns[1]),
+        ("7.3-known", &run.columns[1]),
+    );
+    assert!(d.regressions.is_empty());
+    assert_eq!(d.now_known.len(), 1);
+    assert_eq!(d.now_known[0].name, name);
+    let back = diff::diff(
+        ("7.3-known", &run.columns[1]),
+        ("7.3", &vm_run().columns[1]),
+    );
+    assert_eq!(back.fixes.len(), 1, "a known failure that passes is a fix");
+}

@@ -518,3 +518,44 @@ fn ktap_nests_targets_and_report_shows_a_dead_target_as_errors() {
     assert!(md.contains("| base | ✅ 1 ⏭️ 1 | ⚠️ 2 ✅ 0 |"), "{md}");
     assert!(md.contains("- **k-panics-default**: vm::boot: the VM exited unexpectedly"));
 }
+
+#[test]
+fn a_known_failure_is_named_per_kernel_and_fails_only_a_strict_run() {
+    let vm = Vm::new();
+    vm.kernel("k-one", 7, "[\"default\"]", "ok");
+    let suite = vm.f.suite(
+        "base",
+        &[
+            support::started("base", 2),
+            support::passed("base::a::x"),
+            support::known_failure("base::a::y"),
+            support::finished("base", 1, 0, 0),
+        ],
+        None,
+        support::End::Exit(0),
+    );
+    let output = vm.run(&[], &suite);
+    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains(
+            "known kernel bugs and missing fixes:\n  k-one-default:\n    subdomains-off-fork: \
+             the flag is lost on fork; fixed by"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "total: 1 passed, 0 failed, 1 known failures, 0 skipped; 0 of 1 VM runs failed"
+        ),
+        "{out}"
+    );
+
+    let strict = vm.run(&["--strict"], &suite);
+    assert_eq!(code(&strict), 1, "stdout:\n{}", stdout(&strict));
+    assert!(
+        stdout(&strict).contains("1 of 1 VM runs failed"),
+        "{}",
+        stdout(&strict)
+    );
+}
