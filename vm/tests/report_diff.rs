@@ -33,8 +33,9 @@ fn report_writes_html_and_markdown_next_to_the_run_or_where_asked() {
         .output()
         .unwrap();
     assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
-    assert!(stdout(&output)
-        .starts_with("2 targets × 291 tests: 387 passed, 0 failed, 0 errors, 195 skipped\n"));
+    assert!(stdout(&output).starts_with(
+        "2 targets × 291 tests: 387 passed, 0 failed, 0 errors, 0 known failures, 195 skipped\n"
+    ));
     let page = std::fs::read_to_string(&html).unwrap();
     assert_eq!(page.matches("<tr class=\"t\"").count(), 291);
     let summary = std::fs::read_to_string(&md).unwrap();

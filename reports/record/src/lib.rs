@@ -118,7 +118,10 @@ impl KnownIssue {
             s.push_str(&format!(" (commit {c})"));
         }
         if let Some(v) = &self.fixed_in {
-            s.push_str(&format!(" in {v}"));
+            s.push_str(&match self.fix {
+                Some(_) => format!(" in {v}"),
+                None => format!("; fixed in {v}"),
+            });
         }
         s
     }

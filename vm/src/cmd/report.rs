@@ -43,23 +43,31 @@ pub fn report(args: ReportArgs) -> Result<ExitCode> {
     };
     write(&html_path, &html::render(&matrix, &page))?;
     write(&md_path, &markdown::render(&matrix))?;
-    let t = matrix.heads.iter().fold((0, 0, 0, 0), |a, h| {
-        (
-            a.0 + h.tally.pass,
-            a.1 + h.tally.fail,
-            a.2 + h.tally.error,
-            a.3 + h.tally.skip,
-        )
-    });
+    let mut t = llconf_reports::matrix::Tally::default();
+    for h in &matrix.heads {
+        t.add_tally(&h.tally);
+    }
     println!(
-        "{} targets × {} tests: {} passed, {} failed, {} errors, {} skipped",
+        "{} targets × {} tests: {} passed, {} failed, {} errors, {} known failures, {} skipped",
         matrix.heads.len(),
         matrix.rows.len(),
-        t.0,
-        t.1,
-        t.2,
-        t.3
+        t.pass,
+        t.fail,
+        t.error,
+        t.known,
+        t.skip
     );
+    for (h, issues) in matrix.known_by_target() {
+        println!(
+            "known on {}: {}",
+            h.id,
+            issues
+                .iter()
+                .map(|k| k.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     println!("HTML report: {}", html_path.display());
     println!("Markdown summary: {}", md_path.display());
     Ok(ExitCode::SUCCESS)

@@ -7,16 +7,27 @@ use llconf_reports::record::{Outcome, Record, TestRecord};
 use llconf_reports::results::SuiteResults;
 use std::io::Write;
 
-/// A known failure as the progress shows it: not a failure, but never
-/// silent, with the bug and its fix named.
-pub fn known_line(t: &TestRecord) -> String {
-    format!(
-        "XFAIL  {}: {}",
-        t.name,
-        t.known
-            .as_ref()
-            .map_or_else(|| "known failure".into(), |k| k.describe())
-    )
+/// Known failures as the progress shows them: not failures, but never
+/// silent. The first of each issue names the bug and its fix; the next ones
+/// of the same issue name only its id, since one erratum often explains
+/// several tests.
+#[derive(Default)]
+pub struct KnownLines {
+    seen: std::collections::HashSet<(usize, String)>,
+}
+
+impl KnownLines {
+    /// The line for `t`, of the target numbered `target`.
+    pub fn line(&mut self, target: usize, t: &TestRecord) -> String {
+        let Some(k) = &t.known else {
+            return format!("XFAIL  {}: known failure", t.name);
+        };
+        if self.seen.insert((target, k.id.clone())) {
+            format!("XFAIL  {}: {}", t.name, k.describe())
+        } else {
+            format!("XFAIL  {}: {} (as above)", t.name, k.id)
+        }
+    }
 }
 
 pub struct Progress<W: Write> {
@@ -26,6 +37,7 @@ pub struct Progress<W: Write> {
     count_shown: bool,
     /// The suite under way, folded as the collector folds it.
     current: Option<SuiteResults>,
+    known: KnownLines,
 }
 
 impl<W: Write> Progress<W> {
@@ -35,6 +47,7 @@ impl<W: Write> Progress<W> {
             live,
             count_shown: false,
             current: None,
+            known: KnownLines::default(),
         }
     }
 
@@ -102,7 +115,8 @@ impl<W: Write> Consumer for Progress<W> {
                         self.line(&format!("FAILED {}{why}", t.name));
                     }
                     Record::TestFinished(t) if t.outcome == Outcome::KnownFailure => {
-                        self.line(&known_line(t));
+                        let text = self.known.line(0, t);
+                        self.line(&text);
                     }
                     Record::TestFinished(_) => self.show_count(),
                     Record::SuiteFinished(_) => {}
@@ -209,5 +223,34 @@ mod tests {
         let text = feed(true);
         assert!(text.contains("\r\x1b[2Kbase: 1 done, 1 passed, 0 failed, 0 skipped"));
         assert!(text.ends_with("output in /out/logs/base.log\n"), "{text:?}");
+    }
+
+    #[test]
+    fn a_known_issue_is_described_once_per_target() {
+        let known = |name: &str| {
+            TestRecord::known_failure(
+                name,
+                1.0,
+                Failure::Crash { exit_code: 1 },
+                llconf_reports::record::KnownIssue {
+                    id: "erratum-4".into(),
+                    summary: "whiteouts".into(),
+                    fix: None,
+                    commit: None,
+                    fixed_in: Some("7.3".into()),
+                    erratum: Some(4),
+                },
+            )
+        };
+        let mut lines = KnownLines::default();
+        assert_eq!(
+            lines.line(0, &known("fs::a")),
+            "XFAIL  fs::a: lacks the fix for erratum 4: whiteouts; fixed in 7.3"
+        );
+        assert_eq!(
+            lines.line(0, &known("fs::b")),
+            "XFAIL  fs::b: erratum-4 (as above)"
+        );
+        assert!(lines.line(1, &known("fs::a")).contains("whiteouts"));
     }
 }

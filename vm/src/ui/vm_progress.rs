@@ -10,6 +10,8 @@ use std::collections::HashMap;
 pub struct VmProgress {
     multi: Option<MultiProgress>,
     bars: HashMap<usize, ProgressBar>,
+    // A cell: the event handler's printing closure holds `self` shared.
+    known: std::cell::RefCell<super::progress::KnownLines>,
 }
 
 impl VmProgress {
@@ -17,6 +19,7 @@ impl VmProgress {
         VmProgress {
             multi: live.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
             bars: HashMap::new(),
+            known: Default::default(),
         }
     }
 
@@ -94,7 +97,7 @@ impl VmProgress {
                             .unwrap_or_default();
                         say(format!("FAILED {}{why}", t.name));
                     } else if t.outcome == Outcome::KnownFailure {
-                        say(super::progress::known_line(t));
+                        say(self.known.borrow_mut().line(target, t));
                     }
                 }
                 Event::SuiteEnded { suite, cause, .. } => {

@@ -142,6 +142,16 @@ fn judge(e: &Erratum, subject: &[Obs], context: &[Obs]) -> TestResult {
             // the fix, which is a known failure and never a pass. Cases
             // where both behaviours agree are controls, and pass.
             if !fixed && subject.iter().any(|o| o.fixed != o.old) {
+                // The same domain's other grants must show the old
+                // behaviour too, or this is no kernel that merely lacks
+                // the fix.
+                if let Some(o) = context.iter().find(|o| !o.fits(false)) {
+                    return Err(fail(format!(
+                        "{}; {why}, but this does not fit it: {}",
+                        o.what,
+                        o.line()
+                    )));
+                }
                 return Err(lacks(e, subject));
             }
             Ok(())
