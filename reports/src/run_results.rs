@@ -11,6 +11,12 @@
 //!   with one job per kernel (`out/debian-6.12/`, `out/debian-7.3/`, ...);
 //! - a `results.jsonl` file of either shape (merged lines wrapping their
 //!   record with the target, or plain records of one suite).
+//!
+//! Nothing that ran is dropped: a target whose kernel never booted is a
+//! column with its `target.json` problems and no records; a VM target with
+//! no `target.json` did not finish and is a column with what its suites
+//! wrote and a `report::partial` problem; a run folder with an empty
+//! `results.jsonl` and no target is one column with that problem.
 
 use crate::layout::{RunDir, TargetDir};
 use crate::record::{KernelInfo, Record};
@@ -199,27 +205,8 @@ fn load_dir(dir: &Path, depth: usize, run: &mut Run) -> Result<(), LoadError> {
     if merged.is_file() {
         return load_file(&merged, Some(dir), run);
     }
-    let results = TargetDir::new(dir).results_dir();
-    if results.is_dir() {
-        let meta = read_meta(dir);
-        let mut column = Column {
-            id: meta
-                .as_ref()
-                .map_or_else(|| "host".into(), |m| m.id.clone()),
-            kernel: meta.as_ref().map(|m| m.kernel.clone()),
-            variant: meta.as_ref().map(|m| m.variant.clone()),
-            suites: Vec::new(),
-            meta,
-        };
-        for file in sorted_entries(&results)? {
-            if let Some(suite) = TargetDir::suite_of_results(&file) {
-                let text = std::fs::read_to_string(&file).map_err(io(&file))?;
-                read_plain(&text, &suite, &file, &mut column, run);
-            }
-        }
-        if !column.suites.is_empty() {
-            run.columns.push(column);
-        }
+    if let Some(column) = target_column(dir, run)? {
+        run.columns.push(column);
         return Ok(());
     }
     if depth < MAX_DEPTH {
@@ -230,6 +217,74 @@ fn load_dir(dir: &Path, depth: usize, run: &mut Run) -> Result<(), LoadError> {
         }
     }
     Ok(())
+}
+
+/// What a VM run leaves in a target's folder from its start: a target with
+/// one of these and no `target.json` did not finish.
+fn started_vm_target(dir: &Path) -> bool {
+    let t = TargetDir::new(dir);
+    [t.console(), t.guest_script(), t.plan(), t.status_dir()]
+        .iter()
+        .any(|p| p.exists())
+}
+
+/// The problem a partial target is reported with.
+pub const PARTIAL: &str = "report::partial";
+
+/// A target's own folder as one column, or `None` when `dir` is none:
+/// - with `target.json`, what the runner concluded, and its suites' records
+///   if any (a target whose kernel never booted has none and still shows);
+/// - a VM target without `target.json` did not finish (interrupted, killed,
+///   still running): its records so far, and a problem that says so;
+/// - `results/` alone is a host run.
+fn target_column(dir: &Path, run: &mut Run) -> Result<Option<Column>, LoadError> {
+    let results = TargetDir::new(dir).results_dir();
+    let meta = read_meta(dir).or_else(|| {
+        started_vm_target(dir).then(|| {
+            let id = dir.file_name().map_or_else(
+                || dir.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            TargetMeta {
+                id,
+                landlock: true,
+                problems: vec![format!(
+                    "{PARTIAL}: {} has no {}: this target's run was interrupted or has not \
+                     finished; only what its suites wrote is shown",
+                    dir.display(),
+                    crate::layout::TARGET_META_FILE
+                )],
+                ..Default::default()
+            }
+        })
+    });
+    if !results.is_dir() && meta.is_none() {
+        return Ok(None);
+    }
+    let mut column = Column {
+        id: meta
+            .as_ref()
+            .map_or_else(|| "host".into(), |m| m.id.clone()),
+        kernel: meta
+            .as_ref()
+            .map(|m| m.kernel.clone())
+            .filter(|k| !k.is_empty()),
+        variant: meta
+            .as_ref()
+            .map(|m| m.variant.clone())
+            .filter(|v| !v.is_empty()),
+        suites: Vec::new(),
+        meta,
+    };
+    if results.is_dir() {
+        for file in sorted_entries(&results)? {
+            if let Some(suite) = TargetDir::suite_of_results(&file) {
+                let text = std::fs::read_to_string(&file).map_err(io(&file))?;
+                read_plain(&text, &suite, &file, &mut column, run);
+            }
+        }
+    }
+    Ok((!column.suites.is_empty() || column.meta.is_some()).then_some(column))
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
@@ -267,10 +322,13 @@ pub struct MergedLine {
 /// A results file; `run_dir` is where the per-target directories are.
 fn load_file(file: &Path, run_dir: Option<&Path>, run: &mut Run) -> Result<(), LoadError> {
     let text = std::fs::read_to_string(file).map_err(io(file))?;
-    let merged = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .is_some_and(|l| serde_json::from_str::<MergedLine>(l).is_ok());
+    let first = text.lines().find(|l| !l.trim().is_empty());
+    // An empty `results.jsonl` in a run's folder is a run that finished no
+    // target (or none yet): its targets' folders say why.
+    let merged = match first {
+        Some(l) => serde_json::from_str::<MergedLine>(l).is_ok(),
+        None => run_dir.is_some(),
+    };
     if !merged {
         let suite = file
             .file_stem()
@@ -319,21 +377,48 @@ fn load_file(file: &Path, run_dir: Option<&Path>, run: &mut Run) -> Result<(), L
         run.columns[i].suite_mut(&l.suite).apply(&l.record);
     }
     // A target that never ran a suite (its kernel could not be fetched, the
-    // VM died at boot) has no line; its target.json says what happened.
-    if let Some(dir) = run_dir.filter(|d| d.is_dir()) {
-        for sub in sorted_entries(&dir)? {
-            let Some(meta) = read_meta(&sub) else {
+    // VM died at boot) has no line; its target.json says what happened. One
+    // that has not finished has no target.json: it shows as partial.
+    if let Some(dir) = run_dir.as_ref().filter(|d| d.is_dir()) {
+        for sub in sorted_entries(dir)? {
+            if !sub.is_dir() {
+                continue;
+            }
+            let Some(column) = target_column(&sub, run)? else {
                 continue;
             };
-            if !run.columns[first..].iter().any(|c| c.id == meta.id) {
-                run.columns.push(Column {
-                    id: meta.id.clone(),
-                    kernel: Some(meta.kernel.clone()),
-                    variant: Some(meta.variant.clone()),
-                    suites: Vec::new(),
-                    meta: Some(meta),
-                });
+            match run.columns[first..].iter_mut().find(|c| c.id == column.id) {
+                // Records in the merged file but no target.json: partial too.
+                Some(c) if c.meta.is_none() => c.meta = column.meta,
+                Some(_) => {}
+                None if column.meta.is_some() => run.columns.push(column),
+                None => {}
             }
+        }
+    }
+    // Nothing at all: the job died before its first target. Shown as one
+    // failed column, never dropped.
+    if run.columns.len() == first {
+        if let Some(dir) = run_dir.filter(|d| d.is_dir()) {
+            let id = dir.file_name().map_or_else(
+                || dir.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            run.columns.push(Column {
+                id: id.clone(),
+                meta: Some(TargetMeta {
+                    id,
+                    landlock: true,
+                    problems: vec![format!(
+                        "{PARTIAL}: {} is empty and no target has a {}: the run ended \
+                         before any kernel ran",
+                        file.display(),
+                        crate::layout::TARGET_META_FILE
+                    )],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
         }
     }
     Ok(())
@@ -470,5 +555,70 @@ mod tests {
         assert!(!c.suites[0].finished);
         assert_eq!(c.kernel_info().unwrap().abi, Some(2));
         assert_eq!(run.unreadable.len(), 1);
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn problems(c: &Column) -> Vec<String> {
+        c.meta
+            .as_ref()
+            .map(|m| m.problems.clone())
+            .unwrap_or_default()
+    }
+
+    const RECORDS: &str = "{\"type\":\"suite_started\",\"suite\":\"base\",\"kernel\":{\"release\":\"7.1.13\",\"landlock\":\"enabled\",\"abi\":9,\"errata\":7},\"tests_planned\":2,\"started_at\":1.0}\n{\"type\":\"test_finished\",\"name\":\"base::a::x\",\"outcome\":\"passed\",\"duration_ms\":1.0}\n";
+
+    /// CI artifacts, one folder per job: one job's kernel never booted, one
+    /// was killed mid-run, one died before its first kernel. None may be
+    /// dropped, and each says what happened.
+    #[test]
+    fn failed_partial_and_empty_jobs_are_columns_with_their_problem() {
+        let d = tempfile::tempdir().unwrap();
+        let jobs = d.path();
+        write(&jobs.join("dead/results.jsonl"), "");
+        write(
+            &jobs.join("dead/debian-6.18-default/target.json"),
+            r#"{"id":"debian-6.18-default","kernel":"debian-6.18","variant":"default","problems":["vm::boot: kernel panic"]}"#,
+        );
+        write(&jobs.join("killed/results.jsonl"), "");
+        write(
+            &jobs.join("killed/debian-7.1-default/console.log"),
+            "booting\n",
+        );
+        write(
+            &jobs.join("killed/debian-7.1-default/results/base.jsonl"),
+            RECORDS,
+        );
+        write(&jobs.join("nothing/results.jsonl"), "");
+        let run = load(jobs).unwrap();
+        assert_eq!(
+            run.ids(),
+            ["debian-6.18-default", "debian-7.1-default", "nothing"]
+        );
+        let dead = run.column("debian-6.18-default").unwrap();
+        assert_eq!(problems(dead), ["vm::boot: kernel panic"]);
+        let killed = run.column("debian-7.1-default").unwrap();
+        assert!(
+            problems(killed)[0].starts_with("report::partial: "),
+            "{killed:?}"
+        );
+        assert_eq!(killed.suites[0].tests.len(), 1, "what it wrote is kept");
+        let nothing = run.column("nothing").unwrap();
+        assert!(problems(nothing)[0].contains("before any kernel ran"));
+    }
+
+    #[test]
+    fn one_failed_target_folder_alone_is_a_report() {
+        let d = tempfile::tempdir().unwrap();
+        write(
+            &d.path().join("target.json"),
+            r#"{"id":"k-default","kernel":"k","variant":"default","problems":["vm::fetch: no package"]}"#,
+        );
+        let run = load(d.path()).unwrap();
+        assert_eq!(run.ids(), ["k-default"]);
+        assert_eq!(problems(&run.columns[0]), ["vm::fetch: no package"]);
     }
 }

@@ -389,3 +389,54 @@ fn a_known_failure_leads_the_reports_and_is_not_green() {
     );
     assert_eq!(back.fixes.len(), 1, "a known failure that passes is a fix");
 }
+
+/// A folder of CI job folders where one job's kernel panicked at boot: that
+/// kernel is a failed column, and neither page is green.
+#[test]
+fn a_job_whose_kernel_never_booted_turns_the_reports_red() {
+    let d = tempfile::tempdir().unwrap();
+    let good = d.path().join("job-7.3");
+    copy_dir(&fixture("vm-run"), &good);
+    let dead = d.path().join("job-6.18");
+    std::fs::create_dir_all(dead.join("debian-6.18-default")).unwrap();
+    std::fs::write(dead.join("results.jsonl"), "").unwrap();
+    std::fs::write(
+        dead.join("debian-6.18-default/target.json"),
+        r#"{"id":"debian-6.18-default","kernel":"debian-6.18","variant":"default","problems":["vm::boot: Kernel panic - not syncing"]}"#,
+    )
+    .unwrap();
+    let run = run_results::load(d.path()).unwrap();
+    assert!(
+        run.column("debian-6.18-default").is_some(),
+        "{:?}",
+        run.ids()
+    );
+    let m = Matrix::from_run(&run);
+    let dead_col = m
+        .heads
+        .iter()
+        .position(|h| h.id == "debian-6.18-default")
+        .unwrap();
+    assert!(m
+        .rows
+        .iter()
+        .all(|r| r.cells[dead_col].kind() == CellKind::Error));
+    let md = markdown::render(&m);
+    assert!(md.starts_with("## ❌"), "{md}");
+    assert!(md.contains("vm::boot: Kernel panic"), "{md}");
+    let page = html::render(&m, &html::Page::default());
+    assert!(page.contains("verdict bad") && !page.contains("all conformant"));
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}

@@ -57,6 +57,11 @@ pub fn report(args: ReportArgs) -> Result<ExitCode> {
         t.known,
         t.skip
     );
+    for h in &matrix.heads {
+        for p in &h.problems {
+            println!("FAILED {}: {p}", h.id);
+        }
+    }
     for (h, issues) in matrix.known_by_target() {
         println!(
             "known on {}: {}",
