@@ -5,6 +5,12 @@
 //! process outside it (the signal is dropped: no errno, nothing arrives);
 //! a domain that does not scope signals, or a target in the same domain,
 //! or the owner's own process, gets it.
+//!
+//! A process-group owner (F_SETOWN with a negative pgid) fans SIGIO out to
+//! every member at delivery time, and each member is checked: a scoped
+//! process that leads its own group cannot reach an unsandboxed member of
+//! it, though its own SIGIO arrives (CVE-2026-72183; the known issue
+//! sigio-pgid-scope-bypass on kernels without the fix).
 
 use crate::domains::sandbox;
 use llconf_harness::abi::scope;
@@ -142,6 +148,74 @@ fn to_itself() -> TestResult {
     expect_delivery("SIGIO from a pipe armed for this process", arrived, true)
 }
 
+/// A sandboxed process leads its own process group, which an unsandboxed
+/// sibling joins; it arms a pipe for the whole group (F_SETOWN -pgid) and
+/// writes to it. Its own SIGIO must arrive; the sibling's must be dropped
+/// when the owner's domain scopes signals, and arrive when it does not.
+fn to_own_group(owner: Owner) -> TestResult {
+    let (go_r, go_w) = pipe().map_err(|e| fail(format!("pipe: {e}")))?;
+    let go_writer = go_w.as_raw_fd();
+    // Exit codes: 0 its SIGIO did not arrive, 1 it did, 100+ setup.
+    let leader = Peer::spawn(move |ready| {
+        // SAFETY: the leader's copy of a descriptor it never uses.
+        unsafe { libc::close(go_writer) };
+        if nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0)).is_err() {
+            return 100;
+        }
+        let Ok(set) = block_sigio() else { return 101 };
+        ready.signal();
+        // Until the sibling has joined the group.
+        let mut b = [0u8; 1];
+        if read(go_r.as_raw_fd(), &mut b) != Ok(1) {
+            return 102;
+        }
+        if enforce(owner).is_err() {
+            return 103;
+        }
+        let Ok((_r, w)) = armed_pipe(Pid::from_raw(-getpid().as_raw())) else {
+            return 104;
+        };
+        if write(w.as_fd(), b"x") != Ok(1) {
+            return 105;
+        }
+        match sigio_arrived(&set) {
+            Ok(arrived) => i32::from(arrived),
+            Err(_) => 106,
+        }
+    })?;
+    leader.wait_ready()?;
+    let group = leader.pid();
+    let sibling = Peer::spawn(move |ready| {
+        let Ok(set) = block_sigio() else { return 101 };
+        if nix::unistd::setpgid(Pid::from_raw(0), group).is_err() {
+            return 100;
+        }
+        ready.signal();
+        match sigio_arrived(&set) {
+            Ok(arrived) => i32::from(arrived),
+            Err(_) => 106,
+        }
+    })?;
+    sibling.wait_ready()?;
+    write(go_w.as_fd(), b"g").map_err(|e| fail(format!("write: {e}")))?;
+    let (own, other) = (leader.join(), sibling.join());
+    for (who, code) in [("the group leader", own), ("the sibling", other)] {
+        if code > 1 {
+            return Err(fail(format!("{who} failed to set up (exit {code})")));
+        }
+    }
+    expect_delivery(
+        "SIGIO to the sandboxed group leader from the pipe it armed for its group",
+        own == 1,
+        true,
+    )?;
+    expect_delivery(
+        "SIGIO to an unsandboxed member of the leader's group",
+        other == 1,
+        owner == Owner::NotScoped,
+    )
+}
+
 pub fn tests() -> Vec<Test> {
     let cases: [(&str, Owner, bool); 3] = [
         (
@@ -172,6 +246,17 @@ pub fn tests() -> Vec<Test> {
         "task::sigio::scoped_owner::to_itself::allowed",
         to_itself,
     ));
+    for (name, owner) in [
+        ("scoped_owner::to_own_group::outsider_denied", Owner::Scoped),
+        (
+            "unscoped_owner::to_own_group::outsider_allowed",
+            Owner::NotScoped,
+        ),
+    ] {
+        tests.push(Test::new(format!("task::sigio::{name}"), move || {
+            to_own_group(owner)
+        }));
+    }
     tests
         .into_iter()
         .map(|t| t.needs("LANDLOCK_SCOPE_SIGNAL").enforcement())
