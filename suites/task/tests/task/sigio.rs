@@ -8,8 +8,8 @@
 //!
 //! A process-group owner (F_SETOWN with a negative pgid) fans SIGIO out to
 //! every member at delivery time, and each member is checked: a scoped
-//! process that leads its own group cannot reach an unsandboxed member of
-//! it, though its own SIGIO arrives (CVE-2026-72183; the known issue
+//! member of a group cannot reach an unsandboxed member of it, though its
+//! own SIGIO arrives (CVE-2026-72183; the known issue
 //! sigio-pgid-scope-bypass on kernels without the fix).
 
 use crate::domains::sandbox;
@@ -148,31 +148,38 @@ fn to_itself() -> TestResult {
     expect_delivery("SIGIO from a pipe armed for this process", arrived, true)
 }
 
-/// A sandboxed process leads its own process group, which an unsandboxed
-/// sibling joins; it arms a pipe for the whole group (F_SETOWN -pgid) and
-/// writes to it. Its own SIGIO must arrive; the sibling's must be dropped
-/// when the owner's domain scopes signals, and arrive when it does not.
+/// An unsandboxed process starts a process group and a sandboxed one joins
+/// it last, then arms a pipe for the whole group (F_SETOWN -pgid) and
+/// writes to it. The owner's own SIGIO must arrive; the other member's must
+/// be dropped when the owner's domain scopes signals, and arrive when it
+/// does not. Joining last matters: the kernel finds a group's first task as
+/// the one that joined last, which a kernel without the fix took for the
+/// only recipient, so it never checked the others.
 fn to_own_group(owner: Owner) -> TestResult {
-    let (go_r, go_w) = pipe().map_err(|e| fail(format!("pipe: {e}")))?;
-    let go_writer = go_w.as_raw_fd();
     // Exit codes: 0 its SIGIO did not arrive, 1 it did, 100+ setup.
-    let leader = Peer::spawn(move |ready| {
-        // SAFETY: the leader's copy of a descriptor it never uses.
-        unsafe { libc::close(go_writer) };
+    let outsider = Peer::spawn(|ready| {
+        let Ok(set) = block_sigio() else { return 101 };
         if nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0)).is_err() {
+            return 100;
+        }
+        ready.signal();
+        match sigio_arrived(&set) {
+            Ok(arrived) => i32::from(arrived),
+            Err(_) => 106,
+        }
+    })?;
+    outsider.wait_ready()?;
+    let group = outsider.pid();
+    let sandboxed = Peer::spawn(move |ready| {
+        if nix::unistd::setpgid(Pid::from_raw(0), group).is_err() {
             return 100;
         }
         let Ok(set) = block_sigio() else { return 101 };
         ready.signal();
-        // Until the sibling has joined the group.
-        let mut b = [0u8; 1];
-        if read(go_r.as_raw_fd(), &mut b) != Ok(1) {
-            return 102;
-        }
         if enforce(owner).is_err() {
             return 103;
         }
-        let Ok((_r, w)) = armed_pipe(Pid::from_raw(-getpid().as_raw())) else {
+        let Ok((_r, w)) = armed_pipe(Pid::from_raw(-group.as_raw())) else {
             return 104;
         };
         if write(w.as_fd(), b"x") != Ok(1) {
@@ -183,34 +190,20 @@ fn to_own_group(owner: Owner) -> TestResult {
             Err(_) => 106,
         }
     })?;
-    leader.wait_ready()?;
-    let group = leader.pid();
-    let sibling = Peer::spawn(move |ready| {
-        let Ok(set) = block_sigio() else { return 101 };
-        if nix::unistd::setpgid(Pid::from_raw(0), group).is_err() {
-            return 100;
-        }
-        ready.signal();
-        match sigio_arrived(&set) {
-            Ok(arrived) => i32::from(arrived),
-            Err(_) => 106,
-        }
-    })?;
-    sibling.wait_ready()?;
-    write(go_w.as_fd(), b"g").map_err(|e| fail(format!("write: {e}")))?;
-    let (own, other) = (leader.join(), sibling.join());
-    for (who, code) in [("the group leader", own), ("the sibling", other)] {
+    sandboxed.wait_ready()?;
+    let (own, other) = (sandboxed.join(), outsider.join());
+    for (who, code) in [("the sandboxed member", own), ("the other member", other)] {
         if code > 1 {
             return Err(fail(format!("{who} failed to set up (exit {code})")));
         }
     }
     expect_delivery(
-        "SIGIO to the sandboxed group leader from the pipe it armed for its group",
+        "SIGIO to the sandboxed owner from the pipe it armed for its group",
         own == 1,
         true,
     )?;
     expect_delivery(
-        "SIGIO to an unsandboxed member of the leader's group",
+        "SIGIO to the unsandboxed member of the owner's group",
         other == 1,
         owner == Owner::NotScoped,
     )
