@@ -14,6 +14,7 @@ use std::fmt::Write;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
+    let s = crate::text::visible(s);
     let mut o = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {

@@ -233,7 +233,9 @@ fn crash_case(results: &SuiteResults, note: &str, kernel_id: Option<&str>) -> Te
 }
 
 fn duration(ms: f64) -> Option<Duration> {
-    (ms.is_finite() && ms >= 0.0).then(|| Duration::from_secs_f64(ms / 1000.0))
+    // try_: a forged or corrupt record's 1e22 ms must not panic the writer;
+    // such a time is left out.
+    Duration::try_from_secs_f64(ms / 1000.0).ok()
 }
 
 fn timestamp(epoch_secs: f64) -> Option<chrono::DateTime<chrono::FixedOffset>> {
@@ -486,6 +488,21 @@ mod tests {
         let back = Report::deserialize_from_str(&xml).unwrap();
         assert_eq!((back.tests, back.failures), (1, 1));
         assert!(back.test_suites[0].properties.is_empty());
+    }
+
+    #[test]
+    fn absurd_durations_are_left_out_not_a_panic() {
+        let mut results = SuiteResults::new("base");
+        for ms in [1e22, f64::INFINITY, f64::NAN, -1.0] {
+            results.tests.push(TestRecord::passed(
+                format!("base::a::t{}", results.tests.len()),
+                ms,
+            ));
+        }
+        results.duration_ms = Some(1e300);
+        let xml = to_xml(&[results], None).unwrap();
+        check_junit_shape(&xml);
+        assert_eq!(Report::deserialize_from_str(&xml).unwrap().tests, 4);
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod results;
 pub mod run_results;
 pub mod summary;
 pub mod test_lines;
+pub mod text;
 
 /// Re-exported so that users read reports back with the very version that
 /// wrote them.

@@ -11,7 +11,9 @@ const MAX_FAILURES: usize = 200;
 
 /// `|` would end a table cell; newlines would end the row.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    crate::text::visible(text)
+        .replace('|', "\\|")
+        .replace('\n', " ")
 }
 
 fn tally_cell(t: &Tally) -> String {

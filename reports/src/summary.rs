@@ -57,7 +57,7 @@ pub fn render(suites: &[SuiteResults]) -> String {
         .iter()
         .flat_map(|s| s.failed_tests())
         .map(|t| match &t.failure {
-            Some(f) => format!("  {}: {f}", t.name),
+            Some(f) => format!("  {}: {}", t.name, crate::text::visible(&f.to_string())),
             None => format!("  {}", t.name),
         })
         .collect();

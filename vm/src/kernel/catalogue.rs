@@ -146,6 +146,15 @@ fn yes() -> bool {
 }
 
 /// Variants every kernel has, so that a definition only lists their names.
+/// A name that can become one path component and nothing more.
+fn path_safe(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
 pub fn builtin_variants() -> BTreeMap<String, Variant> {
     let v = |append: &str, landlock, setup: Option<&str>, description: &str| Variant {
         append: append.into(),
@@ -323,6 +332,14 @@ pub fn parse(file: &Path, text: &str) -> Result<Kernel> {
     })?;
     let mut known = builtin_variants();
     for (name, v) in raw.variant {
+        // `<kernel>-<variant>` names a folder under --out.
+        if !path_safe(&name) {
+            bail!(
+                "{}: variant name `{name}` must be letters, digits, `.`, `_` or `-`, \
+                 and not start with `.`: it names a folder of the run",
+                file.display()
+            );
+        }
         known.insert(name, v);
     }
     for v in &raw.variants {
@@ -339,9 +356,10 @@ pub fn parse(file: &Path, text: &str) -> Result<Kernel> {
             );
         }
     }
-    if raw.name.is_empty() || raw.name.contains(['/', ' ']) {
+    if !path_safe(&raw.name) {
         bail!(
-            "{}: kernel name `{}` must be non-empty, without spaces or slashes",
+            "{}: kernel name `{}` must be non-empty, letters, digits, `.`, `_` or `-`, \
+             and not start with `.`: it names folders of the run and the cache",
             file.display(),
             raw.name
         );
@@ -560,5 +578,21 @@ append = "lsm=landlock"
         let err = c.select(&["debian-9".into()]).unwrap_err().to_string();
         assert!(err.contains("unknown kernel `debian-9`"), "{err}");
         assert!(err.contains("debian-6.12"), "{err}");
+    }
+
+    #[test]
+    fn names_that_would_leave_the_output_folder_are_refused() {
+        let escaping = "name = \"k\"\nvariants = [\"../../escape\"]\n\
+                        [variant.\"../../escape\"]\nappend = \"x\"\n\
+                        [source]\ntype = \"local\"\npath = \"/v\"\n";
+        let e = parse(Path::new("/k/k.toml"), escaping)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("variant name `../../escape` must be"), "{e}");
+        let kernel = "name = \"..\"\n[source]\ntype = \"local\"\npath = \"/v\"\n";
+        let e = parse(Path::new("/k/k.toml"), kernel)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("kernel name `..` must be"), "{e}");
     }
 }

@@ -110,7 +110,7 @@ impl<W: Write> Consumer for Progress<W> {
                         let why = t
                             .failure
                             .as_ref()
-                            .map(|f| format!(": {f}"))
+                            .map(|f| format!(": {}", llconf_reports::text::visible(&f.to_string())))
                             .unwrap_or_default();
                         self.line(&format!("FAILED {}{why}", t.name));
                     }

@@ -93,7 +93,7 @@ impl VmProgress {
                         let why = t
                             .failure
                             .as_ref()
-                            .map(|f| format!(": {f}"))
+                            .map(|f| format!(": {}", llconf_reports::text::visible(&f.to_string())))
                             .unwrap_or_default();
                         say(format!("FAILED {}{why}", t.name));
                     } else if t.outcome == Outcome::KnownFailure {
