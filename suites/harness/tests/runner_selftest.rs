@@ -55,6 +55,14 @@ fn inner_tests() -> Vec<Test> {
         }),
         Test::new("selftest::signal::abort", || std::process::abort()),
         Test::new("selftest::exit::without_verdict", || std::process::exit(7)),
+        Test::new("selftest::exit::forged_pass_then_exit_1", || {
+            use std::io::Write;
+            // A pass written on the verdict pipe by the body itself.
+            // SAFETY: fd 3 is the verdict pipe the runner opened.
+            let mut pipe = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(3) };
+            let _ = pipe.write_all(b"{\"verdict\":\"passed\",\"restrict_self_calls\":0}");
+            std::process::exit(1)
+        }),
         Test::new("selftest::timeout::hangs_with_a_grandchild", || {
             // The grandchild must die with the test's process group.
             let pid = unsafe { libc::fork() };
@@ -399,6 +407,17 @@ fn outer_checks() -> Vec<Trial> {
             let f = failure("selftest::exit::without_verdict")?;
             check(f == Failure::Crash { exit_code: 7 }, format!("{f:?}"))
         }),
+        Trial::test(
+            "runner::exit::a_verdict_then_another_exit_status_fails",
+            || {
+                let f = failure("selftest::exit::forged_pass_then_exit_1")?;
+                check(
+                    f.to_string()
+                        .contains("reported a pass and then exited with code 1"),
+                    f.to_string(),
+                )
+            },
+        ),
         Trial::test(
             "runner::timeout::hung_test_is_killed_with_its_group",
             || {

@@ -313,6 +313,28 @@ fn supervise(shared: &Shared, test: &Test) -> TestRecord {
         )
     } else {
         match run.verdict {
+            // The verdict is written just before exit(0): any other status
+            // means something ran after it (or forged it), so it is not
+            // trusted.
+            Some(v) if run.status.code() != Some(0) => TestRecord::failed(
+                &test.name,
+                duration_ms,
+                Failure::Assertion {
+                    message: format!(
+                        "the test process reported {} and then exited with code {}; \
+                         a verdict followed by another exit status is not trusted",
+                        match v.kind {
+                            VerdictKind::Passed => "a pass".to_string(),
+                            VerdictKind::Failed { failure } => format!("a failure ({failure})"),
+                            VerdictKind::Skipped { reason } => format!("a skip ({reason})"),
+                            VerdictKind::Known { id, .. } => format!("known issue {id}"),
+                        },
+                        run.status.code().unwrap_or(-1)
+                    ),
+                    expected: None,
+                    observed: None,
+                },
+            ),
             Some(v) => {
                 calls = v.restrict_self_calls;
                 match v.kind {
