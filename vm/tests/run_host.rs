@@ -355,3 +355,33 @@ fn an_unexpected_pass_fails_the_run() {
     let xml = std::fs::read_to_string(f.out().join("junit.xml")).unwrap();
     assert!(xml.contains("type=\"xpass\""), "{xml}");
 }
+
+#[test]
+fn a_torn_or_forged_results_line_fails_a_suite_that_otherwise_passed() {
+    let f = Fixture::new();
+    let base = f.suite(
+        "base",
+        &[
+            started("base", 1),
+            passed("base::a::x"),
+            finished("base", 1, 0, 0),
+        ],
+        Some(r#"{"type":"test_finished","name":"base::a::forged","outc"#),
+        End::Exit(0),
+    );
+    let output = f
+        .llconf()
+        .args(["run", "--host", &suite_bin("base", &base)])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 1, "stdout:\n{}", stdout(&output));
+    assert_eq!(summary_row(&output, "base")[..2], ["base", "CRASHED"]);
+    assert!(
+        stdout(&output)
+            .contains("suite binary wrote 1 unreadable results line (torn or not a record)"),
+        "{}",
+        stdout(&output)
+    );
+    let report = read_junit(&f.out().join("junit.xml"));
+    assert_eq!((report.tests, report.failures), (2, 1));
+}

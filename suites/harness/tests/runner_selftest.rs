@@ -88,6 +88,13 @@ fn inner_tests() -> Vec<Test> {
             eprintln!("hello on stderr");
             Ok(())
         }),
+        Test::new("selftest::isolation::no_results_path", || {
+            llconf_harness::expect_eq(
+                "$LLCONF_RESULTS in the test process",
+                std::env::var_os(llconf_harness::runner::RESULTS_ENV).is_none(),
+                true,
+            )
+        }),
         Test::new("selftest::isolation::own_process", || {
             let me = std::env::var(llconf_harness::runner::CHILD_TEST_ENV).unwrap_or_default();
             llconf_harness::expect_eq(
@@ -481,6 +488,13 @@ fn outer_checks() -> Vec<Trial> {
                 format!("{r:?}"),
             )
         }),
+        Trial::test(
+            "runner::isolation::test_process_cannot_find_the_results_file",
+            || {
+                let r = record("selftest::isolation::no_results_path")?;
+                check(r.outcome == Outcome::Passed, format!("{r:?}"))
+            },
+        ),
         Trial::test("runner::isolation::each_test_in_its_own_process", || {
             check(
                 record("selftest::isolation::own_process")?.outcome == Outcome::Passed,

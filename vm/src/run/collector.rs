@@ -15,6 +15,9 @@ const LOG_TAIL_BYTES: u64 = 16 * 1024;
 #[derive(Default)]
 pub struct Collector {
     suites: Vec<SuiteResults>,
+    /// Per suite, the results lines that could not be read: never skipped
+    /// in silence, they fail the suite.
+    unreadable: Vec<(String, String)>,
 }
 
 impl Collector {
@@ -40,13 +43,31 @@ impl Consumer for Collector {
                 self.suite(suite);
             }
             Event::Record { suite, record } => self.suite(suite).apply(record),
-            Event::UnreadableLine { .. } => {}
+            Event::UnreadableLine { suite, line, error } => {
+                self.suite(suite);
+                self.unreadable
+                    .push((suite.clone(), format!("{error}: {line}")));
+            }
             Event::SuiteEnded {
                 suite,
                 cause,
                 elapsed,
                 log,
             } => {
+                let bad: Vec<&str> = self
+                    .unreadable
+                    .iter()
+                    .filter(|(s, _)| s == suite)
+                    .map(|(_, l)| l.as_str())
+                    .collect();
+                let bad_note = (!bad.is_empty()).then(|| {
+                    format!(
+                        "wrote {} unreadable results line{} (torn or not a record); first: {}",
+                        bad.len(),
+                        if bad.len() == 1 { "" } else { "s" },
+                        bad[0]
+                    )
+                });
                 let s = self.suite(suite);
                 if s.duration_ms.is_none() {
                     s.duration_ms = Some(elapsed.as_secs_f64() * 1000.0);
@@ -60,6 +81,12 @@ impl Consumer for Collector {
                         note
                     });
                     s.crash_output = log_tail(log);
+                }
+                if let Some(bad) = bad_note {
+                    s.crash = Some(match s.crash.take() {
+                        Some(crash) => format!("{crash}; it also {bad}"),
+                        None => format!("suite binary {bad}"),
+                    });
                 }
             }
         }

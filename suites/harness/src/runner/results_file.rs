@@ -34,7 +34,10 @@ impl ResultsFile {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let file = File::create(path)?;
+        // Emptied, then written in append mode: each record is one write at
+        // the end of the file, whatever else holds it open.
+        File::create(path)?;
+        let file = std::fs::OpenOptions::new().append(true).open(path)?;
         Ok(ResultsFile {
             path: path.to_owned(),
             file: Mutex::new(file),

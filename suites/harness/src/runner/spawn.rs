@@ -81,7 +81,10 @@ pub fn run(spec: Spawn<'_>) -> io::Result<ChildRun> {
     let (verdict_r, verdict_w) = pipe()?;
     let verdict_w_raw = verdict_w.as_raw_fd();
     let mut cmd = Command::new(exe);
-    cmd.env(CHILD_TEST_ENV, spec.test_name)
+    // Records come from this runner only: the test process is not told
+    // where the results file is.
+    cmd.env_remove(super::results_file::RESULTS_ENV)
+        .env(CHILD_TEST_ENV, spec.test_name)
         .env(VERDICT_FD_ENV, VERDICT_FD.to_string())
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
