@@ -11,6 +11,10 @@
 //!
 //! `llconf run --host --out DIR`: `DIR` is a [`TargetDir`] holding only
 //! `results/`, `logs/` and `junit.xml`.
+//!
+//! A run owns its folder: [`contents`] tells what an earlier run left
+//! there (replaced before the new run writes anything) from what no run
+//! wrote (the run refuses the folder).
 
 use std::path::{Path, PathBuf};
 
@@ -24,7 +28,74 @@ pub const TARGET_META_FILE: &str = "target.json";
 pub const RESULTS_DIR: &str = "results";
 const RESULTS_EXT: &str = "jsonl";
 const LOGS_DIR: &str = "logs";
+/// Held (flock) by the run writing into a folder.
+pub const LOCK_FILE: &str = ".lock";
 const STATUS_DIR: &str = "status";
+
+/// Written by `llconf report` beside a run's results.
+const REPORT_FILES: [&str; 2] = ["report.html", "report.md"];
+/// What other llconf commands write into a folder of their own, which may
+/// sit inside a run's folder (`out/coverage`, `out/mutants`).
+const OTHER_COMMANDS: [&str; 3] = ["coverage.json", "mutants.json", "test-lines.json"];
+
+/// What a folder holds, seen from a run about to write into it.
+#[derive(Debug, Default, PartialEq)]
+pub struct Contents {
+    /// What an earlier run (VM or host) wrote: replaced by the new run.
+    pub earlier_run: Vec<PathBuf>,
+    /// What no llconf run wrote; a run refuses such a folder.
+    pub foreign: Vec<PathBuf>,
+}
+
+/// Sorts the entries of `dir` (which may not exist) into what an earlier
+/// llconf run wrote, what other llconf commands wrote (left alone), and
+/// the rest.
+pub fn contents(dir: &Path) -> std::io::Result<Contents> {
+    let mut c = Contents::default();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(c),
+        Err(e) => return Err(e),
+    };
+    let t = TargetDir::new(dir);
+    let run = RunDir::new(dir);
+    let run_files: Vec<PathBuf> = [
+        run.junit(),
+        run.merged_results(),
+        run.suite_bins(),
+        t.results_dir(),
+        t.logs_dir(),
+        t.status_dir(),
+        t.meta(),
+        t.console(),
+        t.dmesg(),
+        t.guest_script(),
+        t.plan(),
+        t.initramfs(),
+        t.records_raw(),
+        t.uml_instance(),
+        dir.join(LOCK_FILE),
+    ]
+    .into_iter()
+    .chain(REPORT_FILES.iter().map(|f| dir.join(f)))
+    .collect();
+    for e in entries {
+        let path = e?.path();
+        let holds = |names: &[&str]| names.iter().any(|n| path.join(n).exists());
+        if run_files.contains(&path)
+            || (path.is_dir() && holds(&[TARGET_META_FILE, JUNIT_FILE, RESULTS_DIR, "console.log"]))
+        {
+            c.earlier_run.push(path);
+        } else if path.is_dir() && holds(&OTHER_COMMANDS) {
+            // Another command's output folder: not the run's to touch.
+        } else {
+            c.foreign.push(path);
+        }
+    }
+    c.earlier_run.sort();
+    c.foreign.sort();
+    Ok(c)
+}
 
 /// The `--out` directory of a VM run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,5 +281,46 @@ mod tests {
             Some("unix")
         );
         assert_eq!(TargetDir::suite_of_results(&t.log("unix")), None);
+    }
+
+    #[test]
+    fn a_folder_is_sorted_into_earlier_run_other_commands_and_foreign() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        for f in ["junit.xml", "results.jsonl", "report.html", "notes.txt"] {
+            std::fs::write(p.join(f), "").unwrap();
+        }
+        for dir in [
+            "results",
+            "logs",
+            "bin",
+            "debian-7.3-default",
+            "coverage",
+            "photos",
+        ] {
+            std::fs::create_dir(p.join(dir)).unwrap();
+        }
+        std::fs::write(p.join("debian-7.3-default/target.json"), "{}").unwrap();
+        std::fs::write(p.join("coverage/coverage.json"), "{}").unwrap();
+        let c = contents(p).unwrap();
+        let names = |v: &[PathBuf]| -> Vec<String> {
+            v.iter()
+                .map(|x| x.file_name().unwrap().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(
+            names(&c.earlier_run),
+            [
+                "bin",
+                "debian-7.3-default",
+                "junit.xml",
+                "logs",
+                "report.html",
+                "results",
+                "results.jsonl"
+            ]
+        );
+        assert_eq!(names(&c.foreign), ["notes.txt", "photos"]);
+        assert_eq!(contents(&p.join("absent")).unwrap(), Contents::default());
     }
 }

@@ -54,6 +54,12 @@ impl Cache {
         self.root.join("venv")
     }
 
+    /// Locked by a host run: two at once would share the kernel's audit
+    /// socket and see each other's records.
+    pub fn host_run_dir(&self) -> PathBuf {
+        self.root.join("host-run")
+    }
+
     pub fn accel_file(&self) -> PathBuf {
         self.root.join("accel.json")
     }

@@ -368,6 +368,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub strict: bool,
 
+    /// Limit for a host run (--host) as a whole, in seconds: a suite binary
+    /// still running then is killed, the suites after it are reported as
+    /// not run, and what finished is kept [default: 1800].
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
+
     /// What stdout gets.
     #[arg(long, value_enum, default_value_t = RunFormat::Human)]
     pub format: RunFormat,

@@ -385,3 +385,219 @@ fn a_torn_or_forged_results_line_fails_a_suite_that_otherwise_passed() {
     let report = read_junit(&f.out().join("junit.xml"));
     assert_eq!((report.tests, report.failures), (2, 1));
 }
+
+/// A suite binary that writes a first record, then hangs with a child of
+/// its own, whose pid it leaves in `<dir>/hang.pid`.
+fn hanging_suite(f: &Fixture) -> std::path::PathBuf {
+    let path = f.path().join("hang-suite");
+    let started = serde_json::to_string(&started("hang", 2)).unwrap();
+    let passed = serde_json::to_string(&passed("hang::a::x")).unwrap();
+    write_exe(
+        &path,
+        &format!(
+            "#!/bin/sh\n\
+             if [ \"$1\" = --list ]; then echo 'hang::a::x: test'; echo 'hang::a::y: test'; exit 0; fi\n\
+             printf '%s\\n%s\\n' '{started}' '{passed}' >> \"$LLCONF_RESULTS\"\n\
+             sleep 300 &\n\
+             echo $! > \"{}\"\n\
+             wait\n",
+            f.path().join("hang.pid").display()
+        ),
+    );
+    path
+}
+
+fn gone(pid_file: &std::path::Path) -> bool {
+    let pid = std::fs::read_to_string(pid_file).unwrap();
+    let stat = format!("/proc/{}/stat", pid.trim());
+    for _ in 0..100 {
+        match std::fs::read_to_string(&stat) {
+            Err(_) => return true,
+            Ok(s) if s.contains(") Z ") => return true,
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    false
+}
+
+#[test]
+fn a_host_run_past_its_timeout_kills_the_suite_and_keeps_what_finished() {
+    let f = Fixture::new();
+    let hang = hanging_suite(&f);
+    let base = f.ok_suite();
+    let started = std::time::Instant::now();
+    let output = f
+        .llconf()
+        .args([
+            "run",
+            "--host",
+            "--timeout",
+            "2",
+            "--suite",
+            "hang",
+            "--suite",
+            "base",
+        ])
+        .args([suite_bin("hang", &hang), suite_bin("base", &base)])
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    assert_eq!(code(&output), 1, "stderr:\n{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("did not finish: the run passed its time limit of 2 s (--timeout); the suite binary was killed"),
+        "{out}"
+    );
+    assert!(out.contains("before the suite started"), "{out}");
+    assert!(
+        gone(&f.path().join("hang.pid")),
+        "the suite's own child outlived the run"
+    );
+    let xml = std::fs::read_to_string(f.out().join("junit.xml")).unwrap();
+    assert!(xml.contains("hang::a::x"), "what finished is kept: {xml}");
+    let report = read_junit(&f.out().join("junit.xml"));
+    assert_eq!(report.failures, 2, "both suites are failed cases");
+}
+
+#[test]
+fn sigterm_stops_a_host_run_with_its_summary_junit_and_exit_130() {
+    let f = Fixture::new();
+    let hang = hanging_suite(&f);
+    let child = f
+        .llconf()
+        .args(["run", "--host", &suite_bin("hang", &hang)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid_file = f.path().join("hang.pid");
+    for _ in 0..500 {
+        if std::fs::read_to_string(&pid_file).is_ok_and(|p| !p.trim().is_empty()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 130, "stderr:\n{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("did not finish: the run was interrupted"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(stderr(&output).contains("llconf: interrupted"));
+    assert!(gone(&pid_file), "the suite's own child outlived the run");
+    let report = read_junit(&f.out().join("junit.xml"));
+    assert_eq!((report.tests, report.failures), (2, 1));
+}
+
+#[test]
+fn a_reused_out_folder_holds_only_the_last_run_and_a_foreign_one_is_refused() {
+    let f = Fixture::new();
+    let base = f.ok_suite();
+    let socket = f.suite(
+        "socket",
+        &[
+            started("socket", 1),
+            passed("socket::a::x"),
+            finished("socket", 1, 0, 0),
+        ],
+        None,
+        End::Exit(0),
+    );
+    for (name, bin) in [("base", &base), ("socket", &socket)] {
+        let output = f
+            .llconf()
+            .args(["run", "--host", "--suite", name, &suite_bin(name, bin)])
+            .output()
+            .unwrap();
+        assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
+    }
+    assert!(
+        !f.out().join("results/base.jsonl").exists(),
+        "stale results"
+    );
+    let report = read_junit(&f.out().join("junit.xml"));
+    assert_eq!(report.tests, 1);
+    assert_eq!(report.test_suites[0].name.as_str(), "socket");
+
+    let mine = f.path().join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "keep me").unwrap();
+    let output = f
+        .llconf()
+        .args([
+            "run",
+            "--host",
+            "--out",
+            mine.to_str().unwrap(),
+            &suite_bin("base", &base),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2, "stderr:\n{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not an llconf run folder"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join("notes.txt")).unwrap(),
+        "keep me"
+    );
+}
+
+#[test]
+fn a_second_host_run_waits_for_the_first_and_says_so() {
+    let f = Fixture::new();
+    let cache = f.path().join("cache");
+    let hang = hanging_suite(&f);
+    let first = f
+        .llconf()
+        .env("LLCONF_CACHE", &cache)
+        .args(["run", "--host", "--out", "first", &suite_bin("hang", &hang)])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid_file = f.path().join("hang.pid");
+    for _ in 0..500 {
+        if std::fs::read_to_string(&pid_file).is_ok_and(|p| !p.trim().is_empty()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let second = f
+        .llconf()
+        .env("LLCONF_CACHE", &cache)
+        .args([
+            "run",
+            "--host",
+            "--out",
+            "second",
+            &suite_bin("base", &f.ok_suite()),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(first.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let mut first = first;
+    assert_eq!(first.wait().unwrap().code(), Some(130));
+    let output = second.wait_with_output().unwrap();
+    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("waiting for another llconf run --host on this machine to end"),
+        "{}",
+        stderr(&output)
+    );
+}

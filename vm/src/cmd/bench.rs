@@ -37,6 +37,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const MEMORY_MIB: u64 = 2048;
+/// A host run in a benchmark is not limited in practice.
+const BENCH_LIMIT: Duration = Duration::from_secs(24 * 3600);
 
 /// One measured run; `None` where it does not apply.
 #[derive(Debug, Clone, Copy, Default)]
@@ -267,6 +269,8 @@ fn host_once(suites: &[SuiteBinary], suite_args: &[String], dir: &Path) -> Resul
         let _ = std::fs::remove_dir_all(d);
     }
     let plan = HostRun {
+        deadline: Instant::now() + BENCH_LIMIT,
+        limit: BENCH_LIMIT,
         suites: suites.to_vec(),
         suite_args: suite_args.to_vec(),
         out,

@@ -15,6 +15,10 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The default limit of a whole host run, as for a VM run under TCG.
+const DEFAULT_TIMEOUT_SECS: u64 = 1800;
 
 pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
     // A bad --junit is found before anything is built or run.
@@ -25,7 +29,18 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
 
     let out = std::path::absolute(&args.out)
         .with_context(|| format!("output directory {}", args.out.display()))?;
+    let _out_lock = crate::report::out_dir::claim(&out)?;
+    // One host run on a machine at a time: they would share the kernel's
+    // audit socket, and one would skip every audit test.
+    let _host_lock = crate::host::lock::wait_exclusive(
+        &crate::cache_dir::Cache::from_env().host_run_dir(),
+        "llconf run --host on this machine",
+    )?;
+    crate::run::interrupt::install_handler();
+    let limit = Duration::from_secs(args.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS));
     let plan = HostRun {
+        deadline: Instant::now() + limit,
+        limit,
         suites,
         suite_args: args.suites.suite_args.clone(),
         out: TargetDir::new(out),
@@ -74,6 +89,12 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
     let known = summary::totals(&results).known_failures;
     if args.strict && known > 0 {
         eprintln!("llconf: --strict: {known} known failures fail the run");
+    }
+    if crate::run::interrupt::interrupted() {
+        eprintln!(
+            "llconf: interrupted; the suite under way was killed, the reports keep what finished"
+        );
+        return Ok(ExitCode::from(130));
     }
     let all_good = results.iter().all(|s| s.is_success()) && !(args.strict && known > 0);
     Ok(if all_good {

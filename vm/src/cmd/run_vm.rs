@@ -25,6 +25,7 @@ use crate::kernel::image::{Freshness, Prepared};
 use crate::kernel::prepare;
 use crate::report::junit_writer;
 use crate::report::merged_results;
+use crate::report::out_dir;
 use crate::report::target::{self, Target, TargetInfo};
 use crate::report::target_meta;
 use crate::run::events::{TargetEvent, VmEvent};
@@ -99,10 +100,11 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
 
     let out = std::path::absolute(&args.out)
         .with_context(|| format!("output directory {}", args.out.display()))?;
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    // Held to the end: one run writes into a folder at a time, and the
+    // files of an earlier run are gone before this one writes any.
+    let _out_lock = out_dir::claim(&out)?;
     let run_dir = RunDir::new(&out);
     let junit = args.junit.clone().unwrap_or_else(|| run_dir.junit());
-    let _ = std::fs::remove_file(run_dir.merged_results());
 
     let live = std::io::stderr().is_terminal();
     let mut progress = VmProgress::new(live);

@@ -6,11 +6,11 @@ use anyhow::{bail, Context, Result};
 use std::fs::File;
 use std::path::Path;
 
-/// Holds `dir/.lock` until dropped; refuses, naming the folder and `what`
+/// Holds `dir/.lock` (layout's `LOCK_FILE`) until dropped; refuses, naming the folder and `what`
 /// holds it, when another process has it.
 pub fn exclusive(dir: &Path, what: &str) -> Result<File> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let path = dir.join(".lock");
+    let path = dir.join(llconf_reports::layout::LOCK_FILE);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -22,6 +22,28 @@ pub fn exclusive(dir: &Path, what: &str) -> Result<File> {
             "{} is in use by another {what} ({e}); wait for it to end, or stop it",
             dir.display()
         );
+    }
+    Ok(file)
+}
+
+/// Like [`exclusive`], but waits for the holder to end, saying once what
+/// it waits for.
+pub fn wait_exclusive(dir: &Path, what: &str) -> Result<File> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(llconf_reports::layout::LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    if file.try_lock().is_err() {
+        eprintln!(
+            "llconf: waiting for another {what} to end (it holds {})",
+            path.display()
+        );
+        file.lock()
+            .with_context(|| format!("locking {}", path.display()))?;
     }
     Ok(file)
 }

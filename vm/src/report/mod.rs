@@ -1,7 +1,9 @@
 //! Per-target verdicts and the files a VM run leaves: each target's JUnit
-//! and target.json, the merged JUnit and results.jsonl.
+//! and target.json, the merged JUnit and results.jsonl; and the claim of
+//! the `--out` folder a run writes into.
 
 pub mod junit_writer;
 pub mod merged_results;
+pub mod out_dir;
 pub mod target;
 pub mod target_meta;

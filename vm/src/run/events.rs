@@ -37,6 +37,9 @@ pub enum EndCause {
     /// In a VM: the suite did not end by itself because the VM went away
     /// first, or never got to it.
     VmLost(String),
+    /// On the host: the run was stopped (Ctrl-C, SIGTERM, its time limit)
+    /// before the suite ended by itself, or before it started.
+    Stopped(String),
 }
 
 impl EndCause {
@@ -45,7 +48,7 @@ impl EndCause {
             EndCause::Exited(code) => format!("exited with code {code}"),
             EndCause::Signaled(n) => format!("killed by signal {}", signal_name(*n)),
             EndCause::SpawnFailed(e) => format!("could not be started: {e}"),
-            EndCause::VmLost(why) => format!("did not finish: {why}"),
+            EndCause::VmLost(why) | EndCause::Stopped(why) => format!("did not finish: {why}"),
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::run::records::to_event;
 use crate::suites::binary::SuiteBinary;
 use llconf_reports::layout::TargetDir;
 use std::fs::File;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc::Sender;
@@ -24,6 +24,25 @@ pub struct HostRun {
     /// Where the results and logs go; absolute, since the suite binaries
     /// may change directory.
     pub out: TargetDir,
+    /// When the whole run must be over: a suite binary still running then
+    /// is killed, and the suites after it are not started.
+    pub deadline: Instant,
+    /// What the limit was, for the messages.
+    pub limit: Duration,
+}
+
+/// Why the run stops early, if it does: checked while each suite runs.
+fn stop_reason(plan: &HostRun) -> Option<String> {
+    if crate::run::interrupt::interrupted() {
+        Some("the run was interrupted (SIGINT or SIGTERM)".into())
+    } else if Instant::now() >= plan.deadline {
+        Some(format!(
+            "the run passed its time limit of {} s (--timeout)",
+            plan.limit.as_secs()
+        ))
+    } else {
+        None
+    }
 }
 
 impl HostRun {
@@ -36,11 +55,24 @@ impl HostRun {
     }
 }
 
-/// Runs every suite, even after one crashed. Returns when all are done or
-/// the receiver is gone.
+/// Runs every suite, even after one crashed. Returns when all are done,
+/// the run is stopped (every suite not run is reported as such), or the
+/// receiver is gone.
 pub fn run(plan: HostRun, events: Sender<Event>) {
     for suite in &plan.suites {
-        if run_suite(&plan, suite, &events).is_err() {
+        let sent = match stop_reason(&plan) {
+            Some(why) => send(
+                &events,
+                Event::SuiteEnded {
+                    suite: suite.suite.clone(),
+                    cause: EndCause::Stopped(format!("{why}, before the suite started")),
+                    elapsed: Duration::ZERO,
+                    log: plan.out.log(&suite.suite),
+                },
+            ),
+            None => run_suite(&plan, suite, &events),
+        };
+        if sent.is_err() {
             // The consumers went away: nobody would see the results.
             return;
         }
@@ -49,6 +81,12 @@ pub fn run(plan: HostRun, events: Sender<Event>) {
 
 /// The consumers hung up.
 struct Gone;
+
+/// How a suite binary's end was missed.
+enum Lost {
+    Stopped(String),
+    Io(std::io::Error),
+}
 
 type Sent = Result<(), Gone>;
 
@@ -81,7 +119,11 @@ fn run_suite(plan: &HostRun, suite: &SuiteBinary, events: &Sender<Event>) -> Sen
     };
 
     let mut tail = JsonlTail::new(&results);
+    let mut stopped = None;
     let status = loop {
+        if let Some(why) = stopped.take() {
+            break Err(Lost::Stopped(why));
+        }
         // Checked before reading so that the last read follows the exit and
         // sees every line written.
         let exited = child.try_wait();
@@ -91,8 +133,20 @@ fn run_suite(plan: &HostRun, suite: &SuiteBinary, events: &Sender<Event>) -> Sen
         }
         match exited {
             Ok(Some(status)) => break Ok(status),
-            Ok(None) => std::thread::sleep(POLL),
-            Err(e) => break child.wait().map_err(|_| e),
+            Ok(None) => {}
+            Err(e) => break child.wait().map_err(|_| Lost::Io(e)),
+        }
+        if let Some(why) = stop_reason(plan) {
+            // Its whole group; its test processes, in groups of their own,
+            // die with it (parent-death signal).
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(child.id() as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            let _ = child.wait();
+            stopped = Some(format!("{why}; the suite binary was killed"));
+        } else {
+            std::thread::sleep(POLL);
         }
     };
     match tail.finish() {
@@ -113,7 +167,8 @@ fn run_suite(plan: &HostRun, suite: &SuiteBinary, events: &Sender<Event>) -> Sen
     }
     let cause = match status {
         Ok(status) => end_cause(status),
-        Err(e) => EndCause::SpawnFailed(format!("lost track of the process: {e}")),
+        Err(Lost::Stopped(why)) => EndCause::Stopped(why),
+        Err(Lost::Io(e)) => EndCause::SpawnFailed(format!("lost track of the process: {e}")),
     };
     send(events, ended(cause))
 }
@@ -131,6 +186,8 @@ fn spawn(
     let err = out.try_clone()?;
     let mut cmd = Command::new(&suite.path);
     crate::host::children::die_with_parent(&mut cmd)
+        // Its own group, so that stopping the run kills all of it.
+        .process_group(0)
         .args(suite_args)
         .env("LLCONF_RESULTS", results)
         .stdin(Stdio::null())
