@@ -3,6 +3,7 @@
 mod support;
 
 use llconf_reports::quick_junit::{Report, TestCaseStatus};
+use std::process::Command;
 use support::*;
 
 fn read_junit(path: &std::path::Path) -> Report {
@@ -597,6 +598,40 @@ fn a_second_host_run_waits_for_the_first_and_says_so() {
     assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
     assert!(
         stderr(&output).contains("waiting for another llconf run --host on this machine to end"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_full_disk_is_refused_before_the_run_with_the_folder_named() {
+    let f = Fixture::new();
+    let small = f.path().join("small");
+    std::fs::create_dir_all(&small).unwrap();
+    // A 1 MiB tmpfs stands for a full disk; it needs root.
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&small)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    let output = f
+        .llconf()
+        .args(["run", "--host", "--out"])
+        .arg(small.join("out"))
+        .arg(suite_bin("base", &f.ok_suite()))
+        .output()
+        .unwrap();
+    let _ = Command::new("umount").arg(&small).status();
+    assert_eq!(code(&output), 2, "stderr:\n{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "the disk of {} is full",
+            small.join("out").display()
+        )),
         "{}",
         stderr(&output)
     );

@@ -29,6 +29,7 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
 
     let out = std::path::absolute(&args.out)
         .with_context(|| format!("output directory {}", args.out.display()))?;
+    crate::host::disk::check_room(&out)?;
     let _out_lock = crate::report::out_dir::claim(&out)?;
     // One host run on a machine at a time: they would share the kernel's
     // audit socket, and one would skip every audit test.
@@ -43,7 +44,7 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
         limit,
         suites,
         suite_args: args.suites.suite_args.clone(),
-        out: TargetDir::new(out),
+        out: TargetDir::new(out.clone()),
     };
     plan.create_dirs()
         .with_context(|| format!("creating the folders of {}", plan.out.root().display()))?;
@@ -90,6 +91,7 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
     if args.strict && known > 0 {
         eprintln!("llconf: --strict: {known} known failures fail the run");
     }
+    warn_if_full(&out);
     if crate::run::interrupt::interrupted() {
         eprintln!(
             "llconf: interrupted; the suite under way was killed, the reports keep what finished"
@@ -102,4 +104,16 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Said once at the end: a disk that filled up during the run explains
+/// crashed suites and missing records better than each of their errors.
+fn warn_if_full(out: &Path) {
+    if crate::host::disk::available(out).is_some_and(|free| free < 64 * 1024) {
+        eprintln!(
+            "llconf: the disk of {} is full: suites that could not write their logs or \
+             records crashed or lost results; what was written is kept",
+            out.display()
+        );
+    }
 }

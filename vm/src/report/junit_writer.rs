@@ -33,6 +33,12 @@ pub fn write_report(path: &Path, report: &quick_junit::Report) -> Result<()> {
     // Through a temporary file so that a reader never sees half a report.
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
-    std::fs::write(&tmp, xml).with_context(|| format!("writing {}", Path::new(&tmp).display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    let tmp = std::path::PathBuf::from(tmp);
+    let written = std::fs::write(&tmp, xml).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        // No half-written temporary file is left behind.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(crate::host::disk::explain(e, path));
+    }
+    Ok(())
 }
