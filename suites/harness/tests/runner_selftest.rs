@@ -76,6 +76,27 @@ fn inner_tests() -> Vec<Test> {
             Ok(())
         })
         .timeout(Duration::from_millis(1500)),
+        Test::new("selftest::escape::setsid_grandchild", || {
+            // A grandchild in a session of its own: the group kill misses it.
+            // SAFETY: fork in a single-threaded test process.
+            let pid = unsafe { libc::fork() };
+            if pid == 0 {
+                // SAFETY: setsid in the new child.
+                unsafe { libc::setsid() };
+                std::fs::write(
+                    shared_dir().join("escapee.pid"),
+                    std::process::id().to_string(),
+                )
+                .unwrap();
+                loop {
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+            while !shared_dir().join("escapee.pid").exists() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok(())
+        }),
         Test::new("selftest::skip::unmet_requirement", || Ok(())).requires(Requirement::Abi {
             version: 99,
             what: "LANDLOCK_ACCESS_FS_FUTURE",
@@ -422,6 +443,23 @@ fn outer_checks() -> Vec<Trial> {
                     f.to_string()
                         .contains("reported a pass and then exited with code 1"),
                     f.to_string(),
+                )
+            },
+        ),
+        Trial::test(
+            "runner::escape::a_process_out_of_the_group_fails_the_test_and_dies",
+            || {
+                let f = failure("selftest::escape::setsid_grandchild")?;
+                check(
+                    f.to_string().starts_with("1 process outlived the test"),
+                    f.to_string(),
+                )?;
+                let pid = std::fs::read_to_string(inner_run().dir.join("escapee.pid"))
+                    .map_err(|e| format!("escapee pid: {e}"))?;
+                let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()));
+                check(
+                    stat.map_or(true, |s| s.contains(") Z ")),
+                    format!("escapee {pid} still runs"),
                 )
             },
         ),

@@ -6,6 +6,7 @@
 //! the timeout and the process-group kill live in [`spawn`].
 
 mod child;
+mod escapees;
 mod ktap;
 mod results_file;
 mod spawn;
@@ -85,6 +86,7 @@ fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool) -> i32 {
         let _ = libtest_mimic::run(args, trials);
         return 0;
     }
+    escapees::become_subreaper();
     let kernel = probe::kernel().clone();
     announce_kernel(suite, &kernel);
     let base_depth = match probe::domain_depth() {
@@ -169,6 +171,14 @@ fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool) -> i32 {
             known_failures,
         }
     };
+    let left = escapees::reap_all();
+    if !left.is_empty() {
+        eprintln!(
+            "llconf: {} processes outlived their tests and were killed: {}",
+            left.len(),
+            left.join(", ")
+        );
+    }
     if counts.known_failures > 0 {
         eprintln!(
             "llconf: {} known failures (XFAIL: a known kernel bug or a missing erratum fix, \
@@ -358,6 +368,32 @@ fn supervise(shared: &Shared, test: &Test) -> TestRecord {
                 },
             ),
         }
+    };
+    let escaped = escapees::reap_for(&test.name);
+    let record = if escaped.is_empty() {
+        record
+    } else {
+        let before = record
+            .failure
+            .as_ref()
+            .map(|f| format!("; the test had also failed: {f}"))
+            .unwrap_or_default();
+        TestRecord::failed(
+            &test.name,
+            duration_ms,
+            Failure::Assertion {
+                message: format!(
+                    "{} process{} outlived the test, out of its process group \
+                     (setsid or setpgid), and {} killed: {}{before}",
+                    escaped.len(),
+                    if escaped.len() == 1 { "" } else { "es" },
+                    if escaped.len() == 1 { "was" } else { "were" },
+                    escaped.join(", ")
+                ),
+                expected: None,
+                observed: None,
+            },
+        )
     };
     known_by_version(record, shared.kernel.version)
         .with_enforcement(test.enforcement)
