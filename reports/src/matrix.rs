@@ -355,6 +355,17 @@ fn build(columns: &[Column]) -> Matrix {
             for r in &rows {
                 tally.add(r.cells[ci].kind());
             }
+            // A suite that stopped early planned tests no column names: each
+            // is an error too, as `llconf diff` counts them, and counted once
+            // (those another column names are error cells already).
+            for s in c.suites.iter().filter(|s| !s.finished) {
+                let unreported = s.tests_planned.unwrap_or(0).saturating_sub(s.tests.len());
+                let shown = rows
+                    .iter()
+                    .filter(|r| r.suite == s.suite && r.cells[ci].kind() == CellKind::Error)
+                    .count();
+                tally.error += unreported.saturating_sub(shown);
+            }
             let mut problems: Vec<String> = c
                 .meta
                 .as_ref()

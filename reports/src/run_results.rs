@@ -136,7 +136,9 @@ impl Run {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("{path}: {source}")]
+    // The OS error is the source: shown once, after the path, by a reader
+    // that prints the chain (anyhow's `{:#}`).
+    #[error("cannot read {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -440,3 +440,28 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// One rule for a suite that stopped early: every test it planned and did
+/// not report is an error, in the report alone as in a diff.
+#[test]
+fn unreported_tests_are_errors_in_the_report_as_in_the_diff() {
+    let run = vm_run();
+    let mut cut = run.columns[1].clone();
+    let s = &mut cut.suites[0];
+    let planned = s.tests_planned.unwrap();
+    s.tests.truncate(5);
+    s.finished = false;
+    let alone = Run {
+        columns: vec![cut.clone()],
+        unreadable: Vec::new(),
+    };
+    let m = Matrix::from_run(&alone);
+    assert_eq!(m.heads[0].tally.error, planned - 5);
+    let d = diff::diff(("7.3", &run.columns[1]), ("7.3-cut", &cut));
+    assert_eq!(d.new.errors, planned - 5);
+    let passed_before = run.columns[1].suites[0].tests[5..]
+        .iter()
+        .filter(|t| t.outcome == llconf_reports::record::Outcome::Passed)
+        .count();
+    assert_eq!(d.regressions.len(), passed_before);
+}

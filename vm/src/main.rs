@@ -42,6 +42,15 @@ use std::process::ExitCode;
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
+    // `llconf ... | head` ends quietly, as other command-line tools do,
+    // instead of panicking on the closed pipe; children die with llconf.
+    // SAFETY: restoring the default disposition before any thread starts.
+    let _ = unsafe {
+        nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        )
+    };
     let cli = cli::Cli::parse();
     let root = cli.workspace.unwrap_or_else(host::workspace::default_root);
     // Nicer in messages than `.../vm/..`; a missing root is reported by cargo.

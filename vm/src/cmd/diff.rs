@@ -2,7 +2,7 @@
 //! executed, between two runs or two targets of one run.
 
 use crate::cli::{DiffArgs, DiffFormat};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use llconf_reports::diff;
 use llconf_reports::run_results::{self, Column};
 use std::path::{Path, PathBuf};
@@ -24,7 +24,7 @@ pub fn parse_side(spec: &str) -> (PathBuf, Option<String>) {
 
 fn load_side(spec: &str) -> Result<Column> {
     let (path, target) = parse_side(spec);
-    let run = run_results::load(&path).with_context(|| format!("reading `{spec}`"))?;
+    let run = run_results::load(&path)?;
     match target {
         Some(t) => Ok(run.find_column(&t)?.clone()),
         None => match run.columns.as_slice() {
