@@ -320,3 +320,18 @@ fn html_report_in_headless_chromium() {
     assert!(bytes.len() > 20_000, "a blank page compresses to less");
     println!("screenshot: {}", png.display());
 }
+
+#[test]
+fn a_missing_path_is_named_once_with_its_os_error_once() {
+    let f = Fixture::new();
+    for args in [
+        vec!["report", "/nonexistent/run"],
+        vec!["diff", "/nonexistent/run", "/nonexistent/other"],
+    ] {
+        let output = f.llconf().args(&args).output().unwrap();
+        assert_eq!(code(&output), 2, "{args:?}");
+        let err = stderr(&output);
+        assert_eq!(err.matches("/nonexistent/run").count(), 1, "{err}");
+        assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    }
+}
