@@ -465,3 +465,24 @@ fn unreported_tests_are_errors_in_the_report_as_in_the_diff() {
         .count();
     assert_eq!(d.regressions.len(), passed_before);
 }
+
+#[test]
+fn control_bytes_in_a_failure_show_escaped_in_both_pages() {
+    let mut run = vm_run();
+    let t = &mut run.columns[1].suites[0].tests[0];
+    *t = llconf_reports::record::TestRecord::failed(
+        t.name.clone(),
+        1.0,
+        llconf_reports::record::Failure::Panic {
+            message: "red \u{1b}[31mtext\u{1b}[0m\r".into(),
+        },
+    );
+    let m = Matrix::from_run(&run);
+    for page in [
+        html::render(&m, &html::Page::default()),
+        markdown::render(&m),
+    ] {
+        assert!(!page.contains('\u{1b}') && !page.contains('\r'));
+        assert!(page.contains("red \\x1b[31mtext\\x1b[0m\\x0d"));
+    }
+}
