@@ -636,3 +636,30 @@ fn a_full_disk_is_refused_before_the_run_with_the_folder_named() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_filter_that_matches_no_test_is_refused() {
+    let f = Fixture::new();
+    // Lists no test, as a real suite does for a filter that matches none.
+    let none = f.suite("base", &[], None, End::Exit(0));
+    let output = f
+        .llconf()
+        .args([
+            "run",
+            "--host",
+            &suite_bin("base", &none),
+            "--",
+            "zzz_nothing",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2, "stdout:\n{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("no test matches `zzz_nothing`"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(f
+        .args_of("base")
+        .is_some_and(|a| a.contains(&"--list".to_string())));
+}

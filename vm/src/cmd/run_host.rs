@@ -26,6 +26,13 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
         junit_writer::check_destination(junit)?;
     }
     let suites = selection::resolve(root, &args.suites)?;
+    if !args.suites.suite_args.is_empty() {
+        let lists = suites
+            .iter()
+            .map(|s| crate::suites::list::list_tests(s, &args.suites.suite_args))
+            .collect::<Result<Vec<_>>>()?;
+        crate::suites::list::require_some(&lists, &args.suites.suite_args)?;
+    }
 
     let out = std::path::absolute(&args.out)
         .with_context(|| format!("output directory {}", args.out.display()))?;

@@ -113,6 +113,7 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     let kernels = prepare_kernels(&wanted, &args, &cache, kernels_dir, &mut progress);
     let kit = build_kit(root, &args, &kernels, &cache, qemu, &run_dir, &mut progress)?;
     let planned = planned_tests(&kit, &args.suites.suite_args)?;
+    crate::suites::list::require_some(planned.values(), &args.suites.suite_args)?;
     let (settings, jobs) = size_vms(&wanted, &kernels, &args, &cache, &mut progress);
     let (mut targets, queue) = make_targets(&wanted, &kernels, &kit, &settings, &planned, &run_dir);
     progress.line(&format!(

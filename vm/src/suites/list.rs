@@ -25,6 +25,22 @@ pub fn list_tests(suite: &SuiteBinary, suite_args: &[String]) -> Result<Vec<Stri
     Ok(parse_terse_list(&String::from_utf8_lossy(&output.stdout)))
 }
 
+/// Refuses a run whose filter selects no test at all, as nextest does: a
+/// run of nothing would otherwise end green.
+pub fn require_some<'a>(
+    lists: impl IntoIterator<Item = &'a Vec<String>>,
+    suite_args: &[String],
+) -> Result<()> {
+    if lists.into_iter().all(|l| l.is_empty()) {
+        bail!(
+            "no test matches `{}`: every selected suite lists no test with these \
+             arguments (`llconf list` shows the names)",
+            suite_args.join(" ")
+        );
+    }
+    Ok(())
+}
+
 /// libtest's `--list --format terse`: `name: test` lines.
 pub fn parse_terse_list(stdout: &str) -> Vec<String> {
     stdout
