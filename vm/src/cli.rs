@@ -220,6 +220,17 @@ pub enum DiffFormat {
     Json,
 }
 
+/// Whether the running kernel must have Landlock (host runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ExpectLandlock {
+    /// Enabled: a kernel where it is disabled or missing fails the run.
+    #[default]
+    On,
+    /// Disabled or missing, on purpose: the run checks that nothing is
+    /// enforced and passes.
+    Off,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum RunFormat {
     /// Progress on stderr, a summary table on stdout.
@@ -367,6 +378,18 @@ pub struct RunArgs {
     /// reported, and an unexpected pass of one fails the run.
     #[arg(long)]
     pub strict: bool,
+
+    /// With --host: whether the running kernel must have Landlock. Without
+    /// it (disabled or missing) the run fails unless this says `off`; a
+    /// VM's kernel definition says it with its variants.
+    #[arg(long, value_enum, default_value_t = ExpectLandlock::On)]
+    pub expect_landlock: ExpectLandlock,
+
+    /// With --host: the Landlock ABI the running kernel must have; another
+    /// one fails the run as an ABI regression (a VM's kernel definition
+    /// says it with `expected_abi`).
+    #[arg(long, value_name = "N")]
+    pub expect_abi: Option<u32>,
 
     /// Limit for a host run (--host) as a whole, in seconds: a suite binary
     /// still running then is killed, the suites after it are reported as

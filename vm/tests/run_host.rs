@@ -253,7 +253,13 @@ fn exiting_0_without_suite_finished_is_a_crash() {
 #[test]
 fn arguments_after_double_dash_reach_every_suite_binary() {
     let f = Fixture::new();
-    let records = |s: &str| vec![started(s, 0), finished(s, 0, 0, 0)];
+    let records = |s: &str| {
+        vec![
+            started(s, 1),
+            passed(&format!("{s}::ruleset::size")),
+            finished(s, 1, 0, 0),
+        ]
+    };
     let a = f.suite("a", &records("a"), None, End::Exit(0));
     let b = f.suite("b", &records("b"), None, End::Exit(0));
     let output = f
@@ -662,4 +668,64 @@ fn a_filter_that_matches_no_test_is_refused() {
     assert!(f
         .args_of("base")
         .is_some_and(|a| a.contains(&"--list".to_string())));
+}
+
+#[test]
+fn a_host_without_landlock_or_with_another_abi_fails_unless_expected() {
+    let f = Fixture::new();
+    let off = llconf_reports::record::Record::SuiteStarted(llconf_reports::record::SuiteStarted {
+        suite: "base".into(),
+        kernel: llconf_reports::record::KernelInfo {
+            release: RELEASE.into(),
+            landlock: llconf_reports::record::LandlockStatus::Disabled,
+            abi: None,
+            errata: None,
+        },
+        tests_planned: 1,
+        started_at: 1.0,
+    });
+    let base = f.suite(
+        "base",
+        &[
+            off,
+            skipped(
+                "base::a::x",
+                "needs Landlock; kernel has Landlock disabled (EOPNOTSUPP)",
+            ),
+            finished("base", 0, 0, 1),
+        ],
+        None,
+        End::Exit(0),
+    );
+    let run = |extra: &[&str]| {
+        f.llconf()
+            .args(["run", "--host"])
+            .args(extra)
+            .arg(suite_bin("base", &base))
+            .output()
+            .unwrap()
+    };
+    let output = run(&[]);
+    assert_eq!(code(&output), 1, "stdout:\n{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("!!! LANDLOCK IS DISABLED (EOPNOTSUPP) ON KERNEL 6.12.0-fake"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(code(&run(&["--expect-landlock", "off"])), 0);
+
+    let output = f
+        .llconf()
+        .args(["run", "--host", "--expect-abi", "9"])
+        .arg(suite_bin("base", &f.ok_suite()))
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 1);
+    assert!(
+        stderr(&output).contains(
+            "ABI regression: kernel 6.12.0-fake answers Landlock ABI 7, but --expect-abi 9"
+        ),
+        "{}",
+        stderr(&output)
+    );
 }

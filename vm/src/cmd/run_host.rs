@@ -10,6 +10,7 @@ use crate::ui::ktap_stream::KtapStream;
 use crate::ui::progress::Progress;
 use anyhow::{bail, Context, Result};
 use llconf_reports::layout::TargetDir;
+use llconf_reports::results::SuiteResults;
 use llconf_reports::summary;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -99,13 +100,19 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
         eprintln!("llconf: --strict: {known} known failures fail the run");
     }
     warn_if_full(&out);
+    let kernel_problems = kernel_problems(&results, &args);
+    for p in &kernel_problems {
+        eprintln!("\nllconf: !!! {p} !!!");
+    }
     if crate::run::interrupt::interrupted() {
         eprintln!(
             "llconf: interrupted; the suite under way was killed, the reports keep what finished"
         );
         return Ok(ExitCode::from(130));
     }
-    let all_good = results.iter().all(|s| s.is_success()) && !(args.strict && known > 0);
+    let all_good = results.iter().all(|s| s.is_success())
+        && !(args.strict && known > 0)
+        && kernel_problems.is_empty();
     Ok(if all_good {
         ExitCode::SUCCESS
     } else {
@@ -123,4 +130,41 @@ fn warn_if_full(out: &Path) {
             out.display()
         );
     }
+}
+
+/// What the running kernel must offer and does not: Landlock itself (a
+/// run where it is off passes nothing and must not end green unless asked
+/// for), and the ABI the user expects.
+fn kernel_problems(results: &[SuiteResults], args: &RunArgs) -> Vec<String> {
+    use crate::cli::ExpectLandlock;
+    use llconf_reports::record::LandlockStatus;
+    let Some(k) = results.iter().find_map(|s| s.kernel.as_ref()) else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    match (k.landlock, args.expect_landlock) {
+        (LandlockStatus::Enabled, ExpectLandlock::Off) => problems.push(format!(
+            "Landlock is enabled on kernel {} (ABI {}), but --expect-landlock off says \
+             it must not be",
+            k.release,
+            k.abi.map_or("?".into(), |a| a.to_string())
+        )),
+        (LandlockStatus::Enabled, ExpectLandlock::On) | (_, ExpectLandlock::Off) => {}
+        (status, ExpectLandlock::On) => problems.push(format!(
+            "LANDLOCK IS {} ON KERNEL {}: nothing was enforced, so no enforcement test \
+             passed; this fails the run (say --expect-landlock off if it is meant)",
+            status.to_string().to_uppercase(),
+            k.release
+        )),
+    }
+    if let Some(want) = args.expect_abi {
+        if k.abi != Some(want) {
+            problems.push(format!(
+                "ABI regression: kernel {} answers Landlock ABI {}, but --expect-abi {want}",
+                k.release,
+                k.abi.map_or("none".into(), |a| a.to_string())
+            ));
+        }
+    }
+    problems
 }
