@@ -15,9 +15,10 @@ fn ok_suite(f: &Fixture) -> std::path::PathBuf {
 }
 
 #[test]
-fn junit_in_a_missing_directory_is_refused_before_running() {
+fn junit_in_a_missing_directory_is_made_and_an_impossible_one_refused_before_running() {
     let f = Fixture::new();
     let base = ok_suite(&f);
+    // As the README's `--junit out/base.xml` on a fresh checkout.
     let missing = f.path().join("no-such-dir");
     let output = f
         .llconf()
@@ -26,11 +27,24 @@ fn junit_in_a_missing_directory_is_refused_before_running() {
         .arg(suite_bin("base", &base))
         .output()
         .unwrap();
+    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
+    assert!(missing.join("junit.xml").is_file());
+
+    let file = f.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let other = f.suite("other", &[], None, End::Exit(0));
+    let output = f
+        .llconf()
+        .args(["run", "--host", "--out", "out2", "--junit"])
+        .arg(file.join("junit.xml"))
+        .arg(suite_bin("other", &other))
+        .output()
+        .unwrap();
     assert_eq!(code(&output), 2);
     let err = stderr(&output);
-    assert!(err.contains(&missing.display().to_string()), "{err}");
-    assert!(f.args_of("base").is_none(), "the suite ran anyway");
-    assert!(!f.out().exists(), "output was created anyway");
+    assert!(err.contains(&file.display().to_string()), "{err}");
+    assert!(f.args_of("other").is_none(), "the suite ran anyway");
+    assert!(!f.path().join("out2").exists(), "output was created anyway");
 }
 
 #[test]

@@ -5,15 +5,17 @@ use llconf_reports::{junit, quick_junit, results::SuiteResults};
 use std::path::Path;
 
 /// Fails when the report could not be written there, so that this is known
-/// before any suite runs rather than after.
+/// before any suite runs rather than after; makes its folder if needed.
 pub fn check_destination(path: &Path) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    if !dir.is_dir() {
+    // Made if missing (`--junit out/base.xml` on a fresh checkout); what
+    // cannot be made is said now rather than after the run.
+    if let Err(e) = std::fs::create_dir_all(dir) {
         bail!(
-            "the directory of the JUnit report does not exist: {} (for --junit {})",
+            "cannot make the directory of the JUnit report {} (for --junit {}): {e}",
             dir.display(),
             path.display()
         );
