@@ -211,21 +211,28 @@ fn known_section(m: &Matrix) -> String {
         "<section class=\"known\" id=\"known\"><h2>Known kernel bugs and missing fixes</h2><ul>",
     );
     for (h, issues) in targets {
+        let names: Vec<String> = issues.iter().map(|k| esc(&k.short())).collect();
         let _ = write!(
             s,
-            "<li><b>{}</b>{}<ul>",
+            "<li><b>{}</b>{}: {}</li>",
             esc(&h.id),
             h.release
                 .as_deref()
                 .map(|r| format!(" <span class=\"release\">{}</span>", esc(r)))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            names.join(" · ")
         );
-        for k in issues {
-            let _ = write!(s, "<li>{}</li>", esc(&k.describe()));
-        }
-        s.push_str("</ul></li>");
     }
-    s.push_str("</ul></section>\n");
+    s.push_str("</ul><dl>");
+    for k in m.known_issues() {
+        let _ = write!(
+            s,
+            "<dt>{}</dt><dd>{}</dd>",
+            esc(&k.short()),
+            esc(&k.details())
+        );
+    }
+    s.push_str("</dl></section>\n");
     s
 }
 
@@ -390,7 +397,7 @@ h1 .thin{font-weight:400;color:var(--muted)}
 .stat{background:#fff;border:1px solid var(--line);border-radius:8px;padding:4px 12px;color:var(--muted)}
 .stat b{color:var(--ink);font-size:16px;margin-right:3px}
 .stat.tk b{color:var(--k)}.tk{color:var(--k)}td.k{color:#fff;background:var(--k);cursor:help}.legend i.k{color:#fff;background:var(--k)}.bar span.k{background:var(--k)}.verdict.known{background:var(--k);color:#fff}
-section.known{margin:.5em 0;padding:.4em 1em;border-left:4px solid var(--k);background:#fbefff}section.known h2{font-size:1em;margin:.2em 0}section.known .release{color:#57606a;font-weight:400}
+section.known{margin:.5em 0;padding:.4em 1em;border-left:4px solid var(--k);background:#fbefff}section.known h2{font-size:1em;margin:.2em 0}section.known .release{color:#57606a;font-weight:400}section.known dt{font-weight:700;margin-top:.3em}section.known dd{margin-left:1.5em}
 .stat.tp b{color:var(--p)}.stat.tf b{color:var(--f)}.stat.te b{color:var(--e)}.stat.ts b{color:var(--s)}
 .toolbar{display:flex;flex-wrap:wrap;align-items:center;gap:14px 18px}
 .toolbar label{cursor:pointer;user-select:none;background:#fff;border:1px solid var(--line);border-radius:6px;padding:3px 10px}

@@ -80,15 +80,18 @@ pub fn render(m: &Matrix) -> String {
     if !known.is_empty() {
         out.push_str("### Known kernel bugs and missing fixes\n\n");
         for (h, issues) in known {
+            let names: Vec<String> = issues.iter().map(|k| cell(&k.short())).collect();
             let _ = writeln!(
                 out,
-                "- **{}** ({}):",
+                "- **{}** ({}): {}",
                 cell(&h.id),
-                cell(h.release.as_deref().unwrap_or("release unknown"))
+                cell(h.release.as_deref().unwrap_or("release unknown")),
+                names.join(" · ")
             );
-            for k in issues {
-                let _ = writeln!(out, "  - {}", cell(&k.describe()));
-            }
+        }
+        out.push('\n');
+        for k in m.known_issues() {
+            let _ = writeln!(out, "- *{}*: {}", cell(&k.short()), cell(&k.details()));
         }
         out.push('\n');
     }

@@ -210,6 +210,14 @@ impl Matrix {
             .collect()
     }
 
+    /// Every known issue any target showed, once, in id order.
+    pub fn known_issues(&self) -> Vec<&KnownIssue> {
+        let mut all: Vec<&KnownIssue> = self.heads.iter().flat_map(|h| &h.known).collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        all.dedup_by(|a, b| a.id == b.id);
+        all
+    }
+
     /// The suites in row order.
     pub fn suites(&self) -> Vec<&str> {
         let mut v: Vec<&str> = Vec::new();

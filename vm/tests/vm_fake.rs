@@ -541,8 +541,8 @@ fn a_known_failure_is_named_per_kernel_and_fails_only_a_strict_run() {
     let out = stdout(&output);
     assert!(
         out.contains(
-            "known kernel bugs and missing fixes:\n  k-one-default:\n    subdomains-off-fork: \
-             the flag is lost on fork; fixed by"
+            "known kernel bugs and missing fixes:\n  k-one-default: subdomains-off-fork\n  \
+             - subdomains-off-fork: the flag is lost on fork; fixed by"
         ),
         "{out}"
     );

@@ -108,9 +108,27 @@ impl KnownIssue {
         }
     }
 
+    /// A few words for lists: `lacks erratum 4` or the id.
+    pub fn short(&self) -> String {
+        match self.erratum {
+            Some(n) => format!("lacks erratum {n}"),
+            None => self.id.clone(),
+        }
+    }
+
     /// The title, then the fix and where it landed.
     pub fn describe(&self) -> String {
-        let mut s = self.title();
+        format!("{}{}", self.title(), self.fix_text())
+    }
+
+    /// The summary and the fix, for a list that names the issue already.
+    pub fn details(&self) -> String {
+        format!("{}{}", self.summary, self.fix_text())
+    }
+
+    /// `; fixed by "subject" (commit id) in releases`, or what of it is known.
+    fn fix_text(&self) -> String {
+        let mut s = String::new();
         if let Some(fix) = &self.fix {
             s.push_str(&format!("; fixed by \"{fix}\""));
         }

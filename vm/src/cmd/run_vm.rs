@@ -570,11 +570,16 @@ fn print_summary(o: &mut String, targets: &[Target], strict: bool) {
                 ""
             }
         );
-        for (id, issues) in known {
-            let _ = writeln!(o, "  {id}:");
-            for k in issues {
-                let _ = writeln!(o, "    {}", k.describe());
-            }
+        let mut all: Vec<&llconf_reports::record::KnownIssue> = Vec::new();
+        for (id, issues) in &known {
+            let names: Vec<String> = issues.iter().map(|k| k.short()).collect();
+            let _ = writeln!(o, "  {id}: {}", names.join(", "));
+            all.extend(issues.iter());
+        }
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        all.dedup_by(|a, b| a.id == b.id);
+        for k in all {
+            let _ = writeln!(o, "  - {}: {}", k.short(), k.details());
         }
     }
     let _ = writeln!(
