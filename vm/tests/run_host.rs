@@ -2,15 +2,9 @@
 
 mod support;
 
-use llconf_reports::quick_junit::{Report, TestCaseStatus};
+use llconf_reports::quick_junit::TestCaseStatus;
 use std::process::Command;
 use support::*;
-
-fn read_junit(path: &std::path::Path) -> Report {
-    let xml =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    Report::deserialize_from_str(&xml).expect("JUnit report parses back")
-}
 
 #[test]
 fn all_passed_or_skipped_exits_0_with_a_summary_and_junit() {

@@ -227,7 +227,32 @@ pub fn write_exe(path: &Path, text: &str) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
+/// Checks a JUnit file against `reports/schema/junit.xsd` with xmllint
+/// (installed by ci/setup.sh; a machine without it only parses the file).
+pub fn validate_junit(path: &Path) {
+    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports/schema/junit.xsd");
+    match Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(&xsd)
+        .arg(path)
+        .output()
+    {
+        Ok(out) => assert!(
+            out.status.success(),
+            "{} does not follow junit.xsd:\n{}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("xmllint is not installed: {} only parsed", path.display())
+        }
+        Err(e) => panic!("running xmllint: {e}"),
+    }
+}
+
+/// Reads a JUnit file back, after checking it against the schema.
 pub fn read_junit(path: &Path) -> llconf_reports::quick_junit::Report {
+    validate_junit(path);
     let xml =
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     llconf_reports::quick_junit::Report::deserialize_from_str(&xml).expect("JUnit parses back")
