@@ -7,7 +7,7 @@
 use crate::common::*;
 use llconf_harness::abi::fs;
 use llconf_harness::fixture::TempTree;
-use llconf_harness::{expect_result, Errno, Ruleset, Stop, Test, TestResult};
+use llconf_harness::{expect_result, Errno, Requirement, Ruleset, Stop, Test, TestResult};
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
@@ -26,6 +26,19 @@ pub struct Right {
     op: fn(&Path) -> Result<(), Errno>,
     /// What the kernel answers when `bit` is missing.
     denial: Errno,
+    /// Where the right's cases make a device node, which needs CAP_MKNOD.
+    mknod: Mknod,
+}
+
+/// Which cases of a right make a device node (CAP_MKNOD, so root): they are
+/// skipped with that reason without it, never failed.
+#[derive(Clone, Copy, PartialEq)]
+enum Mknod {
+    Never,
+    /// The syscall under test makes one: where it is allowed.
+    WhenAllowed,
+    /// The setup makes one: every case.
+    Always,
 }
 
 fn no_prepare(_: &Path) -> TestResult {
@@ -96,6 +109,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: prepare_exec,
         op: op_exec,
         denial: Errno::EACCES,
+        mknod: Mknod::Never,
     },
     Right {
         name: "write_file",
@@ -105,6 +119,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: prepare_file,
         op: |d| try_open(&d.join("f"), libc::O_WRONLY),
         denial: Errno::EACCES,
+        mknod: Mknod::Never,
     },
     Right {
         name: "read_file",
@@ -114,6 +129,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: prepare_file,
         op: |d| try_open(&d.join("f"), libc::O_RDONLY),
         denial: Errno::EACCES,
+        mknod: Mknod::Never,
     },
     Right {
         name: "read_dir",
@@ -123,6 +139,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: no_prepare,
         op: |d| try_open(d, libc::O_RDONLY | libc::O_DIRECTORY),
         denial: Errno::EACCES,
+        mknod: Mknod::Never,
     },
     Right {
         name: "remove_dir",
@@ -132,6 +149,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: prepare_subdir,
         op: |d| rmdir(&d.join("sub")),
         denial: Errno::EACCES,
+        mknod: Mknod::Never,
     },
     Right {
         name: "remove_file",
@@ -141,6 +159,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: prepare_file,
         op: |d| unlink(&d.join("f")),
         denial: Errno::EACCES,
+        mknod: Mknod::Never,
     },
     Right {
         name: "make_char",
@@ -150,6 +169,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: no_prepare,
         op: |d| mknod(&d.join("new"), libc::S_IFCHR, libc::makedev(1, 3)),
         denial: Errno::EACCES,
+        mknod: Mknod::WhenAllowed,
     },
     Right {
         name: "make_dir",
@@ -159,6 +179,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: no_prepare,
         op: |d| mkdir(&d.join("new")),
         denial: Errno::EACCES,
+        mknod: Mknod::Never,
     },
     Right {
         name: "make_reg",
@@ -168,6 +189,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: no_prepare,
         op: |d| mknod(&d.join("new"), libc::S_IFREG, 0),
         denial: Errno::EACCES,
+        mknod: Mknod::Never,
     },
     Right {
         name: "make_sock",
@@ -177,6 +199,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: no_prepare,
         op: |d| mknod(&d.join("new"), libc::S_IFSOCK, 0),
         denial: Errno::EACCES,
+        mknod: Mknod::Never,
     },
     Right {
         name: "make_fifo",
@@ -186,6 +209,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: no_prepare,
         op: |d| mknod(&d.join("new"), libc::S_IFIFO, 0),
         denial: Errno::EACCES,
+        mknod: Mknod::Never,
     },
     Right {
         name: "make_block",
@@ -195,6 +219,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: no_prepare,
         op: |d| mknod(&d.join("new"), libc::S_IFBLK, libc::makedev(7, 0)),
         denial: Errno::EACCES,
+        mknod: Mknod::WhenAllowed,
     },
     Right {
         name: "make_sym",
@@ -204,6 +229,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: no_prepare,
         op: |d| symlink("f", &d.join("new")),
         denial: Errno::EACCES,
+        mknod: Mknod::Never,
     },
     Right {
         name: "refer",
@@ -216,6 +242,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: prepare_subdir,
         op: |d| rename(&d.join("f"), &d.join("sub/f")),
         denial: Errno::EXDEV,
+        mknod: Mknod::Never,
     },
     Right {
         name: "truncate",
@@ -225,6 +252,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: prepare_file,
         op: |d| truncate(&d.join("f"), 0),
         denial: Errno::EACCES,
+        mknod: Mknod::Never,
     },
     Right {
         name: "ioctl_dev",
@@ -234,6 +262,7 @@ pub const RIGHTS: &[Right] = &[
         prepare: prepare_null,
         op: op_ioctl,
         denial: Errno::EACCES,
+        mknod: Mknod::Always,
     },
 ];
 
@@ -280,9 +309,14 @@ pub fn tests() -> Vec<Test> {
     for &r in RIGHTS {
         let flag = flag(r.bit);
         let t = |variant: &str, case: &str, body: Box<dyn Fn() -> TestResult + Send + Sync>| {
-            Test::new(format!("fs::{}::{variant}::{case}", r.name), body)
+            let t = Test::new(format!("fs::{}::{variant}::{case}", r.name), body)
                 .needs(flag.name)
-                .enforcement()
+                .enforcement();
+            match r.mknod {
+                Mknod::Always => t.requires(Requirement::Root),
+                Mknod::WhenAllowed if case == "allowed" => t.requires(Requirement::Root),
+                _ => t,
+            }
         };
         v.push(t(
             "rule_on_dir",
