@@ -21,5 +21,11 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 cargo build --workspace --all-targets -q
+# cargo-nextest, which Rust developers reach for first: CI checks that the
+# suites' skips are skips under it too (ci/nextest-check.sh).
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "llconf setup: installing cargo-nextest from crates.io (a few minutes)"
+  cargo install -q --locked cargo-nextest
+fi
 # qemu, virtme-ng and their helpers for VM runs; it says what it installs.
 cargo run -q -p llconf -- setup

@@ -79,9 +79,16 @@ struct Shared {
 
 fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool) -> i32 {
     if args.list {
+        // A test whose needs this kernel does not meet is listed as ignored,
+        // so that runners that start one process per test (nextest) report
+        // it as skipped rather than running it into a pass.
+        let kernel = probe::kernel();
         let trials = tests
             .iter()
-            .map(|t| Trial::test(t.name.clone(), || Ok(())).with_ignored_flag(t.ignored))
+            .map(|t| {
+                let unmet = t.requires.iter().any(|r| r.unmet(kernel).is_some());
+                Trial::test(t.name.clone(), || Ok(())).with_ignored_flag(t.ignored || unmet)
+            })
             .collect();
         let _ = libtest_mimic::run(args, trials);
         return 0;
@@ -100,13 +107,19 @@ fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool) -> i32 {
         }
         None => "0".into(),
     };
-    let results = ResultsFile::default_path(suite).and_then(|p| match ResultsFile::create(&p) {
-        Ok(r) => Some(r),
-        Err(e) => {
+    // Under nextest each process runs one test: its records join those of
+    // the same nextest run in one file.
+    let nextest = results_file::nextest_run().is_some();
+    let (results, continued) = match ResultsFile::default_path(suite)
+        .map(|p| (ResultsFile::open(&p, !nextest), p))
+    {
+        Some((Ok((r, had)), _)) => (Some(r), had && nextest),
+        Some((Err(e), p)) => {
             eprintln!("llconf: cannot create results file {}: {e}", p.display());
-            None
+            (None, false)
         }
-    });
+        None => (None, false),
+    };
     let timeout_scale = std::env::var(TIMEOUT_SCALE_ENV)
         .ok()
         .and_then(|v| v.parse::<f64>().ok())
@@ -141,7 +154,7 @@ fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool) -> i32 {
         }
         trials.push(trial);
     }
-    if let Some(r) = &shared.results {
+    if let Some(r) = shared.results.as_ref().filter(|_| !continued) {
         r.write(&Record::SuiteStarted(SuiteStarted {
             suite: suite.into(),
             kernel: shared.kernel.info(),
@@ -186,7 +199,8 @@ fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool) -> i32 {
             counts.known_failures
         );
     }
-    if let Some(r) = &shared.results {
+    // A nextest run's end is nextest's, not this process's.
+    if let Some(r) = shared.results.as_ref().filter(|_| !nextest) {
         r.write(&Record::SuiteFinished(SuiteFinished {
             suite: suite.into(),
             passed: counts.passed,

@@ -9,6 +9,15 @@ use std::sync::Mutex;
 
 pub const RESULTS_ENV: &str = "LLCONF_RESULTS";
 
+/// Set by cargo-nextest, which starts the binary once per test: the
+/// records of one nextest run go to one file, appended to, never emptied.
+pub const NEXTEST_RUN_ENV: &str = "NEXTEST_RUN_ID";
+
+/// The nextest run this process belongs to, if any.
+pub fn nextest_run() -> Option<String> {
+    std::env::var(NEXTEST_RUN_ENV).ok().filter(|v| !v.is_empty())
+}
+
 pub struct ResultsFile {
     path: PathBuf,
     file: Mutex<File>,
@@ -23,25 +32,36 @@ impl ResultsFile {
         }
         let exe = std::env::current_exe().ok()?;
         let profile_dir = exe.parent()?.parent()?;
-        Some(
-            profile_dir
-                .join("llconf-results")
-                .join(format!("{suite}.jsonl")),
-        )
+        let file = match nextest_run() {
+            Some(run) => format!("{suite}-nextest-{run}.jsonl"),
+            None => format!("{suite}.jsonl"),
+        };
+        Some(profile_dir.join("llconf-results").join(file))
     }
 
-    pub fn create(path: &Path) -> std::io::Result<ResultsFile> {
+    /// Opens `path` for appending, emptied first when `truncate`; says
+    /// whether it held anything before.
+    pub fn open(path: &Path, truncate: bool) -> std::io::Result<(ResultsFile, bool)> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        // Emptied, then written in append mode: each record is one write at
-        // the end of the file, whatever else holds it open.
-        File::create(path)?;
-        let file = std::fs::OpenOptions::new().append(true).open(path)?;
-        Ok(ResultsFile {
-            path: path.to_owned(),
-            file: Mutex::new(file),
-        })
+        if truncate {
+            File::create(path)?;
+        }
+        // Append mode: each record is one write at the end of the file,
+        // whatever else holds it open.
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        let had_records = file.metadata()?.len() > 0;
+        Ok((
+            ResultsFile {
+                path: path.to_owned(),
+                file: Mutex::new(file),
+            },
+            had_records,
+        ))
     }
 
     pub fn path(&self) -> &Path {
