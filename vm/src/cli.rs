@@ -24,12 +24,34 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// What `llconf run --help` ends with: the exit codes and the environment.
+pub const RUN_AFTER_HELP: &str = "\
+Exit codes:
+  0    every test passed or was skipped (known failures allowed, unless --strict)
+  1    a test failed, a suite crashed, a VM run failed, an unexpected pass (XPASS),
+       a kernel without Landlock or with another ABI than expected
+  2    bad usage or infrastructure: a bad flag or definition, a filter that selects
+       no test, a full disk, an --out that is not a run folder, a missing tool
+  130  interrupted (SIGINT or SIGTERM); the reports keep what finished
+
+Environment:
+  LLCONF_CACHE           the cache of packages, kernels and builds [~/.cache/llconf]
+  LLCONF_TIMEOUT_SCALE   multiplies every test's timeout (the runner sets 4 under TCG)
+  LLCONF_KNOWN_ISSUES    a known-issues table to use instead of suites/known-issues.toml
+  LLCONF_VNG             the vng program to run [the venv llconf setup makes, else vng on PATH]
+  LLCONF_KEEP_INITRAMFS  keep qemu-initramfs's initramfs after the run
+  LLCONF_GUEST_INIT, LLCONF_GUEST_TRUE
+                         static guest programs to use instead of building them
+  LLCONF_RESULTS         a suite binary run alone: where it writes its records
+  LLCONF_VM_TESTS        cargo test: add real VM boots to the runner's own tests";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the suites and the tests of each.
     List(ListArgs),
     /// Run the suites in VMs, one per kernel and variant (or with --host on
     /// the running kernel), and report their results.
+    #[command(after_help = RUN_AFTER_HELP)]
     Run(RunArgs),
     /// Install what VM runs need: qemu, virtme-ng and its helpers.
     Setup(SetupArgs),

@@ -153,3 +153,24 @@ fn an_unknown_suite_is_named_with_the_known_ones() {
     assert!(f.args_of("base").is_none(), "the suite ran anyway");
     assert!(!f.out().exists(), "output was created anyway");
 }
+
+#[test]
+fn run_help_states_exit_codes_and_every_environment_variable() {
+    let f = Fixture::new();
+    let output = f.llconf().args(["run", "--help"]).output().unwrap();
+    assert_eq!(code(&output), 0);
+    let help = stdout(&output);
+    for want in [
+        "Exit codes:",
+        "130  interrupted",
+        "LLCONF_CACHE",
+        "LLCONF_TIMEOUT_SCALE",
+        "LLCONF_KNOWN_ISSUES",
+        "LLCONF_VNG",
+        "LLCONF_KEEP_INITRAMFS",
+        "LLCONF_GUEST_INIT",
+        "LLCONF_RESULTS",
+    ] {
+        assert!(help.contains(want), "run --help lacks {want}:\n{help}");
+    }
+}

@@ -110,16 +110,15 @@ fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool) -> i32 {
     // Under nextest each process runs one test: its records join those of
     // the same nextest run in one file.
     let nextest = results_file::nextest_run().is_some();
-    let (results, continued) = match ResultsFile::default_path(suite)
-        .map(|p| (ResultsFile::open(&p, !nextest), p))
-    {
-        Some((Ok((r, had)), _)) => (Some(r), had && nextest),
-        Some((Err(e), p)) => {
-            eprintln!("llconf: cannot create results file {}: {e}", p.display());
-            (None, false)
-        }
-        None => (None, false),
-    };
+    let (results, continued) =
+        match ResultsFile::default_path(suite).map(|p| (ResultsFile::open(&p, !nextest), p)) {
+            Some((Ok((r, had)), _)) => (Some(r), had && nextest),
+            Some((Err(e), p)) => {
+                eprintln!("llconf: cannot create results file {}: {e}", p.display());
+                (None, false)
+            }
+            None => (None, false),
+        };
     let timeout_scale = std::env::var(TIMEOUT_SCALE_ENV)
         .ok()
         .and_then(|v| v.parse::<f64>().ok())

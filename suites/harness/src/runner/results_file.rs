@@ -15,7 +15,9 @@ pub const NEXTEST_RUN_ENV: &str = "NEXTEST_RUN_ID";
 
 /// The nextest run this process belongs to, if any.
 pub fn nextest_run() -> Option<String> {
-    std::env::var(NEXTEST_RUN_ENV).ok().filter(|v| !v.is_empty())
+    std::env::var(NEXTEST_RUN_ENV)
+        .ok()
+        .filter(|v| !v.is_empty())
 }
 
 pub struct ResultsFile {
