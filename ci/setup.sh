@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks for llconf, then builds the workspace.
-# Safe to run again: it only installs what is missing.
+# Safe to run again: it only installs what is missing. What only the
+# project's own CI needs is in ci/setup-ci.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for tool in python3:python3 cc:gcc xmllint:libxml2-utils cpio:cpio chromium:chromium; do
+for tool in python3:python3 cc:gcc cpio:cpio; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool##*:}")
 done
 if ((${#need_apt[@]})); then
@@ -17,15 +18,15 @@ if ((${#need_apt[@]})); then
   fi
 fi
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "llconf setup: cargo is missing; install a Rust toolchain (rustup) first" >&2
+  echo "llconf setup: cargo is missing; install Rust 1.80 or later first:" >&2
+  echo "  curl https://sh.rustup.rs -sSf | sh   (or: apt-get install rustup && rustup default stable)" >&2
+  exit 1
+fi
+rust=$(rustc --version | awk '{print $2}')
+if [ "$(printf '%s\n' 1.80.0 "$rust" | sort -V | head -1)" != 1.80.0 ]; then
+  echo "llconf setup: Rust $rust is too old; llconf needs 1.80 or later (rustup update stable)" >&2
   exit 1
 fi
 cargo build --workspace --all-targets -q
-# cargo-nextest, which Rust developers reach for first: CI checks that the
-# suites' skips are skips under it too (ci/nextest-check.sh).
-if ! cargo nextest --version >/dev/null 2>&1; then
-  echo "llconf setup: installing cargo-nextest from crates.io (a few minutes)"
-  cargo install -q --locked cargo-nextest
-fi
 # qemu, virtme-ng and their helpers for VM runs; it says what it installs.
 cargo run -q -p llconf -- setup
