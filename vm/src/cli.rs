@@ -10,8 +10,8 @@ use std::path::PathBuf;
     about = "Landlock conformance suites: list, run, report"
 )]
 pub struct Cli {
-    /// Cargo workspace holding the suites [default: the one llconf was built
-    /// from].
+    /// Cargo workspace holding the suites [default: the llconf checkout the
+    /// current directory is in, else the one llconf was built from].
     #[arg(long, global = true, value_name = "PATH")]
     pub workspace: Option<PathBuf>,
 

@@ -52,7 +52,22 @@ fn main() -> ExitCode {
         )
     };
     let cli = cli::Cli::parse();
-    let root = cli.workspace.unwrap_or_else(host::workspace::default_root);
+    let root = match cli.workspace {
+        Some(w) => w,
+        // Said only where suites are built from it.
+        None if matches!(
+            cli.command,
+            cli::Command::List(_)
+                | cli::Command::Run(_)
+                | cli::Command::Bench(_)
+                | cli::Command::Coverage(_)
+                | cli::Command::Mutants(_)
+        ) =>
+        {
+            host::workspace::default_root()
+        }
+        None => host::workspace::find_root().0,
+    };
     // Nicer in messages than `.../vm/..`; a missing root is reported by cargo.
     let root = root.canonicalize().unwrap_or(root);
     let kernels = cli.catalogue.unwrap_or_else(|| root.join("kernels"));

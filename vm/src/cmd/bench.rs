@@ -93,7 +93,7 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let host_suites = selection::resolve(root, &args.suites)?;
     let static_suites = selection::resolve_static(root, &args.suites)?;
-    let guest = build::guest_binaries(&workspace::default_root())?;
+    let guest = build::guest_binaries(&workspace::find_root().0)?;
     let vng = if backends.contains(&Backend::Vng) {
         Some(tools::check_tools(&cache)?)
     } else {

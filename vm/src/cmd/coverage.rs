@@ -74,7 +74,7 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
         .expect("one variant");
     // Bad input before the long build.
     let suites = selection::resolve(root, &args.suites)?;
-    let guest = build::guest_binaries(&workspace::default_root())?;
+    let guest = build::guest_binaries(&workspace::find_root().0)?;
     let out = std::path::absolute(&args.out)
         .with_context(|| format!("output directory {}", args.out.display()))?;
     let coverage_dir = out.join("coverage");

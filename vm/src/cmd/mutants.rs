@@ -514,7 +514,7 @@ fn judge_all(
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let suites = selection::resolve(root, &args.suites)?;
     let suites = crate::suites::binary::snapshot(&suites, &out.join("suites"))?;
-    let guest = build::guest_binaries(&workspace::default_root())?;
+    let guest = build::guest_binaries(&workspace::find_root().0)?;
     let mut planned = BTreeMap::new();
     for s in &suites {
         planned.insert(s.suite.clone(), list_tests(s, &args.suites.suite_args)?);

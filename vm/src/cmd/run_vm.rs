@@ -325,7 +325,7 @@ fn build_kit(
     }
     if kernels.uses(Backend::QemuInitramfs) || kernels.uses(Backend::Uml) {
         progress.line("building the static guest init for qemu-initramfs and uml");
-        let guest = build::guest_binaries(&workspace::default_root())?;
+        let guest = build::guest_binaries(&workspace::find_root().0)?;
         let dir = run_dir.guest_bins();
         let copy = |name: &str, path: &Path| -> Result<PathBuf> {
             let bin = SuiteBinary {

@@ -16,8 +16,51 @@ pub struct Suite {
 }
 
 /// The workspace llconf was built from.
-pub fn default_root() -> PathBuf {
+pub fn built_root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+/// The llconf checkout `dir` is in, if any.
+fn checkout_around(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|a| is_llconf_workspace(a))
+        .map(Path::to_path_buf)
+}
+
+/// An llconf checkout: its workspace holds the runner and the harness.
+fn is_llconf_workspace(dir: &Path) -> bool {
+    dir.join("Cargo.toml").is_file()
+        && dir.join("vm/Cargo.toml").is_file()
+        && dir.join("suites/harness/Cargo.toml").is_file()
+}
+
+/// The workspace whose suites run: the llconf checkout the current
+/// directory is in, so that an installed binary (`cargo install --path vm`)
+/// runs the clone it is started in; else the one it was built from. The
+/// second value says which.
+pub fn find_root() -> (PathBuf, bool) {
+    match std::env::current_dir()
+        .ok()
+        .and_then(|d| checkout_around(&d))
+    {
+        Some(h) => (h, true),
+        None => (built_root(), false),
+    }
+}
+
+/// [`find_root`], saying on stderr when it is not where the user stands.
+pub fn default_root() -> PathBuf {
+    let (root, here) = find_root();
+    if !here {
+        eprintln!(
+            "llconf: not in an llconf checkout; using the suites of the workspace it was \
+             built from, {} (--workspace picks another)",
+            root.canonicalize()
+                .unwrap_or_else(|_| root.clone())
+                .display()
+        );
+    }
+    root
 }
 
 /// The cargo that runs us, if any, so that nested builds use the same
@@ -97,6 +140,22 @@ pub fn parse_metadata(json: &[u8]) -> Result<Vec<Suite>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_checkout_around_the_current_directory_is_found() {
+        let d = tempfile::tempdir().unwrap();
+        let clone = d.path().join("other-clone");
+        for f in ["Cargo.toml", "vm/Cargo.toml", "suites/harness/Cargo.toml"] {
+            std::fs::create_dir_all(clone.join(f).parent().unwrap()).unwrap();
+            std::fs::write(clone.join(f), "").unwrap();
+        }
+        std::fs::create_dir_all(clone.join("suites/fs/tests")).unwrap();
+        assert_eq!(
+            checkout_around(&clone.join("suites/fs/tests")),
+            Some(clone.clone())
+        );
+        assert_eq!(checkout_around(d.path()), None);
+    }
 
     #[test]
     fn only_marked_packages_are_suites() {
