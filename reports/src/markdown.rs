@@ -64,11 +64,11 @@ pub fn render(m: &Matrix) -> String {
     let _ = writeln!(out, "## {verdict} llconf: Landlock conformance\n");
     let _ = writeln!(
         out,
-        "{} targets ({} with failures), {} tests: {} passed, {} failed, {} errors, \
+        "{} ({} with failures), {}: {} passed, {} failed, {} errors, \
          {} known failures, {} skipped.\n",
-        m.heads.len(),
+        crate::text::count(m.heads.len(), "target"),
         bad,
-        m.rows.len(),
+        crate::text::count(m.rows.len(), "test"),
         total.pass,
         total.fail,
         total.error,

@@ -1,3 +1,5 @@
+//! Words for counts, and text from test processes made safe.
+//!
 //! Text from test processes (failure messages, skip reasons, output) is
 //! untrusted: a control byte in it would drive the terminal that shows the
 //! progress, or hide text in a page. Every report shows it through
@@ -23,9 +25,25 @@ pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
     o.into()
 }
 
+/// `1 target`, `2 targets`: a count with its noun, singular or plural.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count(1, "target"), "1 target");
+        assert_eq!(count(0, "target"), "0 targets");
+        assert_eq!(count(12, "test"), "12 tests");
+    }
 
     #[test]
     fn control_bytes_show_and_the_rest_stays() {

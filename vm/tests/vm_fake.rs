@@ -548,7 +548,7 @@ fn a_known_failure_is_named_per_kernel_and_fails_only_a_strict_run() {
     );
     assert!(
         out.contains(
-            "total: 1 passed, 0 failed, 1 known failures, 0 skipped; 0 of 1 VM runs failed"
+            "total: 1 passed, 0 failed, 1 known failures, 0 skipped; 0 of 1 VM run failed"
         ),
         "{out}"
     );
@@ -556,7 +556,7 @@ fn a_known_failure_is_named_per_kernel_and_fails_only_a_strict_run() {
     let strict = vm.run(&["--strict"], &suite);
     assert_eq!(code(&strict), 1, "stdout:\n{}", stdout(&strict));
     assert!(
-        stdout(&strict).contains("1 of 1 VM runs failed"),
+        stdout(&strict).contains("1 of 1 VM run failed"),
         "{}",
         stdout(&strict)
     );

@@ -77,7 +77,7 @@ pub fn cache_state(cache: &Cache, k: &Kernel) -> String {
         ),
         Source::DebianTree(spec) => match crate::kernel::uml_build::cached(cache, spec) {
             Some(b) => format!("built: {} ({})", b.packages.join(" "), b.program.display()),
-            None => "not built (`llconf fetch` or the next run downloads and builds it, about 6 minutes)".into(),
+            None => "not built (`llconf fetch` or the next run downloads and builds it, about 5 minutes on 2 cores)".into(),
         },
         Source::Build { path, .. } if path.join("arch/x86/boot/bzImage").is_file() => {
             format!("built: {}", path.join("arch/x86/boot/bzImage").display())

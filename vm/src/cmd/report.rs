@@ -6,6 +6,7 @@
 use crate::cli::ReportArgs;
 use anyhow::{Context, Result};
 use llconf_reports::matrix::Matrix;
+use llconf_reports::text::count;
 use llconf_reports::{html, markdown, mutants, run_results};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,9 +22,13 @@ pub fn report(args: ReportArgs) -> Result<ExitCode> {
         eprintln!("warning: not a record, skipped: {line}");
     }
     let matrix = Matrix::from_run(&run);
-    // Next to the (first) run, whether it was named by directory or file.
+    // Next to the run, whether it was named by directory or file; for
+    // several, in the current directory, so that no run's own report is
+    // overwritten by a merged one.
     let first = &args.runs[0];
-    let base: PathBuf = if first.is_dir() {
+    let base: PathBuf = if args.runs.len() > 1 {
+        PathBuf::from(".")
+    } else if first.is_dir() {
         first.clone()
     } else {
         first
@@ -48,9 +53,9 @@ pub fn report(args: ReportArgs) -> Result<ExitCode> {
         t.add_tally(&h.tally);
     }
     println!(
-        "{} targets × {} tests: {} passed, {} failed, {} errors, {} known failures, {} skipped",
-        matrix.heads.len(),
-        matrix.rows.len(),
+        "{} × {}: {} passed, {} failed, {} errors, {} known failures, {} skipped",
+        count(matrix.heads.len(), "target"),
+        count(matrix.rows.len(), "test"),
         t.pass,
         t.fail,
         t.error,

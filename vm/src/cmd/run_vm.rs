@@ -584,13 +584,13 @@ fn print_summary(o: &mut String, targets: &[Target], strict: bool) {
     }
     let _ = writeln!(
         o,
-        "\ntotal: {} passed, {} failed, {} known failures, {} skipped; {} of {} VM runs failed",
+        "\ntotal: {} passed, {} failed, {} known failures, {} skipped; {} of {} failed",
         total.passed,
         total.failed,
         total.known_failures,
         total.skipped,
         failed_targets,
-        targets.len()
+        llconf_reports::text::count(targets.len(), "VM run")
     );
 }
 

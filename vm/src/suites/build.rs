@@ -48,8 +48,11 @@ fn build_with(
     let mut cmd = Command::new(cargo());
     // `json-render-diagnostics` is `json` with compiler errors still shown to
     // the person on stderr, where cargo's progress goes too.
+    // Quiet: cargo's own status lines ("Finished ...") would leak into the
+    // output of `cargo run -q -p llconf`; compiler errors still show.
     cmd.args([
         "test",
+        "--quiet",
         "--no-run",
         "--message-format=json-render-diagnostics",
     ])
@@ -105,6 +108,7 @@ pub fn guest_binaries(llconf_root: &Path) -> Result<crate::suites::binary::Guest
     let mut cmd = Command::new(cargo());
     cmd.args([
         "build",
+        "--quiet",
         "-p",
         "llconf-guest-init",
         "--bins",
