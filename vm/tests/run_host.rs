@@ -32,6 +32,16 @@ fn all_passed_or_skipped_exits_0_with_a_summary_and_junit() {
         ["base", "ok", "2", "0", "0", "1", RELEASE, "enabled", "7", "0x7"]
     );
     assert!(stdout(&output).contains("total: 2 passed, 0 failed, 0 known failures, 1 skipped"));
+    let last = stdout(&output)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        last.starts_with("PASS [")
+            && last.ends_with("s] 3 tests run: 2 passed, 0 failed, 0 known failures, 1 skipped"),
+        "the last line says the verdict, the time and the counts: {last}"
+    );
 
     let report = read_junit(&f.out().join("junit.xml"));
     assert_eq!((report.tests, report.failures, report.skipped), (3, 0, 1));
@@ -80,6 +90,11 @@ fn a_failed_test_exits_1_and_reaches_junit_with_expected_and_observed() {
         .output()
         .unwrap();
     assert_eq!(code(&output), 1, "stderr:\n{}", stderr(&output));
+    assert!(
+        stdout(&output).lines().last().unwrap_or_default().starts_with("FAIL ["),
+        "{}",
+        stdout(&output)
+    );
     assert_eq!(
         summary_row(&output, "base")[..5],
         ["base", "FAILED", "1", "1", "0"]

@@ -27,13 +27,23 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
         junit_writer::check_destination(junit)?;
     }
     let suites = selection::resolve(root, &args.suites)?;
+    // What the run plans: the overall progress, and a filter that selects
+    // nothing refused before anything runs.
+    let lists: Vec<Result<Vec<String>>> = suites
+        .iter()
+        .map(|s| crate::suites::list::list_tests(s, &args.suites.suite_args))
+        .collect();
     if !args.suites.suite_args.is_empty() {
-        let lists = suites
+        let lists = lists
             .iter()
-            .map(|s| crate::suites::list::list_tests(s, &args.suites.suite_args))
+            .map(|l| l.as_ref().map_err(|e| anyhow::anyhow!("{e:#}")))
             .collect::<Result<Vec<_>>>()?;
-        crate::suites::list::require_some(&lists, &args.suites.suite_args)?;
+        crate::suites::list::require_some(lists, &args.suites.suite_args)?;
     }
+    // A suite that cannot list is reported when it runs; the overall count
+    // then stays unknown.
+    let planned: Option<usize> = lists.iter().map(|l| l.as_ref().ok().map(Vec::len)).sum();
+    let wall = Instant::now();
 
     let out = std::path::absolute(&args.out)
         .with_context(|| format!("output directory {}", args.out.display()))?;
@@ -67,6 +77,9 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
     let stderr = std::io::stderr();
     let live = stderr.is_terminal();
     let mut progress = Progress::new(stderr, live);
+    if let Some(total) = planned {
+        progress = progress.with_total(total);
+    }
     let mut collector = Collector::default();
     for event in rx {
         progress.on_event(&event);
@@ -113,6 +126,23 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
     let all_good = results.iter().all(|s| s.is_success())
         && !(args.strict && known > 0)
         && kernel_problems.is_empty();
+    // The last line, as nextest ends: the verdict, the wall time, the counts.
+    let t = summary::totals(&results);
+    let last = format!(
+        "{} [{:>6.1}s] {} run: {} passed, {} failed, {} known failures, {} skipped",
+        if all_good { "PASS" } else { "FAIL" },
+        wall.elapsed().as_secs_f64(),
+        llconf_reports::text::count(t.total(), "test"),
+        t.passed,
+        t.failed,
+        t.known_failures,
+        t.skipped
+    );
+    if ktap {
+        eprintln!("{last}");
+    } else {
+        println!("{last}");
+    }
     Ok(if all_good {
         ExitCode::SUCCESS
     } else {

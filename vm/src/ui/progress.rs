@@ -30,6 +30,27 @@ impl KnownLines {
     }
 }
 
+/// `[ 12.3s] [#####-----] 300/699, ETA 15s  `: the run as a whole.
+pub fn overall_bar(done: usize, total: usize, elapsed: std::time::Duration) -> String {
+    const WIDTH: usize = 20;
+    let filled = (done * WIDTH)
+        .checked_div(total)
+        .unwrap_or(WIDTH)
+        .min(WIDTH);
+    let eta = if done > 0 && done < total {
+        let left = elapsed.as_secs_f64() * (total - done) as f64 / done as f64;
+        format!(", ETA {left:.0}s")
+    } else {
+        String::new()
+    };
+    format!(
+        "[{:>6.1}s] [{}{}] {done}/{total}{eta}  ",
+        elapsed.as_secs_f64(),
+        "#".repeat(filled),
+        "-".repeat(WIDTH - filled)
+    )
+}
+
 pub struct Progress<W: Write> {
     out: W,
     /// Whether to keep a count line that is rewritten in place.
@@ -38,6 +59,11 @@ pub struct Progress<W: Write> {
     /// The suite under way, folded as the collector folds it.
     current: Option<SuiteResults>,
     known: KnownLines,
+    /// Tests the whole run plans, when listed beforehand, and how many of
+    /// all suites are done: the overall line with its ETA.
+    total: Option<usize>,
+    done_before: usize,
+    start: std::time::Instant,
 }
 
 impl<W: Write> Progress<W> {
@@ -48,7 +74,16 @@ impl<W: Write> Progress<W> {
             count_shown: false,
             current: None,
             known: KnownLines::default(),
+            total: None,
+            done_before: 0,
+            start: std::time::Instant::now(),
         }
+    }
+
+    /// Shows the run as a whole too: `total` tests across every suite.
+    pub fn with_total(mut self, total: usize) -> Self {
+        self.total = Some(total);
+        self
     }
 
     /// Prints a full line, above the count line when there is one.
@@ -71,9 +106,13 @@ impl<W: Write> Progress<W> {
         };
         let c = s.counts();
         let of = s.tests_planned.map(|p| format!("/{p}")).unwrap_or_default();
+        let overall = self
+            .total
+            .map(|total| overall_bar(self.done_before + c.total(), total, self.start.elapsed()))
+            .unwrap_or_default();
         let _ = write!(
             self.out,
-            "\r\x1b[2K{}: {}{of} done, {} passed, {} failed, {} skipped",
+            "\r\x1b[2K{overall}{}: {}{of} done, {} passed, {} failed, {} skipped",
             s.suite,
             c.total(),
             c.passed,
@@ -135,6 +174,7 @@ impl<W: Write> Consumer for Progress<W> {
             } => {
                 let done = self.current.take().unwrap_or_default();
                 let c = done.counts();
+                self.done_before += c.total();
                 let known = if c.known_failures > 0 {
                     format!(", {} known failures", c.known_failures)
                 } else {
@@ -252,5 +292,22 @@ mod tests {
             "XFAIL  fs::b: erratum-4 (as above)"
         );
         assert!(lines.line(1, &known("fs::a")).contains("whiteouts"));
+    }
+
+    #[test]
+    fn the_overall_bar_fills_and_estimates() {
+        let d = Duration::from_secs(10);
+        assert_eq!(
+            overall_bar(50, 100, d),
+            "[  10.0s] [##########----------] 50/100, ETA 10s  "
+        );
+        assert_eq!(
+            overall_bar(100, 100, d),
+            "[  10.0s] [####################] 100/100  "
+        );
+        assert_eq!(
+            overall_bar(0, 0, d),
+            "[  10.0s] [####################] 0/0  "
+        );
     }
 }
