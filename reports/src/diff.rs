@@ -4,7 +4,8 @@
 //!
 //! Tests are matched by suite and full name. What is listed:
 //! - regressions: passed before, failed now (or did not run to a verdict:
-//!   its suite crashed or the VM died); these make the exit code 1;
+//!   its suite crashed or the VM died; or vanished: absent although its
+//!   suite ran to the end with no filter); these make the exit code 1;
 //! - fixes: failed (or errored) before, pass now;
 //! - tests that moved from skipped to executed, grouped by the old skip
 //!   reason (a kernel that gained `LANDLOCK_ACCESS_FS_RESOLVE_UNIX (ABI 9)`
@@ -195,12 +196,28 @@ pub fn diff(old: (&str, &Column), new: (&str, &Column)) -> Diff {
             (Skip, Pass | Fail | Error | Known) => d.now_executed.push(change()),
             (Pass | Fail | Error | Known, Skip) => d.now_skipped.push(change()),
             (Absent, Absent) => {}
+            // Its suite ran in full, unfiltered, and finished without it:
+            // the test vanished, which is a regression, not a selection.
+            (_, Absent) if ran_unfiltered(new.1, &r.suite) => d.regressions.push(Change {
+                new_detail: Some(
+                    "not in this run, although its suite ran to the end with no filter".into(),
+                ),
+                ..change()
+            }),
             (_, Absent) => d.only_old.push(r.name.clone()),
             (Absent, _) => d.only_new.push(r.name.clone()),
             _ => d.unchanged += 1,
         }
     }
     d
+}
+
+/// Whether `suite` ran in `column` to its end with no filter narrowing it.
+fn ran_unfiltered(column: &Column, suite: &str) -> bool {
+    column
+        .suites
+        .iter()
+        .any(|s| s.suite == suite && s.finished && !s.filtered)
 }
 
 /// `needs LANDLOCK_ACCESS_FS_RESOLVE_UNIX (ABI 9)` from
@@ -232,6 +249,23 @@ pub fn abi_of(reason: &str) -> u32 {
         .unwrap_or(u32::MAX)
 }
 
+/// Names listed one per line up to this many per suite; beyond, a count.
+const LIST_AT_MOST: usize = 20;
+
+/// Test names grouped by their suite (the part before the first `::`), in
+/// first-seen order.
+fn by_suite(names: &[String]) -> Vec<(&str, Vec<&String>)> {
+    let mut groups: Vec<(&str, Vec<&String>)> = Vec::new();
+    for n in names {
+        let suite = n.split("::").next().unwrap_or("");
+        match groups.iter_mut().find(|(s, _)| *s == suite) {
+            Some((_, v)) => v.push(n),
+            None => groups.push((suite, vec![n])),
+        }
+    }
+    groups
+}
+
 fn tests(n: usize) -> String {
     format!("{n} test{}", if n == 1 { "" } else { "s" })
 }
@@ -250,6 +284,109 @@ fn grouped<'a>(
         }
     }
     groups
+}
+
+/// For a pull-request comment or a job summary: the verdict first, then
+/// each list as counts grouped by suite (regressions and fixes by name).
+pub fn render_markdown(d: &Diff) -> String {
+    let cell = |t: &str| {
+        crate::text::visible(t)
+            .replace('|', "\\|")
+            .replace('\n', " ")
+    };
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "## {} llconf diff: {} → {}\n",
+        if d.has_regressions() { "❌" } else { "✅" },
+        cell(&d.old.label),
+        cell(&d.new.label)
+    );
+    let _ = writeln!(
+        o,
+        "{} regressions, {} new known failures, {} fixes, {} newly executed, {} newly \
+         skipped, {} unchanged.\n",
+        d.regressions.len(),
+        d.now_known.len(),
+        d.fixes.len(),
+        d.now_executed.len(),
+        d.now_skipped.len(),
+        d.unchanged
+    );
+    let _ = writeln!(o, "| | old | new |\n|---|---|---|");
+    let _ = writeln!(
+        o,
+        "| kernel | {} | {} |",
+        cell(&opt(d.old.release.as_ref())),
+        cell(&opt(d.new.release.as_ref()))
+    );
+    let _ = writeln!(o, "| ABI | {} | {} |", opt(d.old.abi), opt(d.new.abi));
+    let hex = |e: Option<u64>| e.map_or("-".into(), |e| format!("{e:#x}"));
+    let _ = writeln!(
+        o,
+        "| errata | {} | {} |",
+        hex(d.old.errata),
+        hex(d.new.errata)
+    );
+    let _ = writeln!(
+        o,
+        "| results | {} | {} |\n",
+        counts_line(&d.old),
+        counts_line(&d.new)
+    );
+    let named = |o: &mut String, title: &str, v: &[Change], detail: &dyn Fn(&Change) -> String| {
+        if v.is_empty() {
+            return;
+        }
+        let _ = writeln!(o, "### {title}: {}\n", v.len());
+        for c in v.iter().take(200) {
+            let _ = writeln!(o, "- `{}`: {}", c.name, cell(&detail(c)));
+        }
+        if v.len() > 200 {
+            let _ = writeln!(o, "- ... and {} more", v.len() - 200);
+        }
+        o.push('\n');
+    };
+    named(&mut o, "Regressions", &d.regressions, &|c| {
+        format!("{} {}", c.new, c.new_detail.as_deref().unwrap_or(""))
+    });
+    named(&mut o, "New known failures", &d.now_known, &|c| {
+        c.new_detail.clone().unwrap_or_default()
+    });
+    named(&mut o, "Fixes", &d.fixes, &|c| format!("was {}", c.old));
+    let grouped_counts =
+        |o: &mut String, title: &str, v: &[Change], key: &dyn Fn(&Change) -> String| {
+            if v.is_empty() {
+                return;
+            }
+            let _ = writeln!(o, "### {title}: {}\n", v.len());
+            let mut groups = grouped(v, key);
+            groups.sort_by_key(|(reason, _)| abi_of(reason));
+            for (reason, tests_of) in groups {
+                let _ = writeln!(o, "- {}: {}", cell(&reason), tests(tests_of.len()));
+            }
+            o.push('\n');
+        };
+    grouped_counts(&mut o, "Skipped, now executed", &d.now_executed, &|c| {
+        reason_key(c.old_detail.as_deref().unwrap_or("")).to_string()
+    });
+    grouped_counts(&mut o, "Executed, now skipped", &d.now_skipped, &|c| {
+        c.new_detail.clone().unwrap_or_default()
+    });
+    for (title, names) in [
+        ("Only in old (not selected in new)", &d.only_old),
+        ("Only in new", &d.only_new),
+    ] {
+        if names.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "### {title}: {}\n", names.len());
+        for (suite, v) in by_suite(names) {
+            let _ = writeln!(o, "- {}: {}", cell(suite), tests(v.len()));
+        }
+        o.push('\n');
+    }
+    o
 }
 
 /// The human-readable report.
@@ -356,13 +493,21 @@ pub fn render_text(d: &Diff) -> String {
     }
 
     if !d.only_old.is_empty() || !d.only_new.is_empty() {
-        let _ = writeln!(o, "\nonly in old: {}", d.only_old.len());
-        for n in &d.only_old {
-            let _ = writeln!(o, "  {n}");
-        }
-        let _ = writeln!(o, "only in new: {}", d.only_new.len());
-        for n in &d.only_new {
-            let _ = writeln!(o, "  {n}");
+        for (title, names) in [
+            ("only in old (not selected in new)", &d.only_old),
+            ("only in new", &d.only_new),
+        ] {
+            let _ = writeln!(o, "\n{title}: {}", names.len());
+            for (suite, v) in by_suite(names) {
+                // A long list is a count: a filtered run leaves out hundreds.
+                if v.len() > LIST_AT_MOST {
+                    let _ = writeln!(o, "  {suite}: {}", tests(v.len()));
+                } else {
+                    for n in v {
+                        let _ = writeln!(o, "  {n}");
+                    }
+                }
+            }
         }
     }
     let _ = writeln!(

@@ -291,6 +291,7 @@ mod tests {
             tests_planned: Some(4),
             duration_ms: Some(12.0),
             finished: true,
+            filtered: false,
             tests: vec![
                 TestRecord::passed("base::ruleset::size::exact", 25.0),
                 skipped,
@@ -312,6 +313,7 @@ mod tests {
             tests_planned: Some(3),
             duration_ms: None,
             finished: false,
+            filtered: false,
             tests: vec![TestRecord::passed("net::tcp::bind", 25.0)],
             crash: Some("killed by signal SIGSEGV (11)".into()),
             crash_output: Some("thread 'main' panicked at tests/net.rs:9".into()),

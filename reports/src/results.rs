@@ -21,6 +21,9 @@ pub struct SuiteResults {
     pub duration_ms: Option<f64>,
     /// Whether the binary wrote its closing `suite_finished` record.
     pub finished: bool,
+    /// Whether a filter narrowed the suite's selection (from
+    /// `suite_started`): a test it lacks may just not have been selected.
+    pub filtered: bool,
     pub tests: Vec<TestRecord>,
     /// Set when the suite binary itself did not end normally (signal, an exit
     /// code other than 0 and 101, no way to start it, ...). Reports show it
@@ -57,6 +60,7 @@ impl SuiteResults {
                 self.kernel = Some(s.kernel.clone());
                 self.started_at = Some(s.started_at);
                 self.tests_planned = Some(s.tests_planned);
+                self.filtered = s.filtered;
             }
             Record::TestFinished(t) => self.tests.push(t.clone()),
             Record::SuiteFinished(f) if f.suite == self.suite => {
@@ -108,6 +112,7 @@ mod tests {
                     errata: Some(7),
                 },
                 tests_planned: 3,
+                filtered: false,
                 started_at: 1.0,
             }),
             test("base::a::x", Outcome::Passed),

@@ -490,3 +490,36 @@ fn control_bytes_in_a_failure_show_escaped_in_both_pages() {
         assert!(page.contains("red \\x1b[31mtext\\x1b[0m\\x0d"));
     }
 }
+
+/// A test that is gone from a suite that ran to its end unfiltered is a
+/// regression; gone from a filtered run, it was just not selected, and a
+/// long list of those reads as counts per suite.
+#[test]
+fn a_vanished_test_is_a_regression_unless_the_new_run_was_filtered() {
+    let run = vm_run();
+    let old = &run.columns[1];
+    let mut new = old.clone();
+    let gone = new.suites[0].tests.pop().unwrap().name;
+    new.suites[0].finished = true;
+    new.suites[0].filtered = false;
+    let d = diff::diff(("7.3", old), ("7.3-less", &new));
+    assert_eq!(d.regressions.len(), 1);
+    assert_eq!(d.regressions[0].name, gone);
+    assert_eq!(d.regressions[0].new, "absent");
+
+    let mut narrowed = old.clone();
+    narrowed.suites[0].filtered = true;
+    narrowed.suites[0].tests.truncate(1);
+    let d = diff::diff(("7.3", old), ("7.3-filtered", &narrowed));
+    assert!(d.regressions.is_empty());
+    let text = diff::render_text(&d);
+    let suite = &old.suites[0].suite;
+    assert!(
+        text.contains(&format!(
+            "only in old (not selected in new): {}\n  {suite}: {} tests\n",
+            d.only_old.len(),
+            d.only_old.len()
+        )),
+        "{text}"
+    );
+}

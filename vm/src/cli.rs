@@ -240,6 +240,8 @@ pub enum DiffFormat {
     Text,
     /// One JSON object, for machines.
     Json,
+    /// For a pull-request comment or a CI job summary.
+    Markdown,
 }
 
 /// Whether the running kernel must have Landlock (host runs).

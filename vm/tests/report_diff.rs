@@ -97,6 +97,20 @@ fn diff_between_two_columns_of_one_run() {
         .as_str()
         .unwrap()
         .ends_with("vm-run#debian-6.12-default"));
+
+    let output = f
+        .llconf()
+        .args(["diff", &old, &new, "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 0);
+    let md = stdout(&output);
+    assert!(md.starts_with("## ✅ llconf diff: "), "{md}");
+    assert!(md.contains("| ABI | 6 | 11 |\n"), "{md}");
+    assert!(
+        md.contains("- needs LANDLOCK_ACCESS_FS_RESOLVE_UNIX (ABI 9): 102 tests\n"),
+        "{md}"
+    );
 }
 
 #[test]

@@ -91,7 +91,11 @@ fn a_failed_test_exits_1_and_reaches_junit_with_expected_and_observed() {
         .unwrap();
     assert_eq!(code(&output), 1, "stderr:\n{}", stderr(&output));
     assert!(
-        stdout(&output).lines().last().unwrap_or_default().starts_with("FAIL ["),
+        stdout(&output)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .starts_with("FAIL ["),
         "{}",
         stdout(&output)
     );
@@ -691,6 +695,7 @@ fn a_host_without_landlock_or_with_another_abi_fails_unless_expected() {
             errata: None,
         },
         tests_planned: 1,
+        filtered: false,
         started_at: 1.0,
     });
     let base = f.suite(

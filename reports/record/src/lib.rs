@@ -61,6 +61,10 @@ pub struct SuiteStarted {
     pub kernel: KernelInfo,
     /// Tests selected to run (after filters).
     pub tests_planned: usize,
+    /// Whether a filter, `--skip`, `--exact` or a tests file narrowed the
+    /// selection: a test missing from a run that was not narrowed vanished.
+    #[serde(default)]
+    pub filtered: bool,
     /// Seconds since the Unix epoch.
     pub started_at: f64,
 }

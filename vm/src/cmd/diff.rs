@@ -53,6 +53,7 @@ pub fn diff(args: DiffArgs) -> Result<ExitCode> {
     match args.format {
         DiffFormat::Text => print!("{}", diff::render_text(&d)),
         DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&d)?),
+        DiffFormat::Markdown => print!("{}", diff::render_markdown(&d)),
     }
     Ok(if d.has_regressions() {
         ExitCode::from(1)

@@ -509,6 +509,7 @@ mod tests {
                     errata: None,
                 },
                 tests_planned: 2,
+                filtered: false,
                 started_at: 1_700_000_000.0,
             }),
         })

@@ -144,6 +144,7 @@ pub fn started(suite: &str, planned: usize) -> Record {
             errata: Some(7),
         },
         tests_planned: planned,
+        filtered: false,
         started_at: 1_700_000_000.0,
     })
 }

@@ -57,7 +57,8 @@ pub fn main(suite: &str, tests: Vec<Test>) -> ! {
         }
     };
     let args = Arguments::from_iter(argv);
-    std::process::exit(run(suite, tests, &args, ktap))
+    let narrowed = only.is_some() || args.filter.is_some() || !args.skip.is_empty();
+    std::process::exit(run(suite, tests, &args, ktap, narrowed))
 }
 
 fn check_unique_names(tests: &[Test]) {
@@ -77,7 +78,7 @@ struct Shared {
     known_failures: AtomicUsize,
 }
 
-fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool) -> i32 {
+fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool, narrowed: bool) -> i32 {
     if args.list {
         // A test whose needs this kernel does not meet is listed as ignored,
         // so that runners that start one process per test (nextest) report
@@ -158,6 +159,7 @@ fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool) -> i32 {
             suite: suite.into(),
             kernel: shared.kernel.info(),
             tests_planned: planned,
+            filtered: narrowed,
             started_at: SystemTime::now()
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .map(|d| d.as_secs_f64())
