@@ -46,11 +46,9 @@ fn all_passed_or_skipped_exits_0_with_a_summary_and_junit() {
     let report = read_junit(&f.out().join("junit.xml"));
     assert_eq!((report.tests, report.failures, report.skipped), (3, 0, 1));
     let suite = &report.test_suites[0];
-    let skipped = suite
-        .test_cases
-        .iter()
-        .find(|c| c.name.as_str() == "base::scope::signal::denied")
-        .unwrap();
+    assert_eq!(property(suite, "target.id"), Some("host"));
+    assert!(property(suite, "host.name").is_some_and(|h| !h.is_empty()));
+    let skipped = find_case(suite, "base::scope::signal::denied");
     assert_eq!(
         skipped.classname.as_ref().unwrap().as_str(),
         "landlock.base.scope.signal"
@@ -113,11 +111,7 @@ fn a_failed_test_exits_1_and_reaches_junit_with_expected_and_observed() {
 
     let report = read_junit(&junit);
     assert_eq!((report.tests, report.failures), (2, 1));
-    let case = report.test_suites[0]
-        .test_cases
-        .iter()
-        .find(|c| c.name.as_str() == "base::fs::read::denied")
-        .unwrap();
+    let case = find_case(&report.test_suites[0], "base::fs::read::denied");
     let TestCaseStatus::NonSuccess {
         ty, description, ..
     } = &case.status
@@ -189,7 +183,7 @@ fn a_crash_mid_suite_keeps_its_records_and_the_other_suites_still_run() {
         .iter()
         .find(|s| s.name.as_str() == "crashy")
         .unwrap();
-    let names: Vec<&str> = crashy.test_cases.iter().map(|c| c.name.as_str()).collect();
+    let names: Vec<String> = crashy.test_cases.iter().map(full_name).collect();
     assert_eq!(
         names,
         ["crashy::a::one", "crashy::a::two", "crashy::(suite-binary)"]
@@ -474,7 +468,10 @@ fn a_host_run_past_its_timeout_kills_the_suite_and_keeps_what_finished() {
         "the suite's own child outlived the run"
     );
     let xml = std::fs::read_to_string(f.out().join("junit.xml")).unwrap();
-    assert!(xml.contains("hang::a::x"), "what finished is kept: {xml}");
+    assert!(
+        xml.contains("<testcase name=\"x\" classname=\"landlock.hang.a\""),
+        "what finished is kept: {xml}"
+    );
     let report = read_junit(&f.out().join("junit.xml"));
     assert_eq!(report.failures, 2, "both suites are failed cases");
 }

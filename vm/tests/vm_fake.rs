@@ -129,10 +129,7 @@ impl Vm {
 use support::testsuite as suite;
 
 fn case<'a>(s: &'a TestSuite, name: &str) -> &'a llconf_reports::quick_junit::TestCase {
-    s.test_cases
-        .iter()
-        .find(|c| c.name.as_str() == name)
-        .unwrap_or_else(|| panic!("no case {name} in {}", s.name.as_str()))
+    support::find_case(s, name)
 }
 
 use support::property as prop;

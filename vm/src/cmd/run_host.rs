@@ -98,7 +98,22 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
     let results = collector.into_results();
     // With KTAP, stdout is KTAP only.
     let summary = format!("\n{}", summary::render(&results));
-    junit_writer::write(&junit, &results)?;
+    // Which machine: several hosts' reports side by side stay apart.
+    let mut report = llconf_reports::junit::report(&results, None);
+    let host = nix::sys::utsname::uname()
+        .map(|u| u.nodename().to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "unknown".into());
+    for suite in &mut report.test_suites {
+        suite.add_property(llconf_reports::quick_junit::Property::new(
+            "host.name",
+            host.as_str(),
+        ));
+        suite.add_property(llconf_reports::quick_junit::Property::new(
+            "target.id",
+            "host",
+        ));
+    }
+    junit_writer::write_report(&junit, &report)?;
     let junit_line = format!("JUnit report: {}", junit.display());
     if ktap {
         eprint!("{summary}");

@@ -1,7 +1,7 @@
 //! Writing the JUnit report file.
 
 use anyhow::{bail, Context, Result};
-use llconf_reports::{junit, quick_junit, results::SuiteResults};
+use llconf_reports::quick_junit;
 use std::path::Path;
 
 /// Fails when the report could not be written there, so that this is known
@@ -24,10 +24,6 @@ pub fn check_destination(path: &Path) -> Result<()> {
         bail!("the JUnit report path is a directory: {}", path.display());
     }
     Ok(())
-}
-
-pub fn write(path: &Path, results: &[SuiteResults]) -> Result<()> {
-    write_report(path, &junit::report(results, None))
 }
 
 pub fn write_report(path: &Path, report: &quick_junit::Report) -> Result<()> {

@@ -396,7 +396,7 @@ impl Target {
                     s
                 }
             };
-            let mut case = TestCase::new(format!("vm::{}", check.name), status);
+            let mut case = TestCase::new(check.name, status);
             case.set_classname(classname("vm", kernel_id));
             if let Some(err) = check.failure.as_ref().and_then(|f| f.system_err.as_ref()) {
                 case.set_system_err(err.as_str());
@@ -433,11 +433,12 @@ impl Target {
             status
                 .set_message(format!("not run: {why}"))
                 .set_type("not-run");
-            let mut case = TestCase::new(test.as_str(), status);
-            let group = match test.rsplit_once("::") {
-                Some((g, _)) => g.replace("::", "."),
-                None => name.to_string(),
+            // Named as reported cases are: the classname holds the group.
+            let (group, last) = match test.rsplit_once("::") {
+                Some((g, c)) => (g.replace("::", "."), c),
+                None => (name.to_string(), test.as_str()),
             };
+            let mut case = TestCase::new(last, status);
             case.set_classname(classname(&group, kernel_id));
             suite.add_test_case(case);
         }
@@ -653,18 +654,18 @@ mod tests {
         let y = base
             .test_cases
             .iter()
-            .find(|c| c.name.as_str() == "base::a::y")
+            .find(|c| c.name.as_str() == "y")
             .unwrap();
         assert_eq!(
             y.classname.as_ref().unwrap().as_str(),
-            "landlock.debian-7.2-default.base.a"
+            "landlock.debian-7_2-default.base.a"
         );
         let vm = &back.test_suites[1];
         assert_eq!(vm.name.as_str(), "debian-7.2-default/vm");
         let console = vm
             .test_cases
             .iter()
-            .find(|c| c.name.as_str() == "vm::console")
+            .find(|c| c.name.as_str() == "console")
             .unwrap();
         assert!(console
             .system_err

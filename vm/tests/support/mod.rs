@@ -296,14 +296,38 @@ pub fn run_base_and_panic(kernel: &str, out: &Path) -> llconf_reports::quick_jun
     read_junit(&out.join("junit.xml"))
 }
 
+/// The case of test `name` (`suite::fixture::case`, or `vm::console`): its
+/// classname ends with the dotted group and its name is the last part, as
+/// the JUnit writer names cases.
+pub fn find_case<'a>(
+    s: &'a llconf_reports::quick_junit::TestSuite,
+    name: &str,
+) -> &'a llconf_reports::quick_junit::TestCase {
+    let (group, last) = name.rsplit_once("::").unwrap_or(("", name));
+    let group = format!(".{}", group.replace("::", "."));
+    s.test_cases
+        .iter()
+        .find(|c| {
+            c.name.as_str() == last
+                && c.classname
+                    .as_ref()
+                    .is_some_and(|cn| cn.as_str().ends_with(&group))
+        })
+        .unwrap_or_else(|| panic!("no case {name} in {}", s.name.as_str()))
+}
+
+/// The name a JUnit case stands for: its classname's group (after
+/// `landlock.` and any kernel id) and its name, `::`-joined.
+pub fn full_name(c: &llconf_reports::quick_junit::TestCase) -> String {
+    let cn = c.classname.as_ref().map_or("", |c| c.as_str());
+    let group: Vec<&str> = cn.split('.').skip(1).collect();
+    format!("{}::{}", group.join("::"), c.name.as_str())
+}
+
 /// The panic variant's `vm::console` failed with the sysrq panic quoted.
 pub fn assert_panic_reported(merged: &llconf_reports::quick_junit::Report, kernel: &str) {
     let vm = testsuite(merged, &format!("{kernel}-selftest-panic/vm"));
-    let console = vm
-        .test_cases
-        .iter()
-        .find(|c| c.name.as_str() == "vm::console")
-        .unwrap();
+    let console = find_case(vm, "vm::console");
     assert!(matches!(
         console.status,
         llconf_reports::quick_junit::TestCaseStatus::NonSuccess { .. }
