@@ -47,6 +47,90 @@ pub struct Page {
     pub source: String,
     /// Shown under the title, e.g. a timestamp.
     pub generated: String,
+    /// The folder the page is written in: links to a target's logs are
+    /// made relative to it (absolute otherwise).
+    pub base: Option<std::path::PathBuf>,
+}
+
+/// `path` as a link from a page in `base`.
+fn href(path: &std::path::Path, base: Option<&std::path::Path>) -> String {
+    let rel = base.and_then(|b| path.strip_prefix(b).ok());
+    match rel {
+        Some(r) => r.to_string_lossy().into_owned(),
+        None => format!("file://{}", path.display()),
+    }
+}
+
+/// Links to what a target left about `suite`: its log, and the VM's console
+/// and dmesg, those that exist.
+fn evidence_links(h: &Head, suite: &str, page: &Page) -> String {
+    let Some(dir) = &h.dir else {
+        return String::new();
+    };
+    let t = crate::layout::TargetDir::new(dir);
+    let mut links = Vec::new();
+    for (label, path) in [
+        (format!("{suite} log"), t.log(suite)),
+        ("console".to_string(), t.console()),
+        ("dmesg".to_string(), t.dmesg()),
+    ] {
+        if path.exists() {
+            links.push(format!(
+                "<a href=\"{}\">{}</a>",
+                esc(&href(&path, page.base.as_deref())),
+                esc(&label)
+            ));
+        }
+    }
+    links.join(" · ")
+}
+
+/// How many failures the why-list shows; the rest are counted.
+const WHY_AT_MOST: usize = 500;
+
+/// Every failure, error and known failure with its reason in plain text,
+/// under the matrix: readable without hovering, copyable, on touch screens.
+fn why_section(m: &Matrix, page: &Page) -> String {
+    let mut items = Vec::new();
+    for r in &m.rows {
+        for (c, cell) in r.cells.iter().enumerate() {
+            if !matches!(
+                cell.kind(),
+                CellKind::Fail | CellKind::Error | CellKind::Known
+            ) {
+                continue;
+            }
+            items.push(format!(
+                "<tr class=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td>\
+                 <td class=\"reason\">{}</td><td>{}</td></tr>",
+                class(cell.kind()),
+                esc(&r.name),
+                esc(&m.heads[c].id),
+                cell.kind().word(),
+                esc(cell.detail().unwrap_or("")),
+                evidence_links(&m.heads[c], &r.suite, page)
+            ));
+        }
+    }
+    if items.is_empty() {
+        return String::new();
+    }
+    let total = items.len();
+    let mut s = format!(
+        "<section id=\"why\"><h2>Why they did not pass: {}</h2>\
+         <table class=\"why\"><thead><tr><th>test</th><th>target</th><th>verdict</th>\
+         <th>reason</th><th>evidence</th></tr></thead><tbody>",
+        crate::text::count(total, "result")
+    );
+    for i in items.iter().take(WHY_AT_MOST) {
+        s.push_str(i);
+    }
+    s.push_str("</tbody></table>");
+    if total > WHY_AT_MOST {
+        let _ = write!(s, "<p>... and {} more</p>", total - WHY_AT_MOST);
+    }
+    s.push_str("</section>\n");
+    s
 }
 
 fn bar(t: &Tally) -> String {
@@ -300,6 +384,7 @@ pub fn render(m: &Matrix, page: &Page) -> String {
         "<div class=\"toolbar\">\
          <label><input type=\"checkbox\" id=\"only-failures\"> only failures</label>\
          <label><input type=\"checkbox\" id=\"only-differences\"> only differences between columns</label>\
+         <label><input type=\"checkbox\" id=\"only-verdicts\"> only different verdicts among targets that ran the test</label>\
          <input type=\"search\" id=\"name-filter\" placeholder=\"filter by test name\">\
          <span class=\"shown\">showing <b id=\"shown\">",
     );
@@ -359,9 +444,10 @@ pub fn render(m: &Matrix, page: &Page) -> String {
             for r in &m.rows[j..fend] {
                 let _ = write!(
                     o,
-                    "<tr class=\"t\" data-f=\"{}\" data-d=\"{}\"><th title=\"{}\">{}</th>",
+                    "<tr class=\"t\" data-f=\"{}\" data-d=\"{}\" data-v=\"{}\"><th title=\"{}\">{}</th>",
                     u8::from(r.has_failure()),
                     u8::from(r.differs()),
+                    u8::from(r.differs_in_verdict()),
                     esc(&r.name),
                     esc(&r.case)
                 );
@@ -375,8 +461,22 @@ pub fn render(m: &Matrix, page: &Page) -> String {
         o.push_str("</tbody>\n");
         i = end;
     }
-    o.push_str(
-        "</table>\n<p id=\"empty\" hidden>No test matches these filters.</p></main>\n<script>",
+    o.push_str("</table>\n<p id=\"empty\" hidden>No test matches these filters.</p>");
+    o.push_str(&why_section(m, page));
+    // A clicked cell's reason and evidence, shown without hovering.
+    o.push_str("<div id=\"detail\" hidden><button id=\"detail-close\">×</button><div id=\"detail-text\"></div></div></main>\n");
+    let links: Vec<String> = m
+        .heads
+        .iter()
+        .map(|h| {
+            let dir = h.dir.as_ref().map(|d| href(d, page.base.as_deref()));
+            serde_json::to_string(&dir).unwrap_or_else(|_| "null".into())
+        })
+        .collect();
+    let _ = write!(
+        o,
+        "<script>var LLCONF_DIRS=[{}];</script>\n<script>",
+        links.join(",").replace("</", "<\\/")
     );
     o.push_str(JS);
     o.push_str("</script></body></html>\n");
@@ -397,6 +497,9 @@ h1 .thin{font-weight:400;color:var(--muted)}
 .stat{background:#fff;border:1px solid var(--line);border-radius:8px;padding:4px 12px;color:var(--muted)}
 .stat b{color:var(--ink);font-size:16px;margin-right:3px}
 .stat.tk b{color:var(--k)}.tk{color:var(--k)}td.k{color:#fff;background:var(--k);cursor:help}.legend i.k{color:#fff;background:var(--k)}.bar span.k{background:var(--k)}.verdict.known{background:var(--k);color:#fff}
+section#why{margin:1em 0}section#why h2{font-size:1em}table.why{border-collapse:collapse;font-size:13px}table.why td,table.why th{border-bottom:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}table.why td.reason{white-space:pre-wrap;max-width:60em}table.why tr.f td:nth-child(3){color:var(--f);font-weight:700}table.why tr.e td:nth-child(3){color:var(--e);font-weight:700}table.why tr.k td:nth-child(3){color:var(--k);font-weight:700}
+#detail{position:fixed;bottom:0;left:0;right:0;max-height:40vh;overflow:auto;background:#fff;border-top:3px solid var(--accent);padding:8px 16px;box-shadow:0 -2px 8px rgba(0,0,0,.15)}#detail pre{white-space:pre-wrap}#detail-close{float:right;font-size:18px;border:0;background:none;cursor:pointer}#detail a{margin-right:1em}
+td[title]{cursor:pointer}
 section.known{margin:.5em 0;padding:.4em 1em;border-left:4px solid var(--k);background:#fbefff}section.known h2{font-size:1em;margin:.2em 0}section.known .release{color:#57606a;font-weight:400}section.known dt{font-weight:700;margin-top:.3em}section.known dd{margin-left:1.5em}
 .stat.tp b{color:var(--p)}.stat.tf b{color:var(--f)}.stat.te b{color:var(--e)}.stat.ts b{color:var(--s)}
 .toolbar{display:flex;flex-wrap:wrap;align-items:center;gap:14px 18px}
@@ -453,20 +556,22 @@ tr.t[data-f="1"] th{box-shadow:inset 3px 0 0 var(--f)}
 const JS: &str = r#"
 (function(){
   var onlyF=document.getElementById('only-failures'),onlyD=document.getElementById('only-differences'),
+      onlyV=document.getElementById('only-verdicts'),
       name=document.getElementById('name-filter'),shown=document.getElementById('shown'),
       empty=document.getElementById('empty');
   var frag=(location.hash||'').slice(1).split(',');
   if(frag.indexOf('failures')>=0)onlyF.checked=true;
   if(frag.indexOf('differences')>=0)onlyD.checked=true;
+  if(frag.indexOf('verdicts')>=0)onlyV.checked=true;
   function apply(){
-    var f=onlyF.checked,d=onlyD.checked,q=name.value.trim().toLowerCase(),n=0;
+    var f=onlyF.checked,d=onlyD.checked,v=onlyV.checked,q=name.value.trim().toLowerCase(),n=0;
     document.querySelectorAll('tbody.suite').forEach(function(tb){
       var fh=null,fhShow=false,any=false;
       function closeFixture(){if(fh)fh.hidden=!fhShow;}
       tb.querySelectorAll('tr').forEach(function(tr){
         if(tr.classList.contains('sh'))return;
         if(tr.classList.contains('fh')){closeFixture();fh=tr;fhShow=false;return;}
-        var show=(!f||tr.dataset.f==='1')&&(!d||tr.dataset.d==='1')&&
+        var show=(!f||tr.dataset.f==='1')&&(!d||tr.dataset.d==='1')&&(!v||tr.dataset.v==='1')&&
           (!q||tr.firstChild.title.toLowerCase().indexOf(q)>=0);
         tr.hidden=!show;
         if(show){n++;fhShow=true;any=true;}
@@ -480,6 +585,26 @@ const JS: &str = r#"
   }
   onlyF.addEventListener('change',apply);
   onlyD.addEventListener('change',apply);
+  onlyV.addEventListener('change',apply);
+  var box=document.getElementById('detail'),boxText=document.getElementById('detail-text');
+  document.getElementById('detail-close').addEventListener('click',function(){box.hidden=true;});
+  document.querySelectorAll('tr.t td').forEach(function(td){
+    td.addEventListener('click',function(){
+      var tr=td.parentNode,test=tr.firstChild.title,col=td.cellIndex-1;
+      var head=document.querySelectorAll('thead th[data-col]')[col];
+      var suite=test.split('::')[0],dir=LLCONF_DIRS[col];
+      boxText.textContent='';
+      var h=document.createElement('b');h.textContent=test+' on '+(head?head.querySelector('.kname').textContent+' '+head.querySelector('.variant').textContent:'');
+      var p=document.createElement('pre');p.textContent=td.title;
+      boxText.appendChild(h);boxText.appendChild(p);
+      if(dir!==null){
+        [[suite+' log',dir+'/logs/'+suite+'.log'],['console',dir+'/console.log'],['dmesg',dir+'/dmesg.txt']].forEach(function(l){
+          var a=document.createElement('a');a.href=l[1];a.textContent=l[0];boxText.appendChild(a);boxText.appendChild(document.createTextNode(' '));
+        });
+      }
+      box.hidden=false;
+    });
+  });
   name.addEventListener('input',apply);
   document.querySelectorAll('tr.sh').forEach(function(tr){
     tr.addEventListener('click',function(){tr.parentNode.classList.toggle('collapsed');});

@@ -143,6 +143,8 @@ pub struct Head {
     /// The known issues this target's known failures showed, each once, in
     /// id order: its known bugs and the errata fixes it lacks.
     pub known: Vec<KnownIssue>,
+    /// The target's folder (logs, console, dmesg), when known.
+    pub dir: Option<std::path::PathBuf>,
 }
 
 impl Head {
@@ -185,6 +187,19 @@ impl Row {
     /// difference too).
     pub fn differs(&self) -> bool {
         self.cells.windows(2).any(|w| w[0].kind() != w[1].kind())
+    }
+
+    /// True when the targets that ran the test (not skipped, not absent)
+    /// gave different verdicts: what a maintainer comparing kernels wants,
+    /// without the ABI-gated skips.
+    pub fn differs_in_verdict(&self) -> bool {
+        let ran: Vec<CellKind> = self
+            .cells
+            .iter()
+            .map(Cell::kind)
+            .filter(|k| !matches!(k, CellKind::Skip | CellKind::Absent))
+            .collect();
+        ran.windows(2).any(|w| w[0] != w[1])
     }
 }
 
@@ -418,6 +433,7 @@ fn build(columns: &[Column]) -> Matrix {
                 problems,
                 tally,
                 known,
+                dir: c.dir.clone(),
             }
         })
         .collect();

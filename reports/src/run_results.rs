@@ -70,6 +70,8 @@ pub struct Column {
     /// In the order the suites first appear.
     pub suites: Vec<SuiteResults>,
     pub meta: Option<TargetMeta>,
+    /// The target's folder on disk (logs, console, dmesg), when known.
+    pub dir: Option<PathBuf>,
 }
 
 impl Column {
@@ -221,6 +223,16 @@ fn load_dir(dir: &Path, depth: usize, run: &mut Run) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// The last component of `dir`, as written or once made absolute.
+fn folder_name(dir: &Path) -> String {
+    std::path::absolute(dir)
+        .ok()
+        .as_deref()
+        .unwrap_or(dir)
+        .file_name()
+        .map_or_else(|| "host".into(), |n| n.to_string_lossy().into_owned())
+}
+
 /// What a VM run leaves in a target's folder from its start: a target with
 /// one of these and no `target.json` did not finish.
 fn started_vm_target(dir: &Path) -> bool {
@@ -264,9 +276,11 @@ fn target_column(dir: &Path, run: &mut Run) -> Result<Option<Column>, LoadError>
         return Ok(None);
     }
     let mut column = Column {
+        // A host run is named after its folder, so that two of them (two
+        // machines, two CI jobs) read apart.
         id: meta
             .as_ref()
-            .map_or_else(|| "host".into(), |m| m.id.clone()),
+            .map_or_else(|| folder_name(dir), |m| m.id.clone()),
         kernel: meta
             .as_ref()
             .map(|m| m.kernel.clone())
@@ -277,6 +291,7 @@ fn target_column(dir: &Path, run: &mut Run) -> Result<Option<Column>, LoadError>
             .filter(|v| !v.is_empty()),
         suites: Vec::new(),
         meta,
+        dir: Some(std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())),
     };
     if results.is_dir() {
         for file in sorted_entries(&results)? {
@@ -336,8 +351,25 @@ fn load_file(file: &Path, run_dir: Option<&Path>, run: &mut Run) -> Result<(), L
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // `<run>/results/<suite>.jsonl`: the run's folder names it.
+        let id = file
+            .parent()
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n == crate::layout::RESULTS_DIR)
+            })
+            .and_then(Path::parent)
+            .map_or_else(|| "host".into(), folder_name);
         let mut column = Column {
-            id: "host".into(),
+            id,
+            dir: file
+                .parent()
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n == crate::layout::RESULTS_DIR)
+                })
+                .and_then(Path::parent)
+                .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())),
             ..Default::default()
         };
         read_plain(&text, &suite, file, &mut column, run);
@@ -372,6 +404,9 @@ fn load_file(file: &Path, run_dir: Option<&Path>, run: &mut Run) -> Result<(), L
                     variant: Some(l.variant.clone()),
                     suites: Vec::new(),
                     meta,
+                    dir: run_dir.as_ref().map(|d| {
+                        std::path::absolute(d.join(&l.target)).unwrap_or(d.join(&l.target))
+                    }),
                 });
                 run.columns.len() - 1
             }
@@ -550,7 +585,7 @@ mod tests {
         )
         .unwrap();
         let run = load(dir).unwrap();
-        assert_eq!(run.ids(), ["host"]);
+        assert_eq!(run.ids(), [dir.file_name().unwrap().to_string_lossy()]);
         let c = &run.columns[0];
         assert_eq!(c.suites[0].suite, "base");
         assert_eq!(c.suites[0].tests.len(), 1);

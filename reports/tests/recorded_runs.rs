@@ -88,13 +88,15 @@ fn html_is_one_self_contained_page_with_every_test() {
         &html::Page {
             source: "vm-run".into(),
             generated: String::new(),
+            base: None,
         },
     );
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert_eq!(page.matches("<tr class=\"t\"").count(), 291);
     assert_eq!(page.matches("<th class=\"col").count(), 2);
-    // No fetch of any kind: no external script, style, image or font.
-    for needle in ["src=", "href=", "@import", "url(", "http://", "https://"] {
+    // No fetch of any kind: no external script, style, image or font
+    // (links to a target's own logs are navigations, not fetches).
+    for needle in ["src=", "<link", "@import", "url(", "http://", "https://"] {
         assert!(!page.contains(needle), "{needle} in the page");
     }
     assert!(page.contains("data-differing=\"183\""));
@@ -289,13 +291,13 @@ fn ktap_of_a_vm_run_nests_targets_then_suites() {
 #[test]
 fn a_host_run_is_one_column() {
     let run = run_results::load(&fixture("host-run")).unwrap();
-    assert_eq!(run.ids(), ["host"]);
+    assert_eq!(run.ids(), ["host-run"], "named after its folder");
     let m = Matrix::from_run(&run);
     assert_eq!(m.rows.len(), 46);
     assert_eq!(m.heads[0].abi, Some(7));
     assert!(m.heads[0].boot_seconds.is_none());
     let md = markdown::render(&m);
-    assert!(md.contains("| suite | **host** |"), "{md}");
+    assert!(md.contains("| suite | **host-run** |"), "{md}");
     let mut text = ktap::header(1);
     text.push_str(&ktap::suite(1, &run.columns[0].suites[0]));
     assert_eq!(check_ktap(&text), (1, 46));
@@ -307,7 +309,7 @@ fn runs_in_several_places_merge_into_one_matrix() {
     let run = run_results::load_all(&[fixture("vm-run"), fixture("host-run")]).unwrap();
     assert_eq!(
         run.ids(),
-        ["debian-6.12-default", "debian-7.3-default", "host"]
+        ["debian-6.12-default", "debian-7.3-default", "host-run"]
     );
     let both = run_results::load(&fixture("")).unwrap();
     assert_eq!(both.ids(), run.ids());

@@ -310,6 +310,12 @@ fn html_report_in_headless_chromium() {
         183,
         "174 skipped -> passed and 9 passed -> skipped"
     );
+    let dom = headless(&browser, &profile, "--dump-dom", &format!("{url}#verdicts"));
+    assert_eq!(
+        shown(&dom),
+        0,
+        "where both kernels ran a test they agree; the differences are skips"
+    );
     let dom = headless(&browser, &profile, "--dump-dom", &format!("{url}#failures"));
     assert_eq!(shown(&dom), 0);
     assert!(
@@ -348,4 +354,63 @@ fn a_missing_path_is_named_once_with_its_os_error_once() {
         assert_eq!(err.matches("/nonexistent/run").count(), 1, "{err}");
         assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
     }
+}
+
+/// A failure's reason is on the page in plain text, with links to the
+/// evidence, without hovering: under the matrix, in "why".
+#[test]
+fn html_report_shows_why_a_test_failed_without_hovering() {
+    let Some(browser) = chromium() else {
+        println!("SKIPPED html_report_shows_why_a_test_failed_without_hovering: no chromium");
+        return;
+    };
+    let f = Fixture::new();
+    let base = f.suite(
+        "base",
+        &[
+            started("base", 2),
+            passed("base::fs::read::allowed"),
+            failed("base::fs::read::denied"),
+            finished("base", 1, 1, 0),
+        ],
+        None,
+        End::Exit(101),
+    );
+    let run = f
+        .llconf()
+        .args(["run", "--host", &suite_bin("base", &base)])
+        .output()
+        .unwrap();
+    assert_eq!(code(&run), 1);
+    let report = f.llconf().arg("report").arg(f.out()).output().unwrap();
+    assert_eq!(code(&report), 0, "stderr:\n{}", stderr(&report));
+    let html = f.out().join("report.html");
+    let url = format!("file://{}#failures", html.display());
+    let profile = f.path().join("chromium-profile");
+    let dom = headless(&browser, &profile, "--dump-dom", &url);
+    assert_eq!(shown(&dom), 1);
+    let why = &dom[dom.find("<section id=\"why\">").expect("the why section")..];
+    assert!(
+        why.contains("open(\"/etc/passwd\"): expected EACCES (13), observed success"),
+        "the reason in plain text: {why}"
+    );
+    assert!(
+        why.contains("<a href=\"logs/base.log\">base log</a>"),
+        "{why}"
+    );
+    // The column is named after the run's folder, not `host`.
+    assert!(dom.contains("<div class=\"kname\">out</div>"), "{dom}");
+
+    let artifacts =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/llconf-report-screenshot");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let png = artifacts.join("why.png");
+    headless(
+        &browser,
+        &profile,
+        &format!("--screenshot={}", png.display()),
+        &url,
+    );
+    assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
+    println!("screenshot: {}", png.display());
 }

@@ -45,6 +45,16 @@ pub fn report(args: ReportArgs) -> Result<ExitCode> {
             .collect::<Vec<_>>()
             .join(" "),
         generated: generated_at(),
+        base: html_path
+            .parent()
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            })
+            .and_then(|p| std::path::absolute(p).ok()),
     };
     write(&html_path, &html::render(&matrix, &page))?;
     write(&md_path, &markdown::render(&matrix))?;
