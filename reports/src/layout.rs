@@ -47,6 +47,17 @@ pub struct Contents {
     pub foreign: Vec<PathBuf>,
 }
 
+/// A JUnit file llconf wrote under another name (`--junit out/base.xml`).
+fn llconf_junit(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    path.extension().is_some_and(|e| e == "xml")
+        && String::from_utf8_lossy(&head[..n]).contains("<testsuites name=\"llconf\"")
+}
+
 /// Sorts the entries of `dir` (which may not exist) into what an earlier
 /// llconf run wrote, what other llconf commands wrote (left alone), and
 /// the rest.
@@ -83,6 +94,7 @@ pub fn contents(dir: &Path) -> std::io::Result<Contents> {
         let path = e?.path();
         let holds = |names: &[&str]| names.iter().any(|n| path.join(n).exists());
         if run_files.contains(&path)
+            || llconf_junit(&path)
             || (path.is_dir() && holds(&[TARGET_META_FILE, JUNIT_FILE, RESULTS_DIR, "console.log"]))
         {
             c.earlier_run.push(path);
@@ -290,6 +302,12 @@ mod tests {
         for f in ["junit.xml", "results.jsonl", "report.html", "notes.txt"] {
             std::fs::write(p.join(f), "").unwrap();
         }
+        std::fs::write(
+            p.join("base.xml"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"llconf\" tests=\"1\">",
+        )
+        .unwrap();
+        std::fs::write(p.join("other.xml"), "<?xml version=\"1.0\"?>\n<svg/>").unwrap();
         for dir in [
             "results",
             "logs",
@@ -311,6 +329,7 @@ mod tests {
         assert_eq!(
             names(&c.earlier_run),
             [
+                "base.xml",
                 "bin",
                 "debian-7.3-default",
                 "junit.xml",
@@ -320,7 +339,7 @@ mod tests {
                 "results.jsonl"
             ]
         );
-        assert_eq!(names(&c.foreign), ["notes.txt", "photos"]);
+        assert_eq!(names(&c.foreign), ["notes.txt", "other.xml", "photos"]);
         assert_eq!(contents(&p.join("absent")).unwrap(), Contents::default());
     }
 }
