@@ -414,3 +414,48 @@ fn html_report_shows_why_a_test_failed_without_hovering() {
     assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
     println!("screenshot: {}", png.display());
 }
+
+/// `report A B` merges into the current folder: neither run's own
+/// report.html is overwritten.
+#[test]
+fn a_report_of_several_runs_leaves_each_runs_own_report_alone() {
+    let f = Fixture::new();
+    let a = f.path().join("a");
+    copy_tree(Path::new(&vm_run()), &a);
+    std::fs::write(a.join("report.html"), "mine").unwrap();
+    let host = Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports/tests/fixtures/host-run");
+    let output = f
+        .llconf()
+        .args(["report"])
+        .arg(&a)
+        .arg(&host)
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(a.join("report.html")).unwrap(),
+        "mine"
+    );
+    assert!(
+        f.path().join("report.html").is_file(),
+        "in the current folder"
+    );
+    assert!(
+        stdout(&output).starts_with("3 targets × "),
+        "{}",
+        stdout(&output)
+    );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
