@@ -5,22 +5,14 @@
 # A suite that passes under this lie has a test that cannot fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. ci/lib.sh
 out=${1:-target/fake-enforcement}
 rm -rf "$out" && mkdir -p "$out"
 
 cargo build -q -p llconf-harness --bin llconf-fake-restrict-self
-suites=$(cargo metadata -q --no-deps --format-version 1 | python3 -c '
-import json, sys
-for p in json.load(sys.stdin)["packages"]:
-    s = (p.get("metadata") or {}).get("llconf", {}).get("suite")
-    if s: print(s)')
+suites=$(llconf_suites)
 for suite in $suites; do
-  bin=$(cargo test -q -p "$suite" --no-run --message-format=json | python3 -c '
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["profile"]["test"] and m["target"]["name"] == sys.argv[1] and m.get("executable"):
-        print(m["executable"])' "$suite")
+  bin=$(llconf_suite_bin "$suite")
   echo "== $suite under a faked landlock_restrict_self: $bin"
   # The suite is expected to fail here; its verdicts are checked below.
   LLCONF_RESULTS="$out/$suite.jsonl" target/debug/llconf-fake-restrict-self "$bin" --test-threads 2 \

@@ -4,14 +4,10 @@
 # the run's records must all land in one results file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. ci/lib.sh
 status=0
 for suite in base unix; do
-  bin=$(cargo test -q -p "$suite" --no-run --message-format=json | python3 -c '
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["profile"]["test"] and m["target"]["name"] == sys.argv[1] and m.get("executable"):
-        print(m["executable"])' "$suite")
+  bin=$(llconf_suite_bin "$suite")
   total=$("$bin" --list --format terse | grep -c ': test$' || true)
   unmet=$("$bin" --list --format terse --ignored | grep -c ': test$' || true)
   dir=$(dirname "$(dirname "$bin")")/llconf-results

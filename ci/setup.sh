@@ -4,19 +4,9 @@
 # project's own CI needs is in ci/setup-ci.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. ci/lib.sh
 
-need_apt=()
-for tool in python3:python3 cc:gcc cpio:cpio; do
-  command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool##*:}")
-done
-if ((${#need_apt[@]})); then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
-  else
-    echo "llconf setup: please install: ${need_apt[*]}" >&2
-    exit 1
-  fi
-fi
+apt_install_missing "llconf setup" python3:python3 cc:gcc cpio:cpio
 if ! command -v cargo >/dev/null 2>&1; then
   echo "llconf setup: cargo is missing; install Rust 1.80 or later first:" >&2
   echo "  curl https://sh.rustup.rs -sSf | sh   (or: apt-get install rustup && rustup default stable)" >&2

@@ -4,21 +4,13 @@
 # is skipped without it, with that reason, never failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. ci/lib.sh
 out=${1:-target/unprivileged}
 rm -rf "$out" && mkdir -p "$out" && chmod 0777 "$out"
 
-suites=$(cargo metadata -q --no-deps --format-version 1 | python3 -c '
-import json, sys
-for p in json.load(sys.stdin)["packages"]:
-    s = (p.get("metadata") or {}).get("llconf", {}).get("suite")
-    if s: print(s)')
+suites=$(llconf_suites)
 for suite in $suites; do
-  bin=$(cargo test -q -p "$suite" --no-run --message-format=json | python3 -c '
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["profile"]["test"] and m["target"]["name"] == sys.argv[1] and m.get("executable"):
-        print(m["executable"])' "$suite")
+  bin=$(llconf_suite_bin "$suite")
   # A copy nobody can run, wherever the checkout is.
   cp "$bin" "$out/$suite-bin" && chmod 0755 "$out/$suite-bin"
   echo "== $suite as nobody"

@@ -401,15 +401,7 @@ fn build(columns: &[Column]) -> Matrix {
                     problems.push(format!("suite {} did not finish", s.suite));
                 }
             }
-            let mut known: Vec<KnownIssue> = c
-                .suites
-                .iter()
-                .flat_map(|s| &s.tests)
-                .filter(|t| t.outcome == Outcome::KnownFailure)
-                .filter_map(|t| t.known.as_deref().cloned())
-                .collect();
-            known.sort_by(|a, b| a.id.cmp(&b.id));
-            known.dedup_by(|a, b| a.id == b.id);
+            let known = crate::results::known_issues(&c.suites);
             Head {
                 id: c.id.clone(),
                 kernel: c.kernel.clone(),

@@ -4,7 +4,21 @@
 /// Defined in `llconf-record`, where a suite binary's `--format ktap` totals
 /// count with it too; re-exported so that `results::Counts` keeps working.
 pub use crate::record::Counts;
-use crate::record::{KernelInfo, Outcome, Record, TestRecord};
+use crate::record::{KernelInfo, KnownIssue, Outcome, Record, TestRecord};
+
+/// The known issues the known failures of `suites` showed, each once, in
+/// id order: a target's known bugs and the errata fixes it lacks.
+pub fn known_issues(suites: &[SuiteResults]) -> Vec<KnownIssue> {
+    let mut known: Vec<KnownIssue> = suites
+        .iter()
+        .flat_map(|s| &s.tests)
+        .filter(|t| t.outcome == Outcome::KnownFailure)
+        .filter_map(|t| t.known.as_deref().cloned())
+        .collect();
+    known.sort_by(|a, b| a.id.cmp(&b.id));
+    known.dedup_by(|a, b| a.id == b.id);
+    known
+}
 
 /// The results of one suite binary on one kernel.
 #[derive(Debug, Clone, PartialEq, Default)]

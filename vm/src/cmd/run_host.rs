@@ -127,7 +127,7 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
     if args.strict && known > 0 {
         eprintln!("llconf: --strict: {known} known failures fail the run");
     }
-    warn_if_full(&out);
+    crate::host::disk::warn_if_full(&out);
     let kernel_problems = kernel_problems(&results, &args);
     for p in &kernel_problems {
         eprintln!("\nllconf: !!! {p} !!!");
@@ -163,18 +163,6 @@ pub fn run(root: &Path, args: RunArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-/// Said once at the end: a disk that filled up during the run explains
-/// crashed suites and missing records better than each of their errors.
-fn warn_if_full(out: &Path) {
-    if crate::host::disk::available(out).is_some_and(|free| free < 64 * 1024) {
-        eprintln!(
-            "llconf: the disk of {} is full: suites that could not write their logs or \
-             records crashed or lost results; what was written is kept",
-            out.display()
-        );
-    }
 }
 
 /// What the running kernel must offer and does not: Landlock itself (a

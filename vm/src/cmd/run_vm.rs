@@ -161,7 +161,7 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
         k.finish();
     }
     write_summary(&targets, &junit, &run_dir, wall, ktap, args.strict)?;
-    warn_if_full(&out);
+    crate::host::disk::warn_if_full(&out);
     if interrupt::interrupted() {
         return Ok(ExitCode::from(130));
     }
@@ -615,16 +615,4 @@ fn mem_available_mib() -> Option<u64> {
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024)
-}
-
-/// Said once at the end: a disk that filled up during the run explains
-/// crashed suites and missing records better than each of their errors.
-fn warn_if_full(out: &Path) {
-    if crate::host::disk::available(out).is_some_and(|free| free < 64 * 1024) {
-        eprintln!(
-            "llconf: the disk of {} is full: suites that could not write their logs or \
-             records crashed or lost results; what was written is kept",
-            out.display()
-        );
-    }
 }

@@ -32,6 +32,18 @@ pub fn check_room(dir: &Path) -> Result<()> {
     }
 }
 
+/// Said once at the end: a disk that filled up during the run explains
+/// crashed suites and missing records better than each of their errors.
+pub fn warn_if_full(out: &Path) {
+    if available(out).is_some_and(|free| free < 64 * 1024) {
+        eprintln!(
+            "llconf: the disk of {} is full: suites that could not write their logs or \
+             records crashed or lost results; what was written is kept",
+            out.display()
+        );
+    }
+}
+
 /// The error of a write to `path`, saying so when the disk is full.
 pub fn explain(e: std::io::Error, path: &Path) -> anyhow::Error {
     if e.kind() == std::io::ErrorKind::StorageFull {

@@ -6,9 +6,8 @@ use anyhow::{bail, Context, Result};
 use std::fs::File;
 use std::path::Path;
 
-/// Holds `dir/.lock` (layout's `LOCK_FILE`) until dropped; refuses, naming the folder and `what`
-/// holds it, when another process has it.
-pub fn exclusive(dir: &Path, what: &str) -> Result<File> {
+/// `dir/.lock`, opened (made if needed) but not locked yet.
+fn lock_file(dir: &Path) -> Result<(File, std::path::PathBuf)> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join(llconf_reports::layout::LOCK_FILE);
     let file = std::fs::OpenOptions::new()
@@ -17,6 +16,13 @@ pub fn exclusive(dir: &Path, what: &str) -> Result<File> {
         .write(true)
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
+    Ok((file, path))
+}
+
+/// Holds `dir/.lock` (layout's `LOCK_FILE`) until dropped; refuses, naming the folder and `what`
+/// holds it, when another process has it.
+pub fn exclusive(dir: &Path, what: &str) -> Result<File> {
+    let (file, _) = lock_file(dir)?;
     if let Err(e) = file.try_lock() {
         bail!(
             "{} is in use by another {what} ({e}); wait for it to end, or stop it",
@@ -29,14 +35,7 @@ pub fn exclusive(dir: &Path, what: &str) -> Result<File> {
 /// Like [`exclusive`], but waits for the holder to end, saying once what
 /// it waits for.
 pub fn wait_exclusive(dir: &Path, what: &str) -> Result<File> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let path = dir.join(llconf_reports::layout::LOCK_FILE);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
+    let (file, path) = lock_file(dir)?;
     if file.try_lock().is_err() {
         eprintln!(
             "llconf: waiting for another {what} to end (it holds {})",

@@ -303,16 +303,7 @@ impl Target {
 
     /// The known issues its known failures showed, each once, in id order.
     pub fn known_issues(&self) -> Vec<KnownIssue> {
-        let mut known: Vec<KnownIssue> = self
-            .suites()
-            .iter()
-            .flat_map(|s| &s.tests)
-            .filter(|t| t.outcome == Outcome::KnownFailure)
-            .filter_map(|t| t.known.as_deref().cloned())
-            .collect();
-        known.sort_by(|a, b| a.id.cmp(&b.id));
-        known.dedup_by(|a, b| a.id == b.id);
-        known
+        llconf_reports::results::known_issues(self.suites())
     }
 
     /// The failures that are not a test's: for the summary.
