@@ -302,17 +302,7 @@ pub fn render_markdown(d: &Diff) -> String {
         cell(&d.old.label),
         cell(&d.new.label)
     );
-    let _ = writeln!(
-        o,
-        "{} regressions, {} new known failures, {} fixes, {} newly executed, {} newly \
-         skipped, {} unchanged.\n",
-        d.regressions.len(),
-        d.now_known.len(),
-        d.fixes.len(),
-        d.now_executed.len(),
-        d.now_skipped.len(),
-        d.unchanged
-    );
+    let _ = writeln!(o, "{}.\n", tally_line(d));
     let _ = writeln!(o, "| | old | new |\n|---|---|---|");
     let _ = writeln!(
         o,
@@ -510,9 +500,14 @@ pub fn render_text(d: &Diff) -> String {
             }
         }
     }
-    let _ = writeln!(
-        o,
-        "\n{} regressions, {} new known failures, {} fixes, {} newly executed, \
+    let _ = writeln!(o, "\n{}", tally_line(d));
+    o
+}
+
+/// The closing counts, one line, in both renderings.
+fn tally_line(d: &Diff) -> String {
+    format!(
+        "{} regressions, {} new known failures, {} fixes, {} newly executed, \
          {} newly skipped, {} unchanged",
         d.regressions.len(),
         d.now_known.len(),
@@ -520,6 +515,5 @@ pub fn render_text(d: &Diff) -> String {
         d.now_executed.len(),
         d.now_skipped.len(),
         d.unchanged
-    );
-    o
+    )
 }
