@@ -235,6 +235,10 @@ struct KnownRun {
 /// Runs the `selftest::known::` tests (or those `filter` picks) with
 /// [`KNOWN_TABLE`] in force.
 fn known_run(extra: &[&str]) -> KnownRun {
+    known_run_with(extra, &[])
+}
+
+fn known_run_with(extra: &[&str], env: &[(&str, &str)]) -> KnownRun {
     let dir = tempfile::tempdir().unwrap();
     let table = dir.path().join("known.toml");
     std::fs::write(&table, KNOWN_TABLE).unwrap();
@@ -245,6 +249,7 @@ fn known_run(extra: &[&str]) -> KnownRun {
         .env(DIR_ENV, dir.path())
         .env(llconf_harness::known::KNOWN_ISSUES_ENV, &table)
         .env(llconf_harness::runner::RESULTS_ENV, &results)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let (records, _) = read_records(std::io::BufReader::new(
@@ -338,6 +343,14 @@ fn known_checks() -> Vec<Trial> {
                 )
             },
         ),
+        Trial::test("runner::known::under_nextest_a_known_failure_fails", || {
+            // nextest starts one process per test and reads its exit status.
+            let run = known_run_with(
+                &["--exact", "selftest::known::fails_on_affected"],
+                &[("NEXTEST_RUN_ID", "selftest")],
+            );
+            check(run.exit_code == Some(101), format!("{:?}", run.exit_code))
+        }),
         Trial::test("runner::known::ktap_says_xfail", || {
             let run = known_run(&["--format", "ktap", "selftest::known::fails_on_affected"]);
             check(
