@@ -172,6 +172,139 @@ fn fd_outlives_close() -> TestResult {
     Ok(())
 }
 
+/// What `prctl(PR_GET_NO_NEW_PRIVS)` answers.
+fn no_new_privs() -> bool {
+    // SAFETY: prctl with integer arguments.
+    unsafe { libc::prctl(libc::PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 }
+}
+
+/// An unprivileged process (no capability, no no_new_privs): the one
+/// whose restrict_self checks are in question.
+fn unprivileged() -> TestResult {
+    if no_new_privs_already_set() {
+        return Err(skip(
+            "the test process inherited no_new_privs, so a process without it cannot be tested",
+        ));
+    }
+    drop_all_capabilities()
+}
+
+/// The order of restrict_self's first checks for a process that may not
+/// restrict itself. Before ABI 11 the privilege check came first: unknown
+/// flags gave EPERM. Since NO_NEW_PRIVS (ABI 11), a flag that answers the
+/// privilege check, the flags come first: unknown ones give EINVAL. Known
+/// flags without privileges give EPERM on every ABI.
+fn unknown_flags_without_privileges() -> TestResult {
+    unprivileged()?;
+    let flags_first = abi() >= 11;
+    expect_errno(
+        format!(
+            "restrict_self(fd=-1, all bits) without no_new_privs or CAP_SYS_ADMIN on ABI {} \
+             (flags are checked {} privileges)",
+            abi(),
+            if flags_first { "before" } else { "after" }
+        ),
+        sys::restrict_self(-1, u32::MAX),
+        if flags_first {
+            Errno::EINVAL
+        } else {
+            Errno::EPERM
+        },
+    )?;
+    expect_errno(
+        "restrict_self(fd=-1, 0) without no_new_privs or CAP_SYS_ADMIN",
+        sys::restrict_self(-1, 0),
+        Errno::EPERM,
+    )
+}
+
+/// LANDLOCK_RESTRICT_SELF_NO_NEW_PRIVS (ABI 11) stands in for
+/// prctl(PR_SET_NO_NEW_PRIVS): the same unprivileged call is refused
+/// without the flag and enforces with it, setting no_new_privs.
+fn no_new_privs_flag_enforces() -> TestResult {
+    unprivileged()?;
+    let t = TempTree::with(&["allowed/f", "denied/f"])?;
+    let rs = Ruleset::fs(uapi::fs::READ_FILE)?;
+    rs.allow_path(&t.path("allowed"), uapi::fs::READ_FILE)?;
+    expect_errno(
+        "restrict_self(ruleset, 0) without no_new_privs",
+        sys::restrict_self(rs.fd(), 0),
+        Errno::EPERM,
+    )?;
+    ensure!(!no_new_privs(), "a refused restrict_self set no_new_privs");
+    expect_ok(
+        "restrict_self(ruleset, NO_NEW_PRIVS) without no_new_privs",
+        sys::restrict_self(rs.fd(), uapi::restrict::NO_NEW_PRIVS),
+    )?;
+    ensure!(
+        no_new_privs(),
+        "restrict_self(NO_NEW_PRIVS) succeeded but PR_GET_NO_NEW_PRIVS answers 0"
+    );
+    verify_domain_in_effect()?;
+    expect_ok(
+        "read allowed/f",
+        std::fs::read(t.path("allowed/f")).map_err(errno),
+    )?;
+    expect_errno(
+        "read denied/f",
+        std::fs::read(t.path("denied/f")).map_err(errno),
+        Errno::EACCES,
+    )
+}
+
+/// The flag needs a ruleset: with fd -1 it is EBADF, and no_new_privs is
+/// set only once the enforcement succeeds, so it stays unset.
+fn no_new_privs_needs_a_ruleset() -> TestResult {
+    unprivileged()?;
+    expect_errno(
+        "restrict_self(fd=-1, NO_NEW_PRIVS)",
+        sys::restrict_self(-1, uapi::restrict::NO_NEW_PRIVS),
+        Errno::EBADF,
+    )?;
+    ensure!(
+        !no_new_privs(),
+        "a failed restrict_self(NO_NEW_PRIVS) left no_new_privs set"
+    );
+    Ok(())
+}
+
+/// Past the 16-layer limit the flag fails with E2BIG and leaves
+/// no_new_privs unset. The 16 layers are stacked with CAP_SYS_ADMIN, which
+/// stands in for no_new_privs, so that none of them sets it.
+fn no_new_privs_past_the_limit() -> TestResult {
+    if no_new_privs_already_set() {
+        return Err(skip(
+            "the test process inherited no_new_privs, so it cannot be seen left unset",
+        ));
+    }
+    let base: u32 = std::env::var(llconf_harness::ruleset::BASE_DEPTH_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    for layer in base + 1..=16 {
+        let rs = exec_ruleset()?;
+        expect_ok(
+            format!("restrict_self for layer {layer}, with CAP_SYS_ADMIN"),
+            sys::restrict_self(rs.as_raw_fd(), 0),
+        )?;
+    }
+    ensure!(
+        !no_new_privs(),
+        "16 layers without the flag set no_new_privs"
+    );
+    let rs = exec_ruleset()?;
+    expect_errno(
+        "restrict_self(layer 17, NO_NEW_PRIVS)",
+        sys::restrict_self(rs.as_raw_fd(), uapi::restrict::NO_NEW_PRIVS),
+        Errno::E2BIG,
+    )?;
+    ensure!(
+        !no_new_privs(),
+        "restrict_self(NO_NEW_PRIVS) failed with E2BIG but set no_new_privs"
+    );
+    Ok(())
+}
+
 fn errno(e: std::io::Error) -> Errno {
     e.raw_os_error()
         .map(Errno::from_raw)
@@ -191,6 +324,30 @@ pub fn tests() -> Vec<Test> {
             flags_known_per_abi,
         )
         .requires(ll.clone()),
+        Test::new(
+            "base::restrict_self::privileges::unknown_flags_without_privileges",
+            unknown_flags_without_privileges,
+        )
+        .requires(ll.clone()),
+        Test::new(
+            "base::restrict_self::no_new_privs::unprivileged::enforces_and_sets_nnp",
+            no_new_privs_flag_enforces,
+        )
+        .needs("LANDLOCK_RESTRICT_SELF_NO_NEW_PRIVS")
+        .enforcement(),
+        Test::new(
+            "base::restrict_self::no_new_privs::no_ruleset::ebadf_nnp_unset",
+            no_new_privs_needs_a_ruleset,
+        )
+        .needs("LANDLOCK_RESTRICT_SELF_NO_NEW_PRIVS")
+        .requires(ll.clone()),
+        Test::new(
+            "base::restrict_self::no_new_privs::layer_17::e2big_nnp_unset",
+            no_new_privs_past_the_limit,
+        )
+        .needs("LANDLOCK_RESTRICT_SELF_NO_NEW_PRIVS")
+        .requires(Requirement::Root)
+        .enforcement(),
         Test::new("base::restrict_self::ruleset_fd::bad_fd_ebadf", || {
             expect_ok("prctl(PR_SET_NO_NEW_PRIVS)", sys::set_no_new_privs())?;
             expect_errno(
