@@ -267,7 +267,7 @@ fn by_suite(names: &[String]) -> Vec<(&str, Vec<&String>)> {
 }
 
 fn tests(n: usize) -> String {
-    format!("{n} test{}", if n == 1 { "" } else { "s" })
+    crate::text::count(n, "test")
 }
 
 /// Groups changes by a key, in first-seen order.
