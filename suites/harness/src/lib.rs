@@ -7,11 +7,14 @@
 //! - [`check`]: the exact-errno assertions test bodies return.
 //! - [`requirement`] and [`test`]: how a test declares what it needs.
 //! - [`known`]: the known kernel bugs and errata, and what fixes them.
-//! - [`fixture`]: temporary trees, peer processes, network namespaces.
+//! - [`fixture`]: temporary trees, peer processes, network namespaces,
+//!   tracefs instances.
 //! - [`runner`]: the process-per-test main with libtest's CLI.
+//! - [`fake`]: the faked restrict_self under which enforcement tests must fail.
 
 pub mod abi;
 pub mod check;
+pub mod fake;
 pub mod fixture;
 pub mod forked;
 pub mod known;

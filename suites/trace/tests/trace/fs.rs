@@ -2,8 +2,8 @@
 //! landlock_deny_access_fs event naming the right and the file (its inode
 //! and its path); an allowed one none.
 
-use crate::instance::Instance;
 use llconf_harness::abi::fs;
+use llconf_harness::fixture::trace::Instance;
 use llconf_harness::fixture::TempTree;
 use llconf_harness::requirement::Requirement;
 use llconf_harness::{expect_result, Errno, Ruleset, Test, TestResult};
@@ -40,7 +40,7 @@ fn open_file(rule: bool) -> TestResult {
     llconf_harness::ensure!(
         path.ends_with("/d/f"),
         "path={path} in `{}`, expected the file's path",
-        e.0
+        e.text
     );
     Ok(())
 }

@@ -5,7 +5,6 @@
 //! is gated on its event being present in tracefs.
 
 mod fs;
-mod instance;
 mod net;
 
 use llconf_harness::Test;

@@ -3,9 +3,9 @@
 //! rule none; a denied bind(2) gives one landlock_deny_access_net event
 //! naming the right and the port, an allowed one none.
 
-use crate::instance::Instance;
 use llconf_harness::abi::net;
 use llconf_harness::fixture::enter_loopback_netns;
+use llconf_harness::fixture::trace::Instance;
 use llconf_harness::requirement::Requirement;
 use llconf_harness::{ensure, expect_errno, expect_result, sys, Errno, Ruleset, Test, TestResult};
 use nix::sys::socket::{bind, socket, AddressFamily, SockFlag, SockType, SockaddrIn};
@@ -27,7 +27,7 @@ fn rule_added() -> TestResult {
     ensure!(
         names.contains(&"bind_tcp") && !names.contains(&"connect_tcp"),
         "access_rights of a BIND_TCP rule in a ruleset handling CONNECT_TCP too: `{}`",
-        e.0
+        e.text
     );
     Ok(())
 }
