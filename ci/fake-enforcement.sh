@@ -19,29 +19,4 @@ for suite in $suites; do
     >"$out/$suite.log" 2>&1 || true
 done
 
-python3 - "$out" <<'PY'
-import glob, json, sys
-bad, enforcement, failed, total = [], 0, 0, 0
-for path in sorted(glob.glob(sys.argv[1] + "/*.jsonl")):
-    for line in open(path):
-        r = json.loads(line)
-        if r["type"] != "test_finished":
-            continue
-        total += 1
-        if r["enforcement"]:
-            enforcement += 1
-            # A skip (feature missing on this kernel) is not a pass.
-            if r["outcome"] == "failed":
-                failed += 1
-            elif r["outcome"] == "passed":
-                bad.append(f'{r["name"]}: enforcement test passed under a faked restrict_self')
-        if r["outcome"] == "passed" and r.get("restrict_self_calls", 0) > 0:
-            bad.append(f'{r["name"]}: passed although its restrict_self calls were faked')
-if failed == 0:
-    bad.append("no enforcement test ran: nothing was checked")
-print(f"fake-enforcement: {total} tests, {enforcement} enforcement tests "
-      f"({failed} failed as they must, {enforcement - failed} skipped here), {len(bad)} problems")
-for b in bad:
-    print("  " + b)
-sys.exit(1 if bad else 0)
-PY
+ci/fake-enforcement-check.py "$out"

@@ -44,6 +44,22 @@ pub fn main(suite: &str, tests: Vec<Test>) -> ! {
         child::run(&name, &tests);
     }
     let (argv, ktap) = ktap::take_format_flag(std::env::args().collect());
+    let (argv, fake) = crate::fake::take_flag(argv);
+    if fake {
+        // Before the probes, as under `llconf-fake-restrict-self`: the test
+        // processes, forked and executed from here, inherit the filter.
+        if let Err(e) = crate::fake::install() {
+            eprintln!(
+                "llconf: {}: cannot install the seccomp filter: {e}",
+                crate::fake::FLAG
+            );
+            std::process::exit(2)
+        }
+        eprintln!(
+            "llconf: {suite}: landlock_restrict_self is faked ({}): every enforcement test must fail",
+            crate::fake::FLAG
+        );
+    }
     let (argv, only) = tests_from::take(argv);
     let tests = match only.as_deref().map(tests_from::read) {
         None => tests,
