@@ -3,6 +3,7 @@
 
 mod add_rule;
 mod create_ruleset;
+mod quiet;
 mod restrict_self;
 mod ruleset_fd;
 mod version;
@@ -22,6 +23,7 @@ fn main() {
         ruleset_fd::tests(),
         add_rule::tests(),
         restrict_self::tests(),
+        quiet::tests(),
     ]
     .concat();
     llconf_harness::runner::main("base", tests)
