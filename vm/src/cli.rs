@@ -37,6 +37,8 @@ Exit codes:
 Environment:
   LLCONF_CACHE           the cache of packages, kernels and builds [~/.cache/llconf]
   LLCONF_TIMEOUT_SCALE   multiplies every test's timeout (the runner sets 4 under TCG)
+  LLCONF_START_DEPTH     the Landlock layers the suites start under (VMs declare 0); a host
+                         run without it skips the tests that count layers to the limit
   LLCONF_KNOWN_ISSUES    a known-issues table to use instead of suites/known-issues.toml
   LLCONF_VNG             the vng program to run [the venv llconf setup makes, else vng on PATH]
   LLCONF_KEEP_INITRAMFS  keep qemu-initramfs's initramfs after the run

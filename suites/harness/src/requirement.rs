@@ -26,6 +26,11 @@ pub enum Requirement {
     /// A Landlock trace event in tracefs (`landlock_deny_access_net`),
     /// read as root.
     TraceEvent(&'static str),
+    /// The number of layers the suite starts under is declared
+    /// ([`crate::ruleset::START_DEPTH_ENV`]; llconf's VMs declare 0), for
+    /// tests that count layers up to the UAPI's limit of 16. Measuring it
+    /// instead would read a kernel whose limit is wrong as a deeper start.
+    StartDepth,
 }
 
 /// Where the kernel's trace events are (the guest init mounts tracefs).
@@ -119,6 +124,15 @@ impl Requirement {
                         )
                     })
                 }),
+            Requirement::StartDepth => {
+                crate::ruleset::declared_start_depth().is_none().then(|| {
+                    format!(
+                        "needs the domain depth the suites start at, declared as {}=N \
+                         (llconf's VMs declare 0); on this host it is not known",
+                        crate::ruleset::START_DEPTH_ENV
+                    )
+                })
+            }
         }
     }
 }

@@ -95,8 +95,31 @@ impl Ruleset {
 use std::os::unix::fs::OpenOptionsExt;
 
 /// Env var through which the runner hands each test process the domain depth
-/// it starts under (non-zero when the whole run is itself sandboxed).
+/// it starts under (non-zero when the whole run is itself sandboxed): the
+/// declared one ([`START_DEPTH_ENV`]) when there is one, else measured.
 pub const BASE_DEPTH_ENV: &str = "LLCONF_BASE_DOMAIN_DEPTH";
+
+/// Env var by which whoever starts the suites declares how many Landlock
+/// layers they start under: llconf's VM guests set it to 0, since their
+/// init enforces nothing. Unset (a host run), it is not known, and tests
+/// that count layers to the limit skip ([`crate::Requirement::StartDepth`]).
+pub const START_DEPTH_ENV: &str = "LLCONF_START_DEPTH";
+
+/// The declared starting depth, if any. A value that is not a number of
+/// layers up to the limit is a usage error the supervisor reports.
+pub fn declared_start_depth() -> Option<u32> {
+    parse_start_depth(&std::env::var(START_DEPTH_ENV).ok()?).ok()
+}
+
+/// `LLCONF_START_DEPTH`'s value: 0 to 16.
+pub fn parse_start_depth(v: &str) -> Result<u32, String> {
+    match v.trim().parse::<u32>() {
+        Ok(d) if d <= 16 => Ok(d),
+        _ => Err(format!(
+            "{START_DEPTH_ENV}={v:?}: expected the number of Landlock layers the suites start under, 0 to 16"
+        )),
+    }
+}
 
 /// Fails unless the calling thread runs under exactly as many layers as the
 /// test enforced on top of the depth it started with.

@@ -306,7 +306,13 @@ mod tests {
         let back = Plan::decode(std::str::from_utf8(&find("llconf/plan").data).unwrap()).unwrap();
         assert_eq!(back.suites, [("base".into(), "/llconf/suites/base".into())]);
         assert_eq!(back.args, ["--exact"]);
-        assert_eq!(back.env, [("LLCONF_TIMEOUT_SCALE".into(), "4".into())]);
+        assert_eq!(
+            back.env,
+            [
+                ("LLCONF_TIMEOUT_SCALE".into(), "4".into()),
+                ("LLCONF_START_DEPTH".into(), "0".into())
+            ]
+        );
         assert_eq!(back.modules, ["/llconf/modules/overlay.ko.xz"]);
         assert_eq!(find("llconf/modules/overlay.ko.xz").data, b"XZ");
     }

@@ -28,6 +28,8 @@ pub fn render(plan: &GuestPlan) -> String {
     let mut s = String::new();
     s.push_str("#!/bin/sh\n# Written by llconf; runs inside the guest as root.\n");
     let _ = writeln!(s, "export LLCONF_TIMEOUT_SCALE={}", plan.timeout_scale);
+    // vng's guest enforces no Landlock domain before the suites.
+    s.push_str("export LLCONF_START_DEPTH=0\n");
     let _ = writeln!(s, "echo \"{STARTED_MARK} on $(uname -r)\"");
     // vng overlays the guest's /tmp on the host's root shared over 9p, where
     // overlay mounts fail and audit cannot name the device; /run is a plain

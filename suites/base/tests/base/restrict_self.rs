@@ -97,13 +97,11 @@ fn flags_known_per_abi() -> TestResult {
     )
 }
 
-/// Enforces layers up to the limit of 16, counting those the runner's own
-/// domains already hold; returns how many those were.
+/// Enforces layers up to the limit of 16, counting those the suites were
+/// declared to start under (Requirement::StartDepth: never measured, which
+/// would calibrate a wrong limit away); returns how many those were.
 fn stack_to_sixteen_layers() -> Result<u32, Stop> {
-    let base: u32 = std::env::var(llconf_harness::ruleset::BASE_DEPTH_ENV)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let base = llconf_harness::ruleset::declared_start_depth().unwrap_or(0);
     for layer in base + 1..=16 {
         let rs = exec_ruleset()?;
         expect_ok(
@@ -345,6 +343,7 @@ pub fn tests() -> Vec<Test> {
         )
         .needs("LANDLOCK_RESTRICT_SELF_NO_NEW_PRIVS")
         .requires(Requirement::Root)
+        .requires(Requirement::StartDepth)
         .enforcement(),
         Test::new("base::restrict_self::ruleset_fd::bad_fd_ebadf", || {
             expect_ok("prctl(PR_SET_NO_NEW_PRIVS)", sys::set_no_new_privs())?;
@@ -372,6 +371,7 @@ pub fn tests() -> Vec<Test> {
             "base::restrict_self::layers::sixteen_then_e2big",
             sixteen_layers_then_e2big,
         )
+        .requires(Requirement::StartDepth)
         .enforcement(),
         Test::new(
             "base::restrict_self::enforce::denies_outside_rule",

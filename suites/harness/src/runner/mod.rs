@@ -19,7 +19,7 @@ pub use verdict::CHILD_TEST_ENV;
 use crate::fixture::tree::SCRATCH_ENV;
 use crate::known;
 use crate::probe::{self, Kernel};
-use crate::ruleset::BASE_DEPTH_ENV;
+use crate::ruleset::{BASE_DEPTH_ENV, START_DEPTH_ENV};
 use crate::test::Test;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use llconf_record::{
@@ -113,16 +113,40 @@ fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool, narrowed: bo
     escapees::become_subreaper();
     let kernel = probe::kernel().clone();
     announce_kernel(suite, &kernel);
-    let base_depth = match probe::domain_depth() {
-        Some(d) => d.to_string(),
-        None if kernel.status == LandlockStatus::Enabled => {
+    let declared = match std::env::var(START_DEPTH_ENV) {
+        Ok(v) => match crate::ruleset::parse_start_depth(&v) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                eprintln!("llconf: {e}");
+                std::process::exit(2)
+            }
+        },
+        Err(_) => None,
+    };
+    let base_depth = match (probe::domain_depth(), declared) {
+        // A declared start is the expectation: a kernel whose layer limit
+        // is not 16 then fails every enforcement test's depth check,
+        // instead of being read as a deeper start.
+        (Some(measured), Some(d)) => {
+            if measured != d {
+                eprintln!(
+                    "llconf: WARNING: the suites start under {d} Landlock layers \
+                     ({START_DEPTH_ENV}), but {measured} were measured by stacking layers to the \
+                     limit of 16: the kernel's limit is wrong, or the run is sandboxed; \
+                     enforcement tests will fail"
+                );
+            }
+            d.to_string()
+        }
+        (Some(measured), None) => measured.to_string(),
+        (None, _) if kernel.status == LandlockStatus::Enabled => {
             eprintln!(
                 "llconf: WARNING: landlock_restrict_self returns success without enforcing \
                  (more than 16 layers could be stacked); every enforcement test will fail"
             );
             "unmeasurable".into()
         }
-        None => "0".into(),
+        (None, _) => "0".into(),
     };
     // Under nextest each process runs one test: its records join those of
     // the same nextest run in one file.
