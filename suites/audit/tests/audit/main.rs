@@ -4,21 +4,35 @@
 
 mod common;
 mod denials;
+mod denials_child;
+mod denials_net;
 mod domains;
+mod exec;
 mod flags;
+mod layers;
 mod netlink;
 mod objects;
 mod quiet;
+mod quiet_fs;
+mod quiet_net;
+mod quiet_rename;
 mod record;
 mod session;
 
 fn main() {
     flags::exec_helper();
+    exec::exec_helper();
     let tests = [
         denials::tests(),
         domains::tests(),
         flags::tests(),
         quiet::tests(),
+        quiet_fs::tests(),
+        quiet_rename::tests(),
+        quiet_net::tests(),
+        denials_net::tests(),
+        denials_child::tests(),
+        exec::tests(),
     ]
     .concat();
     llconf_harness::runner::main("audit", tests)
