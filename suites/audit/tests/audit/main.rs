@@ -18,6 +18,7 @@ mod quiet_net;
 mod quiet_rename;
 mod record;
 mod session;
+mod trace_ids;
 
 fn main() {
     flags::exec_helper();
@@ -33,6 +34,7 @@ fn main() {
         denials_net::tests(),
         denials_child::tests(),
         exec::tests(),
+        trace_ids::tests(),
     ]
     .concat();
     llconf_harness::runner::main("audit", tests)
