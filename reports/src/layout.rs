@@ -6,7 +6,8 @@
 //! - `DIR/junit.xml`: every target merged;
 //! - `DIR/results.jsonl`: every record of every target, one
 //!   one `MergedLine` (of `run_results`, which reads it back) a line;
-//! - `DIR/bin/`: the run's copies of the suite binaries;
+//! - `DIR/bin/`: the suite binaries the run executes (hard links into the
+//!   binary store of the cache, or `bin/paths.json` naming its entries);
 //! - `DIR/<kernel>-<variant>/`: one [`TargetDir`] per target.
 //!
 //! `llconf run --host --out DIR`: `DIR` is a [`TargetDir`] holding only

@@ -10,9 +10,12 @@
 //!   `llconf-kernel.json` manifest;
 //! - `uml/`: User-Mode Linux builds;
 //! - `venv/`: virtme-ng (see `llconf setup`);
+//! - `target/<workspace path>/`: cargo's builds of a read-only workspace;
+//! - `bins/`: suite binaries of runs, one file per content hash;
+//! - `trees/<dir>-<path hash>/`: out-of-tree builds of `llconf run --tree`;
 //! - `accel.json`: the KVM verdict of this machine.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
 pub struct Cache {
@@ -50,6 +53,17 @@ impl Cache {
         self.root.join("uml")
     }
 
+    /// Where cargo builds the suites of `workspace` when its own
+    /// `target/` cannot be written: one folder per workspace path.
+    pub fn target_dir(&self, workspace: &Path) -> PathBuf {
+        self.root.join("target").join(path_key(workspace))
+    }
+
+    /// The suite binaries runs execute, stored once per content.
+    pub fn bins_dir(&self) -> PathBuf {
+        self.root.join("bins")
+    }
+
     pub fn venv(&self) -> PathBuf {
         self.root.join("venv")
     }
@@ -62,5 +76,46 @@ impl Cache {
 
     pub fn accel_file(&self) -> PathBuf {
         self.root.join("accel.json")
+    }
+}
+
+/// One path component per path: its last component (for people) and a
+/// digest of the whole (FNV-1a, stable across toolchains), so that two
+/// trees named `linux` do not share a folder.
+pub fn path_key(path: &Path) -> String {
+    let last: String = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in path.as_os_str().as_encoded_bytes() {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let last = last.trim_start_matches('.');
+    format!("{}-{h:016x}", if last.is_empty() { "root" } else { last })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[rstest::rstest]
+    #[case("/tmp/tree-helper/linux", "linux-731e8b139ab7a91e")]
+    #[case("/", "root-af63a24c860189fe")]
+    #[case("/home/me/my tree", "my_tree-")]
+    #[case("/home/me/.hidden", "hidden-")]
+    fn a_path_is_one_safe_component(#[case] path: &str, #[case] prefix: &str) {
+        let key = path_key(Path::new(path));
+        assert!(key.starts_with(prefix), "{key}");
+        assert!(!key.contains('/'));
     }
 }

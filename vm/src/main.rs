@@ -52,21 +52,18 @@ fn main() -> ExitCode {
         )
     };
     let cli = cli::Cli::parse();
-    let root = match cli.workspace {
-        Some(w) => w,
-        // Said only where suites are built from it.
-        None if matches!(
-            cli.command,
-            cli::Command::List(_)
-                | cli::Command::Run(_)
-                | cli::Command::Bench(_)
-                | cli::Command::Coverage(_)
-                | cli::Command::Mutants(_)
-        ) =>
-        {
-            host::workspace::default_root()
-        }
-        None => host::workspace::find_root().0,
+    // Said only where suites are built from it.
+    let root = if matches!(
+        cli.command,
+        cli::Command::List(_)
+            | cli::Command::Run(_)
+            | cli::Command::Bench(_)
+            | cli::Command::Coverage(_)
+            | cli::Command::Mutants(_)
+    ) {
+        host::workspace::default_root(cli.workspace)
+    } else {
+        host::workspace::resolve(cli.workspace).0
     };
     // Nicer in messages than `.../vm/..`; a missing root is reported by cargo.
     let root = root.canonicalize().unwrap_or(root);

@@ -17,7 +17,6 @@ use crate::cache_dir::Cache;
 use crate::cli::BenchArgs;
 use crate::host::accel::{self, Accel};
 use crate::host::tools;
-use crate::host::workspace;
 use crate::kernel::backend::Backend;
 use crate::kernel::catalogue::Catalogue;
 use crate::kernel::image::Freshness;
@@ -93,7 +92,7 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let host_suites = selection::resolve(root, &args.suites)?;
     let static_suites = selection::resolve_static(root, &args.suites)?;
-    let guest = build::guest_binaries(&workspace::find_root().0)?;
+    let guest = build::guest_binaries(root)?;
     let vng = if backends.contains(&Backend::Vng) {
         Some(tools::check_tools(&cache)?)
     } else {

@@ -16,7 +16,6 @@ use crate::cli::{CoverageArgs, Peer};
 use crate::coverage::counters::{self, DIRECTORY};
 use crate::coverage::ksft;
 use crate::host::accel::Accel;
-use crate::host::workspace;
 use crate::kernel::backend::Backend;
 use crate::kernel::catalogue::{Catalogue, Kernel, Variant};
 use crate::kernel::image::Prepared;
@@ -74,7 +73,7 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
         .expect("one variant");
     // Bad input before the long build.
     let suites = selection::resolve(root, &args.suites)?;
-    let guest = build::guest_binaries(&workspace::find_root().0)?;
+    let guest = build::guest_binaries(root)?;
     let out = std::path::absolute(&args.out)
         .with_context(|| format!("output directory {}", args.out.display()))?;
     let coverage_dir = out.join("coverage");

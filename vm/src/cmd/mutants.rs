@@ -20,7 +20,6 @@ use crate::cache_dir::Cache;
 use crate::cli::{MutantsArgs, Peer};
 use crate::coverage::ksft;
 use crate::host::accel::Accel;
-use crate::host::workspace;
 use crate::kernel::backend::Backend;
 use crate::kernel::catalogue::{Catalogue, Kernel, Variant};
 use crate::kernel::image::{BootImage, Prepared};
@@ -514,7 +513,7 @@ fn judge_all(
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let suites = selection::resolve(root, &args.suites)?;
     let suites = crate::suites::binary::snapshot(&suites, &out.join("suites"))?;
-    let guest = build::guest_binaries(&workspace::find_root().0)?;
+    let guest = build::guest_binaries(root)?;
     let mut planned = BTreeMap::new();
     for s in &suites {
         planned.insert(s.suite.clone(), list_tests(s, &args.suites.suite_args)?);

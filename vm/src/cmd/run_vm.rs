@@ -18,7 +18,6 @@ use crate::cache_dir::Cache;
 use crate::cli::{RunArgs, RunFormat};
 use crate::host::accel::{self, Accel};
 use crate::host::tools;
-use crate::host::workspace;
 use crate::kernel::backend::{self, Backend};
 use crate::kernel::catalogue::{Catalogue, Kernel, Variant};
 use crate::kernel::image::{Freshness, Prepared};
@@ -301,8 +300,9 @@ fn prepare_kernels(
 }
 
 /// Suite binaries for each backend in use (as built for vng and uml,
-/// static for qemu-initramfs), and the static guest programs. Copies under
-/// the run's `bin/`, so that a build during the run changes nothing.
+/// static for qemu-initramfs), and the static guest programs. Snapshots in
+/// the binary store, linked under the run's `bin/`, so that a build during
+/// the run changes nothing.
 fn build_kit(
     root: &Path,
     args: &RunArgs,
@@ -321,18 +321,20 @@ fn build_kit(
     }
     if kernels.uses(Backend::Vng) || kernels.uses(Backend::Uml) {
         let s = selection::resolve(root, &args.suites)?;
-        kit.suites = Some(snapshot(&s, &run_dir.suite_bins())?);
+        kit.suites = Some(snapshot(&s, cache, &run_dir.suite_bins())?);
     }
     if kernels.uses(Backend::QemuInitramfs) || kernels.uses(Backend::Uml) {
         progress.line("building the static guest init for qemu-initramfs and uml");
-        let guest = build::guest_binaries(&workspace::find_root().0)?;
+        let guest = build::guest_binaries(root)?;
         let dir = run_dir.guest_bins();
         let copy = |name: &str, path: &Path| -> Result<PathBuf> {
             let bin = SuiteBinary {
                 suite: name.into(),
                 path: path.to_path_buf(),
             };
-            Ok(snapshot(std::slice::from_ref(&bin), &dir)?.remove(0).path)
+            Ok(snapshot(std::slice::from_ref(&bin), cache, &dir)?
+                .remove(0)
+                .path)
         };
         kit.guest = Some(GuestBinaries {
             init: copy("init", &guest.init)?,
@@ -342,7 +344,7 @@ fn build_kit(
     if kernels.uses(Backend::QemuInitramfs) {
         progress.line("building the static suite binaries for qemu-initramfs");
         let s = selection::resolve_static(root, &args.suites)?;
-        kit.static_suites = Some(snapshot(&s, &run_dir.static_suite_bins())?);
+        kit.static_suites = Some(snapshot(&s, cache, &run_dir.static_suite_bins())?);
     }
     Ok(kit)
 }
@@ -422,27 +424,13 @@ fn run_queue(
     Ok(())
 }
 
-/// Copies of the suite binaries for the whole run. The guests read the
-/// host's filesystem live: a `cargo build` on the host during a run would
-/// otherwise swap a binary under a running guest (seen as SIGSEGVs in every
-/// test), and two kernels could run different builds.
-fn snapshot(suites: &[SuiteBinary], dir: &Path) -> Result<Vec<SuiteBinary>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    suites
-        .iter()
-        .map(|s| {
-            let copy = dir.join(&s.suite);
-            // Through a new file: a guest of an earlier run may still map the old one.
-            let tmp = dir.join(format!(".{}.tmp", s.suite));
-            std::fs::copy(&s.path, &tmp)
-                .and_then(|_| std::fs::rename(&tmp, &copy))
-                .with_context(|| format!("copying {} to {}", s.path.display(), copy.display()))?;
-            Ok(SuiteBinary {
-                suite: s.suite.clone(),
-                path: copy,
-            })
-        })
-        .collect()
+/// The suite binaries for the whole run, from the binary store
+/// (`suites::store`): the guests read the host's filesystem live, and a
+/// `cargo build` on the host during a run would otherwise swap a binary
+/// under a running guest (seen as SIGSEGVs in every test), and two kernels
+/// could run different builds.
+fn snapshot(suites: &[SuiteBinary], cache: &Cache, dir: &Path) -> Result<Vec<SuiteBinary>> {
+    crate::suites::store::keep(suites, &cache.bins_dir(), dir)
 }
 
 /// The target's own reports, written as soon as it is done so that a run

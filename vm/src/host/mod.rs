@@ -8,5 +8,6 @@ pub mod accel;
 pub mod children;
 pub mod disk;
 pub mod lock;
+pub mod target_dir;
 pub mod tools;
 pub mod workspace;

@@ -34,27 +34,55 @@ fn is_llconf_workspace(dir: &Path) -> bool {
         && dir.join("suites/harness/Cargo.toml").is_file()
 }
 
-/// The workspace whose suites run: the llconf checkout the current
-/// directory is in, so that an installed binary (`cargo install --path vm`)
-/// runs the clone it is started in; else the one it was built from. The
-/// second value says which.
-pub fn find_root() -> (PathBuf, bool) {
-    match std::env::current_dir()
-        .ok()
-        .and_then(|d| checkout_around(&d))
-    {
-        Some(h) => (h, true),
-        None => (built_root(), false),
+/// Where the workspace of the suites came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `--workspace PATH`.
+    Flag,
+    /// `$LLCONF_WORKSPACE`.
+    Env,
+    /// The llconf checkout the current directory is in.
+    Cwd,
+    /// The workspace llconf was built from (its compile-time path).
+    Built,
+}
+
+/// The workspace whose suites run, and where it came from: `--workspace`,
+/// then `$LLCONF_WORKSPACE`, then the llconf checkout the current
+/// directory is in (so that an installed binary runs the clone it is
+/// started in), then the one llconf was built from. Found at run time, so
+/// that llconf runs from anywhere (a kernel tree, say) on the suites meant.
+pub fn resolve(flag: Option<PathBuf>) -> (PathBuf, Origin) {
+    let env = std::env::var_os("LLCONF_WORKSPACE").filter(|v| !v.is_empty());
+    let cwd = std::env::current_dir().ok();
+    resolve_from(flag, env.map(PathBuf::from), cwd.as_deref())
+}
+
+fn resolve_from(
+    flag: Option<PathBuf>,
+    env: Option<PathBuf>,
+    cwd: Option<&Path>,
+) -> (PathBuf, Origin) {
+    if let Some(f) = flag {
+        return (f, Origin::Flag);
+    }
+    if let Some(e) = env {
+        return (e, Origin::Env);
+    }
+    match cwd.and_then(checkout_around) {
+        Some(h) => (h, Origin::Cwd),
+        None => (built_root(), Origin::Built),
     }
 }
 
-/// [`find_root`], saying on stderr when it is not where the user stands.
-pub fn default_root() -> PathBuf {
-    let (root, here) = find_root();
-    if !here {
+/// [`resolve`], saying on stderr when the workspace is neither named nor
+/// where the user stands.
+pub fn default_root(flag: Option<PathBuf>) -> PathBuf {
+    let (root, origin) = resolve(flag);
+    if origin == Origin::Built {
         eprintln!(
             "llconf: not in an llconf checkout; using the suites of the workspace it was \
-             built from, {} (--workspace picks another)",
+             built from, {} (--workspace or LLCONF_WORKSPACE picks another)",
             root.canonicalize()
                 .unwrap_or_else(|_| root.clone())
                 .display()
@@ -155,6 +183,38 @@ mod tests {
             Some(clone.clone())
         );
         assert_eq!(checkout_around(d.path()), None);
+    }
+
+    #[rstest::rstest]
+    #[case::the_flag_first(Some("/f"), Some("/e"), true, "/f", Origin::Flag)]
+    #[case::then_the_environment(None, Some("/e"), true, "/e", Origin::Env)]
+    #[case::then_the_checkout_around(None, None, true, "<clone>", Origin::Cwd)]
+    #[case::then_where_llconf_was_built(None, None, false, "<built>", Origin::Built)]
+    fn the_workspace_is_found_at_run_time(
+        #[case] flag: Option<&str>,
+        #[case] env: Option<&str>,
+        #[case] in_clone: bool,
+        #[case] expected: &str,
+        #[case] origin: Origin,
+    ) {
+        let d = tempfile::tempdir().unwrap();
+        let clone = d.path().join("clone");
+        for f in ["Cargo.toml", "vm/Cargo.toml", "suites/harness/Cargo.toml"] {
+            std::fs::create_dir_all(clone.join(f).parent().unwrap()).unwrap();
+            std::fs::write(clone.join(f), "").unwrap();
+        }
+        let cwd = if in_clone {
+            clone.join("vm")
+        } else {
+            d.path().to_path_buf()
+        };
+        let (root, o) = resolve_from(flag.map(PathBuf::from), env.map(PathBuf::from), Some(&cwd));
+        let expected = match expected {
+            "<clone>" => clone,
+            "<built>" => built_root(),
+            p => PathBuf::from(p),
+        };
+        assert_eq!((root, o), (expected, origin));
     }
 
     #[test]

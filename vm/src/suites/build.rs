@@ -1,5 +1,7 @@
 //! Building suite test binaries with cargo and finding their paths.
 
+use crate::cache_dir::Cache;
+use crate::host::target_dir;
 use crate::host::workspace::{cargo, Suite};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
@@ -11,10 +13,21 @@ use std::process::{Command, Stdio};
 /// scripts and proc macros, which cannot be static.
 pub const STATIC_TARGET: &str = "x86_64-unknown-linux-gnu";
 
-/// Static builds go to `<workspace>/target/static`, so that they and the
-/// normal builds never invalidate each other.
+/// Static builds go to `static/` of the workspace's target folder, so
+/// that they and the normal builds never invalidate each other.
 pub fn static_target_dir(root: &Path) -> PathBuf {
-    root.join("target/static")
+    target_dir::effective(root, &Cache::from_env()).join("static")
+}
+
+/// cargo in `root`, building where it can write (`host::target_dir`): a
+/// read-only checkout builds into llconf's cache.
+fn cargo_in(root: &Path) -> Command {
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(root);
+    if let Some(dir) = target_dir::override_for(root, &Cache::from_env()) {
+        cmd.env("CARGO_TARGET_DIR", dir);
+    }
+    cmd
 }
 
 /// Makes `cmd` (a cargo build) produce static, stripped executables for
@@ -45,7 +58,7 @@ fn build_with(
     suites: &[&Suite],
     linked_static: bool,
 ) -> Result<BTreeMap<String, PathBuf>> {
-    let mut cmd = Command::new(cargo());
+    let mut cmd = cargo_in(root);
     // `json-render-diagnostics` is `json` with compiler errors still shown to
     // the person on stderr, where cargo's progress goes too.
     // Quiet: cargo's own status lines ("Finished ...") would leak into the
@@ -56,7 +69,6 @@ fn build_with(
         "--no-run",
         "--message-format=json-render-diagnostics",
     ])
-    .current_dir(root)
     .stdin(Stdio::null())
     .stdout(Stdio::piped())
     .stderr(Stdio::inherit());
@@ -94,7 +106,8 @@ fn build_with(
 /// The static `/init` and `/bin/true` of the qemu-initramfs guests:
 /// `$LLCONF_GUEST_INIT` and `$LLCONF_GUEST_TRUE` when both are set (for an
 /// llconf without its sources), else built from the `llconf-guest-init`
-/// package of llconf's own workspace `llconf_root`.
+/// package of the run's workspace `llconf_root` (`--workspace`, ...), the
+/// same one the suites come from.
 pub fn guest_binaries(llconf_root: &Path) -> Result<crate::suites::binary::GuestBinaries> {
     if let (Some(init), Some(t)) = (
         std::env::var_os("LLCONF_GUEST_INIT"),
@@ -105,7 +118,7 @@ pub fn guest_binaries(llconf_root: &Path) -> Result<crate::suites::binary::Guest
             true_bin: t.into(),
         });
     }
-    let mut cmd = Command::new(cargo());
+    let mut cmd = cargo_in(llconf_root);
     cmd.args([
         "build",
         "--quiet",
@@ -114,7 +127,6 @@ pub fn guest_binaries(llconf_root: &Path) -> Result<crate::suites::binary::Guest
         "--bins",
         "--message-format=json-render-diagnostics",
     ])
-    .current_dir(llconf_root)
     .stdin(Stdio::null())
     .stdout(Stdio::piped())
     .stderr(Stdio::inherit());
