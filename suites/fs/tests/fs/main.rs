@@ -6,6 +6,7 @@
 mod common;
 mod errata;
 mod ioctl;
+mod layer_order;
 mod layers;
 mod mounts;
 mod older_abi;
@@ -25,6 +26,7 @@ fn main() {
         other_ops::tests(),
         rule_objects::tests(),
         layers::tests(),
+        layer_order::tests(),
         refer::tests(),
         truncate::tests(),
         ioctl::tests(),

@@ -10,6 +10,7 @@
 mod args;
 mod bind;
 mod independence;
+mod layer_order;
 mod older_abi;
 mod tcp;
 mod udp_bind;
@@ -27,6 +28,7 @@ fn main() {
         udp_send::tests(),
         args::tests(),
         independence::tests(),
+        layer_order::tests(),
         older_abi::tests(),
     ]
     .concat();

@@ -9,6 +9,7 @@
 
 mod cred_transfer;
 mod domains;
+mod layer_order;
 mod ptrace;
 mod sigio;
 mod signal_scope;
@@ -23,6 +24,7 @@ fn main() {
         signal_scope::tests(),
         cred_transfer::tests(),
         tsync::tests(),
+        layer_order::tests(),
     ]
     .concat();
     llconf_harness::runner::main("task", tests)

@@ -7,6 +7,7 @@
 mod abstract_scope;
 mod connect;
 mod domain;
+mod layer_order;
 mod layers;
 mod older_abi;
 mod precedence;
@@ -24,6 +25,7 @@ fn main() {
         send::tests(),
         same_domain::tests(),
         layers::tests(),
+        layer_order::tests(),
         unaffected::tests(),
         precedence::tests(),
         abstract_scope::tests(),

@@ -1,0 +1,51 @@
+//! `fs::layer_order::layers_<n>::<which>`: a read is allowed only when every
+//! layer of the stack allows it. Each layer handles READ_FILE and
+//! WRITE_FILE; an allowing layer grants both beneath d/, a denying one only
+//! WRITE_FILE, one right apart. So the read of d/f is EACCES exactly when
+//! some layer denies, and the write is allowed in every case: a kernel
+//! that denies too much fails as surely as one that allows too much.
+
+use crate::common::try_open;
+use llconf_harness::abi::fs;
+use llconf_harness::fixture::layer_order::{cases, LayerCase};
+use llconf_harness::fixture::TempTree;
+use llconf_harness::{expect_result, Errno, Ruleset, Test, TestResult};
+
+fn stack(c: LayerCase) -> TestResult {
+    let t = TempTree::with(&["d/f"])?;
+    let f = t.path("d/f");
+    for i in 0..c.layers {
+        let grant = if c.denies(i) {
+            fs::WRITE_FILE
+        } else {
+            fs::READ_FILE | fs::WRITE_FILE
+        };
+        let rs = Ruleset::fs(fs::READ_FILE | fs::WRITE_FILE)?;
+        rs.allow_path(&t.path("d"), grant)?;
+        rs.enforce()?;
+    }
+    expect_result(
+        format!("write {} ({})", f.display(), c.name()),
+        try_open(&f, libc::O_WRONLY),
+        None,
+    )?;
+    expect_result(
+        format!("read {} ({})", f.display(), c.name()),
+        try_open(&f, libc::O_RDONLY),
+        c.denied().then_some(Errno::EACCES),
+    )
+}
+
+pub fn tests() -> Vec<Test> {
+    cases()
+        .into_iter()
+        .map(|c| {
+            let t =
+                Test::new(format!("fs::layer_order::{}", c.name()), move || stack(c)).enforcement();
+            match c.requirement() {
+                Some(r) => t.requires(r),
+                None => t,
+            }
+        })
+        .collect()
+}
