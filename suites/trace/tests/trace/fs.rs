@@ -1,60 +1,160 @@
 //! `trace::deny_access_fs`: a denied open(2) gives one
-//! landlock_deny_access_fs event naming the right and the file (its inode
-//! and its path); an allowed one none.
+//! landlock_deny_access_fs event naming the denying domain (the id of its
+//! create_domain event), the right, the file (dev:ino and its escaped
+//! path), same_exec and logged; an allowed open none. `logged` is the
+//! domain's audit-logging decision, which a quiet rule
+//! (LANDLOCK_ADD_RULE_QUIET, ABI 10) or LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF
+//! (ABI 7) turns off: the denial is still traced, with logged=0.
+//!
+//! `logged` does not depend on audit being on: the kernel's
+//! Documentation/trace/events-landlock.rst says it "reflects the domain's
+//! log policy but not the global audit_enabled toggle", and log.c computes
+//! it before and apart from audit_enabled. So the same values hold on a
+//! kernel booted with audit=0, and these cases are not gated on audit.
 
-use llconf_harness::abi::fs;
+use crate::common::*;
+use llconf_harness::abi::{add_rule, fs, restrict};
 use llconf_harness::fixture::trace::Instance;
 use llconf_harness::fixture::TempTree;
-use llconf_harness::requirement::Requirement;
-use llconf_harness::{expect_result, Errno, Ruleset, Test, TestResult};
-use std::os::unix::fs::MetadataExt;
+use llconf_harness::{
+    expect_ok, expect_result, sys, Errno, OrFail, Ruleset, RulesetAttr, Test, TestResult,
+};
+use std::os::fd::AsRawFd;
 
-const DENY: &str = "landlock_deny_access_fs";
+/// How the domain is built, and what the event's `logged` must be.
+struct Case {
+    variant: &'static str,
+    /// The file's name in directory d.
+    file: &'static str,
+    /// A READ_FILE rule on d (the open is allowed, no event).
+    allowed: bool,
+    /// A READ_DIR rule on d with LANDLOCK_ADD_RULE_QUIET, in a ruleset
+    /// whose quiet_access_fs is READ_FILE (Some(false): the same rule
+    /// without the flag).
+    quiet_rule: Option<bool>,
+    restrict_flags: u32,
+    logged: &'static str,
+    needs: &'static [&'static str],
+}
 
-fn open_file(rule: bool) -> TestResult {
-    let t = TempTree::with(&["d/f"])?;
-    let f = t.path("d/f");
-    let ino = std::fs::metadata(&f)
-        .map_err(|e| llconf_harness::fail(format!("stat d/f: {e}")))?
-        .ino();
-    let rs = Ruleset::fs(fs::READ_FILE)?;
-    if rule {
-        rs.allow_path(&t.path("d"), fs::READ_FILE)?;
+const CASES: &[Case] = &[
+    Case {
+        variant: "open_denied::one_event",
+        file: "f",
+        allowed: false,
+        quiet_rule: None,
+        restrict_flags: 0,
+        logged: "1",
+        needs: &[],
+    },
+    Case {
+        variant: "open_allowed::no_event",
+        file: "f",
+        allowed: true,
+        quiet_rule: None,
+        restrict_flags: 0,
+        logged: "1",
+        needs: &[],
+    },
+    Case {
+        variant: "escaped_name::octal",
+        file: "a b\nc=\u{e9}",
+        allowed: false,
+        quiet_rule: None,
+        restrict_flags: 0,
+        logged: "1",
+        needs: &[],
+    },
+    Case {
+        variant: "quiet_rule::logged_0",
+        file: "f",
+        allowed: false,
+        quiet_rule: Some(true),
+        restrict_flags: 0,
+        logged: "0",
+        needs: &["LANDLOCK_ADD_RULE_QUIET"],
+    },
+    Case {
+        variant: "same_rule_not_quiet::logged_1",
+        file: "f",
+        allowed: false,
+        quiet_rule: Some(false),
+        restrict_flags: 0,
+        logged: "1",
+        needs: &["LANDLOCK_ADD_RULE_QUIET"],
+    },
+    Case {
+        variant: "log_same_exec_off::logged_0",
+        file: "f",
+        allowed: false,
+        quiet_rule: None,
+        restrict_flags: restrict::LOG_SAME_EXEC_OFF,
+        logged: "0",
+        needs: &["LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF"],
+    },
+];
+
+fn open_file(c: &Case) -> TestResult {
+    let tree = TempTree::with(&[&format!("d/{}", c.file)])?;
+    let f = tree.path(&format!("d/{}", c.file));
+    let rs = Ruleset::new(RulesetAttr {
+        handled_access_fs: fs::READ_FILE | fs::READ_DIR,
+        quiet_access_fs: if c.quiet_rule.is_some() {
+            fs::READ_FILE
+        } else {
+            0
+        },
+        ..Default::default()
+    })?;
+    if c.allowed {
+        rs.allow_path(&tree.path("d"), fs::READ_FILE)?;
     }
-    let trace = Instance::new(&[DENY])?;
-    rs.enforce()?;
+    if let Some(quiet) = c.quiet_rule {
+        let d = std::fs::File::open(tree.path("d")).or_fail("open d")?;
+        let flags = if quiet { add_rule::QUIET } else { 0 };
+        expect_ok(
+            format!("add_rule(PATH_BENEATH, d, READ_DIR, flags={flags:#x})"),
+            sys::add_path_beneath(rs.fd(), fs::READ_DIR, d.as_raw_fd(), flags),
+        )?;
+    }
+    let t = Instance::new(&[CREATE_DOMAIN, DENY_FS])?;
+    rs.enforce_with_flags(c.restrict_flags)?;
     expect_result(
-        "open(d/f, O_RDONLY)",
+        "open(d/FILE, O_RDONLY)",
         std::fs::File::open(&f)
             .map(|_| ())
             .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0))),
-        (!rule).then_some(Errno::EACCES),
+        (!c.allowed).then_some(Errno::EACCES),
     )?;
-    if rule {
-        return trace.none(DENY, "after an allowed open");
+    if c.allowed {
+        return t.none(DENY_FS, "after an allowed open");
     }
-    let e = trace.one(DENY, "after a denied open")?;
+    let (id, _) = created_domain(&t, 0, "after enforcing")?;
+    let e = t.one(DENY_FS, "after a denied open")?;
+    expect_id(&e, "domain", id)?;
+    // This process entered the domain itself, without an exec since.
+    e.expect("same_exec", "1")?;
+    e.expect("logged", c.logged)?;
     e.expect("blockers", "read_file")?;
+    let (dev, ino) = dev_ino(&f)?;
+    e.expect("dev", &dev)?;
     e.expect("ino", &ino.to_string())?;
-    let path = e.get("path").unwrap_or("");
-    llconf_harness::ensure!(
-        path.ends_with("/d/f"),
-        "path={path} in `{}`, expected the file's path",
-        e.text
-    );
-    Ok(())
+    e.expect("path", &escaped(&abs_bytes(&f)?))
 }
 
 pub fn tests() -> Vec<Test> {
-    vec![
-        Test::new("trace::deny_access_fs::open_denied::one_event", || {
-            open_file(false)
-        }),
-        Test::new("trace::deny_access_fs::open_allowed::no_event", || {
-            open_file(true)
-        }),
-    ]
-    .into_iter()
-    .map(|t| t.requires(Requirement::TraceEvent(DENY)).enforcement())
-    .collect()
+    CASES
+        .iter()
+        .map(|c| {
+            let mut t = case(
+                &format!("deny_access_fs::{}", c.variant),
+                DENY_FS,
+                move || open_file(c),
+            );
+            for n in c.needs {
+                t = t.needs(n);
+            }
+            t.enforcement()
+        })
+        .collect()
 }

@@ -1,15 +1,40 @@
-//! Suite `trace`: the Landlock trace events in tracefs (kernels that have
-//! them), each read from a trace instance of the test's own, filtered to
-//! its own process: an event is emitted for what happened, with the
-//! fields that say what, and none for what did not happen. Every test
-//! is gated on its event being present in tracefs.
+//! Suite `trace`: the 14 Landlock trace events of tracefs (kernels that
+//! have them), each read from a trace instance of the test's own: an
+//! event is emitted for what happened, with the exact fields that say
+//! what (ids that agree across events, rights by name, objects, flags),
+//! and none for what did not happen or while the event is not enabled.
+//! Every test is gated on its event being present in tracefs.
+//!
+//! - `common`: event names, flag names, the escaping of untrusted strings,
+//!   a stepped child process.
+//! - `ruleset`: create_ruleset, free_ruleset, add_rule_* (and path escaping).
+//! - `domain`: create_domain, enforce_domain, free_domain.
+//! - `check_rule`: check_rule_inode, check_rule_net_port.
+//! - `fs`, `net`: deny_access_fs (and `logged`), deny_access_net.
+//! - `scope`: deny_ptrace, deny_scope_signal, deny_scope_abstract_unix_socket.
+//! - `disabled`: no event in an instance where it is not enabled.
 
+mod check_rule;
+mod common;
+mod disabled;
+mod domain;
 mod fs;
 mod net;
+mod ruleset;
+mod scope;
 
 use llconf_harness::Test;
 
 fn main() {
-    let tests: Vec<Test> = [net::tests(), fs::tests()].concat();
+    let tests: Vec<Test> = [
+        ruleset::tests(),
+        domain::tests(),
+        check_rule::tests(),
+        fs::tests(),
+        net::tests(),
+        scope::tests(),
+        disabled::tests(),
+    ]
+    .concat();
     llconf_harness::runner::main("trace", tests)
 }

@@ -1,47 +1,17 @@
-//! `trace::*_net_port`, `trace::deny_access_net`: a rule added gives one
-//! landlock_add_rule_net_port event with its port and rights, a refused
-//! rule none; a denied bind(2) gives one landlock_deny_access_net event
-//! naming the right and the port, an allowed one none.
+//! `trace::deny_access_net`: a denied bind(2) gives one
+//! landlock_deny_access_net event naming the denying domain (the id of its
+//! create_domain event), the right and the port, with same_exec=1 and
+//! logged=1 (default flags); an allowed one none.
 
+use crate::common::*;
 use llconf_harness::abi::net;
 use llconf_harness::fixture::enter_loopback_netns;
 use llconf_harness::fixture::trace::Instance;
-use llconf_harness::requirement::Requirement;
-use llconf_harness::{ensure, expect_errno, expect_result, sys, Errno, Ruleset, Test, TestResult};
+use llconf_harness::{expect_result, Errno, OrFail, Ruleset, Test, TestResult};
 use nix::sys::socket::{bind, socket, AddressFamily, SockFlag, SockType, SockaddrIn};
 use std::os::fd::AsRawFd;
 
 const PORT: u16 = 4242;
-const ADD_RULE: &str = "landlock_add_rule_net_port";
-const DENY: &str = "landlock_deny_access_net";
-
-fn rule_added() -> TestResult {
-    let rs = Ruleset::net(net::BIND_TCP | net::CONNECT_TCP)?;
-    let trace = Instance::new(&[ADD_RULE])?;
-    rs.allow_port(PORT.into(), net::BIND_TCP)?;
-    let e = trace.one(ADD_RULE, "after one rule added")?;
-    e.expect("port", &PORT.to_string())?;
-    // The rights are made absolute (what is not handled is allowed), so
-    // the handled right without a rule must be absent.
-    let names = e.names("access_rights");
-    ensure!(
-        names.contains(&"bind_tcp") && !names.contains(&"connect_tcp"),
-        "access_rights of a BIND_TCP rule in a ruleset handling CONNECT_TCP too: `{}`",
-        e.text
-    );
-    Ok(())
-}
-
-fn rule_refused() -> TestResult {
-    let rs = Ruleset::net(net::BIND_TCP)?;
-    let trace = Instance::new(&[ADD_RULE])?;
-    expect_errno(
-        "add_rule(port, CONNECT_TCP) to a ruleset that does not handle it",
-        sys::add_net_port(rs.fd(), net::CONNECT_TCP, PORT.into(), 0),
-        Errno::EINVAL,
-    )?;
-    trace.none(ADD_RULE, "after a refused rule")
-}
 
 fn bind_port(rule: bool) -> TestResult {
     enter_loopback_netns()?;
@@ -49,7 +19,7 @@ fn bind_port(rule: bool) -> TestResult {
     if rule {
         rs.allow_port(PORT.into(), net::BIND_TCP)?;
     }
-    let trace = Instance::new(&[DENY])?;
+    let t = Instance::new(&[CREATE_DOMAIN, DENY_NET])?;
     rs.enforce()?;
     let s = socket(
         AddressFamily::Inet,
@@ -57,38 +27,35 @@ fn bind_port(rule: bool) -> TestResult {
         SockFlag::SOCK_CLOEXEC,
         None,
     )
-    .map_err(|e| llconf_harness::fail(format!("socket: {e}")))?;
+    .or_fail("socket")?;
     expect_result(
         format!("bind(127.0.0.1:{PORT})"),
         bind(s.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 1, PORT)),
         (!rule).then_some(Errno::EACCES),
     )?;
     if rule {
-        return trace.none(DENY, "after an allowed bind");
+        return t.none(DENY_NET, "after an allowed bind");
     }
-    let e = trace.one(DENY, "after a denied bind")?;
+    let (id, _) = created_domain(&t, 0, "after enforcing")?;
+    let e = t.one(DENY_NET, "after a denied bind")?;
+    expect_id(&e, "domain", id)?;
+    e.expect("same_exec", "1")?;
+    e.expect("logged", "1")?;
     e.expect("blockers", "bind_tcp")?;
     e.expect("port", &PORT.to_string())
 }
 
 pub fn tests() -> Vec<Test> {
-    let t = |name: &str, event: &'static str, body: fn() -> TestResult| {
-        Test::new(format!("trace::{name}"), body)
+    let t = |name: &str, body: fn() -> TestResult| {
+        case(name, DENY_NET, body)
             .needs("LANDLOCK_ACCESS_NET_BIND_TCP")
-            .requires(Requirement::TraceEvent(event))
             .enforcement()
     };
     vec![
-        t("add_rule_net_port::added::one_event", ADD_RULE, rule_added),
-        t(
-            "add_rule_net_port::refused::no_event",
-            ADD_RULE,
-            rule_refused,
-        ),
-        t("deny_access_net::bind_denied::one_event", DENY, || {
+        t("deny_access_net::bind_denied::one_event", || {
             bind_port(false)
         }),
-        t("deny_access_net::bind_allowed::no_event", DENY, || {
+        t("deny_access_net::bind_allowed::no_event", || {
             bind_port(true)
         }),
     ]

@@ -1,0 +1,106 @@
+//! `trace::<event>::disabled::no_event`: an event that is not enabled in
+//! an instance is not recorded there, even for an operation that emits
+//! it. Each case runs one scenario that emits ten of the events (build a
+//! ruleset, enforce it, an allowed and a denied access of each kind)
+//! under two instances at once: one with every event of the scenario
+//! enabled, which must record the event (so the operation did emit it),
+//! and one with every event but that one, which must record the others
+//! and not it.
+
+use crate::common::*;
+use llconf_harness::abi::{fs, net};
+use llconf_harness::fixture::trace::Instance;
+use llconf_harness::fixture::{enter_loopback_netns, TempTree};
+use llconf_harness::{
+    ensure, expect_result, Errno, OrFail, Ruleset, RulesetAttr, Test, TestResult,
+};
+use nix::sys::socket::{bind, socket, AddressFamily, SockFlag, SockType, SockaddrIn};
+use std::os::fd::AsRawFd;
+
+const PORT: u16 = 4444;
+
+const SCENARIO: &[&str] = &[
+    CREATE_RULESET,
+    FREE_RULESET,
+    ADD_RULE_PATH,
+    ADD_RULE_NET,
+    CREATE_DOMAIN,
+    ENFORCE_DOMAIN,
+    CHECK_RULE_INODE,
+    CHECK_RULE_NET,
+    DENY_FS,
+    DENY_NET,
+];
+
+fn bind_port(port: u16, denied: bool) -> TestResult {
+    let s = socket(
+        AddressFamily::Inet,
+        SockType::Stream,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )
+    .or_fail("socket")?;
+    expect_result(
+        format!("bind(127.0.0.1:{port})"),
+        bind(s.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 1, port)),
+        denied.then_some(Errno::EACCES),
+    )
+}
+
+fn disabled(event: &'static str) -> TestResult {
+    enter_loopback_netns()?;
+    let tree = TempTree::with(&["d/f"])?;
+    let d = tree.path("d");
+    let on = Instance::new(SCENARIO)?;
+    let others: Vec<&str> = SCENARIO.iter().copied().filter(|e| *e != event).collect();
+    let off = Instance::new(&others)?;
+    let rs = Ruleset::new(RulesetAttr {
+        handled_access_fs: fs::MAKE_DIR | fs::READ_FILE,
+        handled_access_net: net::BIND_TCP,
+        ..Default::default()
+    })?;
+    rs.allow_path(&d, fs::MAKE_DIR)?;
+    rs.allow_port(PORT.into(), net::BIND_TCP)?;
+    // Consumes the ruleset: its descriptor is closed, and it is freed.
+    rs.enforce()?;
+    expect_result(
+        "mkdir(d/x)",
+        std::fs::create_dir(d.join("x"))
+            .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0))),
+        None,
+    )?;
+    expect_result(
+        "open(d/f)",
+        std::fs::File::open(d.join("f"))
+            .map(drop)
+            .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0))),
+        Some(Errno::EACCES),
+    )?;
+    bind_port(PORT, false)?;
+    bind_port(PORT + 1, true)?;
+    ensure!(
+        !on.lines(event)?.is_empty(),
+        "the scenario emitted no {event} in the instance that enables it"
+    );
+    for other in &others {
+        ensure!(
+            !off.lines(other)?.is_empty(),
+            "the instance without {event} recorded no {other}, which it enables"
+        );
+    }
+    off.none(event, "in an instance where it is not enabled")
+}
+
+pub fn tests() -> Vec<Test> {
+    SCENARIO
+        .iter()
+        .map(|&event| {
+            let short = event.trim_start_matches("landlock_");
+            case(&format!("{short}::disabled::no_event"), event, move || {
+                disabled(event)
+            })
+            .needs("LANDLOCK_ACCESS_NET_BIND_TCP")
+            .enforcement()
+        })
+        .collect()
+}
