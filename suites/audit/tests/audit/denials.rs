@@ -5,7 +5,7 @@
 use crate::common::{audit_test, deny_signal_to, io_errno, signal_body};
 use crate::objects::path_fields;
 use crate::record::hex;
-use crate::session::{Session, QUIET_WINDOW};
+use crate::session::Session;
 use llconf_harness::abi::{fs, net, scope};
 use llconf_harness::fixture::{enter_loopback_netns, TempTree};
 use llconf_harness::{
@@ -28,7 +28,7 @@ fn expect_single(session: &mut Session, body: &str) -> TestResult {
         r.domain
     );
     session.expect_allocated(r.domain)?;
-    session.settle(QUIET_WINDOW)?;
+    session.sync()?;
     let n = session.accesses_of(r.domain).len();
     ensure!(
         n == 1,

@@ -3,7 +3,7 @@
 //! enforced in order, and the check that exactly the expected access
 //! records about the touched objects arrive.
 
-use crate::session::{Session, QUIET_WINDOW, RECORD_WAIT};
+use crate::session::{Session, RECORD_WAIT};
 use llconf_harness::abi::add_rule::QUIET;
 use llconf_harness::{expect_ok, fail, sys, OrFail, Ruleset, RulesetAttr, TestResult};
 use std::os::fd::AsRawFd;
@@ -88,7 +88,7 @@ pub fn expect_exactly(
             .all(|e| seen[from..].iter().any(|r| r.is_access() && &r.rest == e))
     };
     session.wait_until(RECORD_WAIT, all_in)?;
-    session.settle(QUIET_WINDOW)?;
+    session.sync()?;
     let mut got: Vec<String> = session.seen()[from..]
         .iter()
         .filter(|r| r.is_access() && about(&r.rest))

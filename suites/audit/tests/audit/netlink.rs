@@ -205,6 +205,14 @@ impl AuditSocket {
 
     /// Logs a user message, which makes kauditd talk to whatever daemon is
     /// registered (and drop a registration whose socket is gone).
+    /// An AUDIT_USER message sent without waiting for its acknowledgement,
+    /// which could arrive after records the caller must not discard.
+    pub fn user_message_no_ack(&mut self, text: &str) -> Result<(), Errno> {
+        let mut payload = text.as_bytes().to_vec();
+        payload.push(0);
+        self.send(AUDIT_USER, 0, &payload).map(drop)
+    }
+
     pub fn user_message(&mut self, text: &str) -> Result<(), Errno> {
         let mut payload = text.as_bytes().to_vec();
         payload.push(0);

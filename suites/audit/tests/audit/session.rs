@@ -4,7 +4,7 @@
 
 use crate::netlink::{
     AuditSocket, AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN, AUDIT_STATUS_ENABLED,
-    AUDIT_STATUS_PID,
+    AUDIT_STATUS_PID, AUDIT_USER,
 };
 use crate::record::Record;
 use llconf_harness::{fail, skip, Errno, OrFail, Stop};
@@ -16,8 +16,8 @@ pub const RECORD_WAIT: Duration = Duration::from_secs(2);
 /// Domain deallocation runs from a work queue after the last credential
 /// goes: the kernel's selftests allow a second; we allow two.
 pub const DEALLOC_WAIT: Duration = Duration::from_secs(2);
-/// How long silence must last to count as "no record".
-pub const QUIET_WINDOW: Duration = Duration::from_millis(400);
+/// What a marker of [`Session::sync`] carries, with its number.
+const MARKER: &str = "llconf-audit-marker-";
 
 pub struct Session {
     sock: AuditSocket,
@@ -28,6 +28,9 @@ pub struct Session {
     /// Access records before this index were already matched or passed
     /// over, so that the same text can be expected twice in one test.
     cursor: usize,
+    /// Markers sent and come back ([`Session::sync`]).
+    markers_sent: usize,
+    markers_back: usize,
 }
 
 fn pid_alive(pid: u32) -> bool {
@@ -62,6 +65,8 @@ impl Session {
             restore_enabled: None,
             seen: Vec::new(),
             cursor: 0,
+            markers_sent: 0,
+            markers_back: 0,
         };
         if before.enabled != 1 {
             match session.sock.set_status(AUDIT_STATUS_ENABLED, 1, 0) {
@@ -138,15 +143,41 @@ impl Session {
                         self.seen.push(r);
                     }
                 }
+                Some(m) if m.kind == AUDIT_USER => {
+                    let text = String::from_utf8_lossy(&m.payload);
+                    if text.contains(MARKER) {
+                        self.markers_back += 1;
+                    }
+                }
                 Some(_) => {}
                 None => {}
             }
         }
     }
 
-    /// Reads everything that arrives within `window`.
-    pub fn settle(&mut self, window: Duration) -> Result<&[Record], Stop> {
-        self.wait_until(window, |_| false)?;
+    /// Reads until every record queued so far has arrived, and returns
+    /// them all. A marker (an AUDIT_USER message) goes through the same
+    /// queue as the kernel's records and kauditd delivers in order, so once
+    /// it is back, every record of a denial made before this call (Landlock
+    /// logs it synchronously, in the denied syscall) has been read. Absence
+    /// is then known, not guessed from a silence of some length.
+    pub fn sync(&mut self) -> Result<&[Record], Stop> {
+        self.markers_sent += 1;
+        let n = self.markers_sent;
+        self.sock
+            .user_message_no_ack(&format!("{MARKER}{n}"))
+            .or_fail("send an AUDIT_USER marker")?;
+        let end = Instant::now() + RECORD_WAIT;
+        while self.markers_back < n {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(fail(format!(
+                    "the audit marker sent after the test's operations did not come back \
+                     within {RECORD_WAIT:?}: records may be lost"
+                )));
+            }
+            self.wait_until(left.min(Duration::from_millis(100)), |_| false)?;
+        }
         Ok(&self.seen)
     }
 
@@ -171,16 +202,18 @@ impl Session {
         Ok(self.seen[i].clone())
     }
 
-    /// Fails if an access record with this exact text arrives within the
-    /// quiet window (records read before this call do not count).
+    /// Fails if an access record with this exact text was queued since the
+    /// last match (records matched or passed over before do not count).
     pub fn expect_no_access(&mut self, body: &str) -> Result<(), Stop> {
         let from = self.seen.len();
-        let pick = |r: &Record| r.is_access() && r.rest == body;
-        let found = self.wait_until(QUIET_WINDOW, |seen| seen[from..].iter().any(pick))?;
+        self.sync()?;
+        let found = self.seen[from..]
+            .iter()
+            .any(|r| r.is_access() && r.rest == body);
         self.cursor = self.seen.len();
         if found {
             return Err(fail(format!(
-                "unexpected AUDIT_LANDLOCK_ACCESS record `{body}` within {QUIET_WINDOW:?}"
+                "unexpected AUDIT_LANDLOCK_ACCESS record `{body}`"
             )));
         }
         Ok(())
