@@ -64,6 +64,11 @@ impl Cache {
         self.root.join("bins")
     }
 
+    /// The out-of-tree builds of the kernel tree at `tree`.
+    pub fn tree_dir(&self, tree: &Path) -> PathBuf {
+        self.root.join("trees").join(path_key(tree))
+    }
+
     pub fn venv(&self) -> PathBuf {
         self.root.join("venv")
     }

@@ -280,6 +280,32 @@ pub struct BenchArgs {
     #[arg(long, value_name = "NAME", default_value = "debian-6.12")]
     pub kernel: String,
 
+    /// Measure the kernel developer's loop instead: build this tree, then
+    /// --runs times make `--edit`'s file newer (its content untouched),
+    /// rebuild and run the suites (default `--suite net`), printing the
+    /// rebuild, run and total times.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["uml_kernel", "backends"])]
+    pub tree: Option<PathBuf>,
+
+    /// What --tree builds: `um` or `x86_64`.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "ARCH",
+        default_value_t,
+        requires = "tree"
+    )]
+    pub tree_arch: crate::kernel::catalogue::TreeArch,
+
+    /// With --tree: the file whose change is measured, relative to the tree.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "security/landlock/net.c",
+        requires = "tree"
+    )]
+    pub edit: PathBuf,
+
     /// Runs of each backend, of the host and of the floor.
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: u32,
@@ -357,7 +383,7 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Run on the running kernel instead of in VMs.
-    #[arg(long, conflicts_with_all = ["kernels", "variants", "jobs", "accel", "vm_timeout", "backend"])]
+    #[arg(long, conflicts_with_all = ["kernels", "variants", "jobs", "accel", "vm_timeout", "backend", "tree"])]
     pub host: bool,
 
     /// Where to write the (merged) JUnit XML report [default: <OUT>/junit.xml].
@@ -374,6 +400,30 @@ pub struct RunArgs {
     /// kernels marked `default = true`].
     #[arg(long = "kernel", value_name = "NAME")]
     pub kernels: Vec<String>,
+
+    /// A kernel tree to build and run, no definition file needed: built
+    /// out of tree (incrementally, under the cache; the tree is never
+    /// written) with kernels/landlock.config (+ uml.config), as User-Mode
+    /// Linux unless --tree-arch says otherwise. The target is `tree-<dir>`.
+    #[arg(long, value_name = "PATH", conflicts_with = "kernels")]
+    pub tree: Option<PathBuf>,
+
+    /// What --tree builds: `um` (booted with uml) or `x86_64` (a bzImage
+    /// booted with qemu-initramfs).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "ARCH",
+        default_value_t,
+        requires = "tree"
+    )]
+    pub tree_arch: crate::kernel::catalogue::TreeArch,
+
+    /// With --tree: rebuild and rerun whenever a file under the tree's
+    /// security/ or the suites' sources changes, printing only the tests
+    /// that started or stopped failing; Ctrl-C ends it.
+    #[arg(long, requires = "tree")]
+    pub watch: bool,
 
     /// Only this boot variant (default, no-landlock, audit-off, ...); repeat
     /// for several [default: the variants each kernel lists].

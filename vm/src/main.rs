@@ -72,11 +72,15 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::List(args) => cmd::list::list(&root, args),
         cli::Command::Run(args) if args.host => cmd::run_host::run(&root, args),
+        cli::Command::Run(args) if args.watch => cmd::watch::watch(&root, args),
         cli::Command::Run(args) => cmd::run_vm::run(&root, &kernels, args),
         cli::Command::Setup(args) => cmd::setup::setup(args),
         cli::Command::Doctor => cmd::doctor::doctor(&kernels),
         cli::Command::Kernels => cmd::kernels::kernels(&kernels),
         cli::Command::Fetch(args) => cmd::fetch::fetch(&kernels, args),
+        cli::Command::Bench(args) if args.tree.is_some() => {
+            cmd::bench_tree::bench_tree(&root, &kernels, args)
+        }
         cli::Command::Bench(args) => cmd::bench::bench(&root, &kernels, args),
         cli::Command::Report(args) => cmd::report::report(args),
         cli::Command::Diff(args) => cmd::diff::diff(args),

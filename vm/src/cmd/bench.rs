@@ -35,16 +35,16 @@ use std::process::{ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const MEMORY_MIB: u64 = 2048;
+pub(crate) const MEMORY_MIB: u64 = 2048;
 /// A host run in a benchmark is not limited in practice.
 const BENCH_LIMIT: Duration = Duration::from_secs(24 * 3600);
 
 /// One measured run; `None` where it does not apply.
 #[derive(Debug, Clone, Copy, Default)]
-struct Sample {
-    boot: Option<Duration>,
-    first_test: Option<Duration>,
-    total: Option<Duration>,
+pub(crate) struct Sample {
+    pub boot: Option<Duration>,
+    pub first_test: Option<Duration>,
+    pub total: Option<Duration>,
 }
 
 pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<ExitCode> {
@@ -302,7 +302,7 @@ fn is_test_result(e: &Event) -> bool {
     )
 }
 
-fn vm_once(t: &VmTarget) -> Result<Sample> {
+pub(crate) fn vm_once(t: &VmTarget) -> Result<Sample> {
     std::fs::create_dir_all(t.guest.dir.root())?;
     let (tx, rx) = mpsc::channel::<TargetEvent>();
     let start = Instant::now();
@@ -334,7 +334,7 @@ fn vm_once(t: &VmTarget) -> Result<Sample> {
     }
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
+pub(crate) fn median(mut v: Vec<f64>) -> Option<f64> {
     v.retain(|x| x.is_finite());
     if v.is_empty() {
         return None;

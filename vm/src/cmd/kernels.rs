@@ -49,6 +49,7 @@ fn source(k: &Kernel) -> String {
         }
         Source::Local { path } => format!("local {}", path.display()),
         Source::Build { path, builder } => format!("build {} ({builder:?})", path.display()),
+        Source::Tree { path, arch } => format!("--tree {} ({})", path.display(), arch.make_arch()),
         Source::DebianTree(s) => format!(
             "User-Mode Linux built from linux-source-{}{}",
             s.series,
@@ -83,5 +84,9 @@ pub fn cache_state(cache: &Cache, k: &Kernel) -> String {
             format!("built: {}", path.join("arch/x86/boot/bzImage").display())
         }
         Source::Build { path, .. } => format!("not built yet: {}", path.display()),
+        Source::Tree { path, arch } => format!(
+            "built out of tree on every run into {}",
+            crate::kernel::tree::build_dir(cache, path, *arch).0.display()
+        ),
     }
 }

@@ -1,6 +1,7 @@
 //! One file per subcommand, each a thin composition of the folders below.
 
 pub mod bench;
+pub mod bench_tree;
 pub mod coverage;
 pub mod diff;
 pub mod doctor;
@@ -12,3 +13,4 @@ pub mod report;
 pub mod run_host;
 pub mod run_vm;
 pub mod setup;
+pub mod watch;

@@ -75,7 +75,11 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
         junit_writer::check_destination(junit)?;
     }
     let catalogue = Catalogue::load(kernels_dir)?;
-    let wanted = select(&catalogue, &args)?;
+    let tree = match &args.tree {
+        Some(t) => Some(crate::kernel::tree::kernel(t, args.tree_arch)?),
+        None => None,
+    };
+    let wanted = select(&catalogue, tree.as_ref(), &args)?;
     let cache = Cache::from_env();
     // UML kernels are host programs; everything else boots in qemu.
     let all_uml = wanted
@@ -238,11 +242,19 @@ fn make_targets(
     (targets, queue)
 }
 
-/// Every kernel × variant asked for, refusing a `--backend` that cannot
-/// boot one of them.
-fn select<'a>(catalogue: &'a Catalogue, args: &RunArgs) -> Result<Vec<Wanted<'a>>> {
+/// Every kernel × variant asked for (the `--tree` kernel alone, when
+/// given), refusing a `--backend` that cannot boot one of them.
+fn select<'a>(
+    catalogue: &'a Catalogue,
+    tree: Option<&'a Kernel>,
+    args: &RunArgs,
+) -> Result<Vec<Wanted<'a>>> {
     let mut wanted = Vec::new();
-    for kernel in catalogue.select(&args.kernels)? {
+    let kernels = match tree {
+        Some(t) => vec![t],
+        None => catalogue.select(&args.kernels)?,
+    };
+    for kernel in kernels {
         for (variant_name, variant) in kernel.select_variants(&args.variants)? {
             wanted.push(Wanted {
                 kernel,

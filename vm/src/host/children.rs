@@ -11,11 +11,15 @@ use std::process::Command;
 
 /// Makes `cmd`'s process receive SIGKILL when the spawning thread ends.
 pub fn die_with_parent(cmd: &mut Command) -> &mut Command {
+    die_with_parent_by(cmd, Signal::SIGKILL)
+}
+
+/// The same with another signal: one a child cleans up on (make stops its
+/// compilers on SIGTERM).
+pub fn die_with_parent_by(cmd: &mut Command, signal: Signal) -> &mut Command {
     // SAFETY: the closure only makes one async-signal-safe system call.
     unsafe {
-        cmd.pre_exec(|| {
-            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from)
-        })
+        cmd.pre_exec(move || nix::sys::prctl::set_pdeathsig(signal).map_err(std::io::Error::from))
     }
 }
 

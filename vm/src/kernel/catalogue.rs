@@ -66,6 +66,33 @@ pub enum Source {
     /// User-Mode Linux kernel.
     #[serde(rename = "debian-source")]
     DebianTree(SourcePackageSpec),
+    /// A tree named on the command line (`llconf run --tree`), built out
+    /// of tree under the cache; never read from a definition file.
+    #[serde(skip)]
+    Tree {
+        path: PathBuf,
+        arch: TreeArch,
+    },
+}
+
+/// What `--tree` builds: User-Mode Linux (booted with `uml`) or an x86-64
+/// bzImage (booted with `qemu-initramfs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TreeArch {
+    #[default]
+    Um,
+    #[value(name = "x86_64")]
+    X86_64,
+}
+
+impl TreeArch {
+    /// Kbuild's `ARCH=`.
+    pub fn make_arch(self) -> &'static str {
+        match self {
+            TreeArch::Um => "um",
+            TreeArch::X86_64 => "x86_64",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -95,6 +122,10 @@ impl Source {
             Source::DebianTree(_)
                 | Source::Build {
                     builder: Builder::Uml,
+                    ..
+                }
+                | Source::Tree {
+                    arch: TreeArch::Um,
                     ..
                 }
         )
@@ -147,7 +178,7 @@ fn yes() -> bool {
 
 /// Variants every kernel has, so that a definition only lists their names.
 /// A name that can become one path component and nothing more.
-fn path_safe(name: &str) -> bool {
+pub fn path_safe(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('.')
         && name

@@ -1,7 +1,7 @@
 //! Kernels: the catalogue (`kernels/*.toml`) and which backend each boots
 //! with, Debian packages fetched with a private apt state into the store,
-//! User-Mode Linux builds, and `prepare()`, which turns a definition into
-//! an image a backend can boot.
+//! User-Mode Linux builds, a kernel tree named with `--tree`, and
+//! `prepare()`, which turns a definition into an image a backend can boot.
 
 pub mod backend;
 pub mod catalogue;
@@ -9,4 +9,5 @@ pub mod debian;
 pub mod image;
 pub mod prepare;
 pub mod store;
+pub mod tree;
 pub mod uml_build;

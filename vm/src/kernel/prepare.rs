@@ -59,6 +59,17 @@ pub fn prepare(
             .with_context(|| format!("building kernel `{}`", kernel.name))?;
             Ok(from_uml(built))
         }
+        Source::Tree { path, arch } => {
+            let mut say = |s: String| say(format!("{}: {s}", kernel.name));
+            let built = crate::kernel::tree::build(cache, path, *arch, catalogue_dir, &mut say)
+                .with_context(|| format!("building kernel `{}`", kernel.name))?;
+            Ok(Prepared {
+                packages: built.facts(path),
+                image: BootImage::Image(built.image),
+                release: Some(built.release),
+                has_modules: true,
+            })
+        }
         Source::Build { path, builder } => {
             let built = path.join("arch/x86/boot/bzImage");
             if freshness == Freshness::Now || !built.is_file() {
@@ -92,6 +103,10 @@ pub fn coverage_build(
         Source::Build {
             path,
             builder: Builder::Uml,
+        }
+        | Source::Tree {
+            path,
+            arch: crate::kernel::catalogue::TreeArch::Um,
         } => uml_build::build_tree(
             cache,
             &kernel.name,

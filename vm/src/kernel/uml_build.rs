@@ -16,7 +16,7 @@
 //! against the source.
 
 use crate::cache_dir::Cache;
-use crate::kernel::catalogue::SourcePackageSpec;
+use crate::kernel::catalogue::{SourcePackageSpec, TreeArch};
 use crate::kernel::debian::{self, Apt};
 use crate::kernel::image::Freshness;
 use anyhow::{bail, Context, Result};
@@ -378,17 +378,62 @@ pub fn build_plain(tree: &Path, out: &Path, kernels_dir: &Path, log: &Path) -> R
 /// `make linux` again in a configured build directory: what one changed
 /// file costs.
 pub fn rebuild(tree: &Path, out: &Path, log: &Path) -> Result<()> {
-    let log_file =
-        std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
-    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut make = Command::new("make");
-    make.arg("ARCH=um")
-        .arg(format!("O={}", out.display()))
-        .arg(format!("-j{jobs}"))
-        .arg("linux")
-        .current_dir(tree)
-        .env("ARCH", "um");
+    make_kernel(tree, out, TreeArch::Um, log, false)
+}
+
+/// `make <kernel>` (`linux` for UML, `bzImage` for x86-64) in a configured
+/// build directory `out`; `append`: after the configuration's output in
+/// the same log.
+pub fn make_kernel(
+    tree: &Path,
+    out: &Path,
+    arch: TreeArch,
+    log: &Path,
+    append: bool,
+) -> Result<()> {
+    let log_file = open_log(log, append)?;
+    let mut make = make_command(tree, Some(out), arch);
+    make.arg(kernel_target(arch));
     run(&mut make, Some((&log_file, log)))
+}
+
+/// The file `make` builds for `arch`, relative to the build directory.
+pub fn kernel_file(arch: TreeArch) -> &'static str {
+    match arch {
+        TreeArch::Um => "linux",
+        TreeArch::X86_64 => "arch/x86/boot/bzImage",
+    }
+}
+
+fn kernel_target(arch: TreeArch) -> &'static str {
+    match arch {
+        TreeArch::Um => "linux",
+        TreeArch::X86_64 => "bzImage",
+    }
+}
+
+fn open_log(log: &Path, append: bool) -> Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(log)
+        .with_context(|| format!("creating {}", log.display()))
+}
+
+/// `make ARCH=<arch> [O=out] -jN` in `tree`.
+fn make_command(tree: &Path, out: Option<&Path>, arch: TreeArch) -> Command {
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut c = Command::new("make");
+    c.arg(format!("ARCH={}", arch.make_arch()));
+    if let Some(out) = out {
+        c.arg(format!("O={}", out.display()));
+    }
+    c.arg(format!("-j{jobs}"))
+        .current_dir(tree)
+        .env("ARCH", arch.make_arch());
+    c
 }
 
 /// `make ARCH=um defconfig`, the fragments merged in, `make linux`; the
@@ -400,16 +445,40 @@ fn build(
     fragment_names: &[&str],
     log: &Path,
 ) -> Result<()> {
-    if !tree.join("Makefile").is_file() || !tree.join("arch/um").is_dir() {
+    configure(tree, out, TreeArch::Um, kernels_dir, fragment_names, log)?;
+    let config_dir = out.unwrap_or(tree);
+    let log_file = open_log(log, true)?;
+    let mut make = make_command(tree, out, TreeArch::Um);
+    make.arg("linux");
+    run(&mut make, Some((&log_file, log)))?;
+    check_config(config_dir, TreeArch::Um, fragment_names)
+}
+
+/// `make ARCH=<arch> defconfig`, the fragments merged in with the kernel's
+/// `merge_config.sh`, `make olddefconfig`, into `out` (or the tree); the
+/// output of every step goes to `log`, which starts afresh.
+pub fn configure(
+    tree: &Path,
+    out: Option<&Path>,
+    arch: TreeArch,
+    kernels_dir: &Path,
+    fragment_names: &[&str],
+    log: &Path,
+) -> Result<()> {
+    let arch_dir = match arch {
+        TreeArch::Um => "arch/um",
+        TreeArch::X86_64 => "arch/x86",
+    };
+    if !tree.join("Makefile").is_file() || !tree.join(arch_dir).is_dir() {
         bail!(
-            "{} is not a kernel source tree (no Makefile or arch/um)",
+            "{} is not a kernel source tree (no Makefile or {arch_dir})",
             tree.display()
         );
     }
     let missing = missing_tools();
     if !missing.is_empty() {
         bail!(
-            "{} not installed; a User-Mode Linux build needs {} (`llconf setup` installs them)",
+            "{} not installed; a kernel build needs {} (`llconf setup` installs them)",
             missing.join(", "),
             TOOLS.join(", ")
         );
@@ -424,16 +493,10 @@ fn build(
     if let Some(out) = out {
         std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     }
-    let log_file =
-        std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
-    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let make = |targets: &[&str]| {
-        let mut c = Command::new("make");
-        c.arg("ARCH=um");
-        if let Some(out) = out {
-            c.arg(format!("O={}", out.display()));
-        }
-        c.arg(format!("-j{jobs}")).args(targets);
+    let log_file = open_log(log, false)?;
+    let make = |target: &str| {
+        let mut c = make_command(tree, out, arch);
+        c.arg(target);
         c
     };
     let mut merge = Command::new(tree.join("scripts/kconfig/merge_config.sh"));
@@ -442,26 +505,45 @@ fn build(
         .arg("-O")
         .arg(config_dir)
         .arg(config_dir.join(".config"))
-        .args(&fragments);
-    for mut step in [
-        make(&["defconfig"]),
-        merge,
-        make(&["olddefconfig"]),
-        make(&["linux"]),
-    ] {
-        step.current_dir(tree).env("ARCH", "um");
+        .args(&fragments)
+        .current_dir(tree)
+        .env("ARCH", arch.make_arch());
+    for mut step in [make("defconfig"), merge, make("olddefconfig")] {
         run(&mut step, Some((&log_file, log)))?;
     }
-    let config = std::fs::read_to_string(config_dir.join(".config"))?;
-    let missing: Vec<&str> = MUST_HAVE
-        .iter()
-        .copied()
+    Ok(())
+}
+
+/// Options without which a build is useless to llconf, for `arch`.
+fn must_have(arch: TreeArch) -> Vec<&'static str> {
+    match arch {
+        TreeArch::Um => MUST_HAVE.to_vec(),
+        // qemu-initramfs: an initramfs and a serial console, no modules.
+        TreeArch::X86_64 => vec![
+            "CONFIG_SECURITY_LANDLOCK=y",
+            "CONFIG_SECURITYFS=y",
+            "CONFIG_DEVTMPFS=y",
+            "CONFIG_BLK_DEV_INITRD=y",
+            "CONFIG_SERIAL_8250_CONSOLE=y",
+        ],
+    }
+}
+
+/// Refuses a configuration that lacks what llconf needs: Kconfig drops an
+/// option whose dependencies are missing without a word.
+pub fn check_config(config_dir: &Path, arch: TreeArch, fragment_names: &[&str]) -> Result<()> {
+    let path = config_dir.join(".config");
+    let config =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let missing: Vec<&str> = must_have(arch)
+        .into_iter()
         .filter(|o| !config.lines().any(|l| l == *o))
         .collect();
     if !missing.is_empty() {
         bail!(
-            "the UML build in {} lacks {} after merging {}: Kconfig dropped them",
-            config_dir.display(),
+            "the configuration {} lacks {} after merging {}: Kconfig dropped them (their \
+             dependencies are off)",
+            path.display(),
             missing.join(", "),
             fragment_names.join(" and ")
         );
@@ -473,6 +555,9 @@ fn build(
 /// names the step and quotes the end of the log.
 fn run(cmd: &mut Command, log: Option<(&std::fs::File, &Path)>) -> Result<()> {
     cmd.stdin(Stdio::null());
+    // make cleans up its compilers on SIGTERM, not on SIGKILL: a killed
+    // llconf leaves no build running.
+    crate::host::children::die_with_parent_by(cmd, nix::sys::signal::Signal::SIGTERM);
     if let Some((f, _)) = log {
         cmd.stdout(f.try_clone()?).stderr(f.try_clone()?);
     }
@@ -493,8 +578,11 @@ fn run(cmd: &mut Command, log: Option<(&std::fs::File, &Path)>) -> Result<()> {
             let text = std::fs::read_to_string(path).unwrap_or_default();
             let tail: Vec<&str> = text.lines().rev().take(15).collect();
             let tail: Vec<&str> = tail.into_iter().rev().collect();
+            let first = first_error(&text)
+                .map(|l| format!("first error: {l}\n"))
+                .unwrap_or_default();
             bail!(
-                "`{shown}` failed ({status}); the end of {}:\n{}",
+                "`{shown}` failed ({status}); {first}the full log is {}, which ends:\n{}",
                 path.display(),
                 tail.join("\n")
             )
@@ -503,7 +591,16 @@ fn run(cmd: &mut Command, log: Option<(&std::fs::File, &Path)>) -> Result<()> {
     }
 }
 
-fn release_of(build_dir: &Path) -> String {
+/// The first line of a build log that reports an error: the compiler's
+/// (`file.c:12:3: error: ...`), else make's or a script's.
+pub fn first_error(log: &str) -> Option<&str> {
+    let lines = || log.lines().map(str::trim_end);
+    lines()
+        .find(|l| l.contains(": error:") || l.contains(": fatal error:"))
+        .or_else(|| lines().find(|l| l.contains("Error ") || l.starts_with("***")))
+}
+
+pub fn release_of(build_dir: &Path) -> String {
     std::fs::read_to_string(build_dir.join("include/config/kernel.release"))
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "unknown".into())
@@ -599,6 +696,24 @@ mod tests {
         keep_gcov_writer(dir.path(), false).unwrap();
         keep_gcov_writer(dir.path(), true).unwrap();
         assert_eq!(std::fs::read_to_string(&script).unwrap(), patched);
+    }
+
+    #[rstest::rstest]
+    #[case::the_compiler_s_first(
+        "  CC foo.o\nsecurity/landlock/net.c:12:3: error: expected ';'\nnet.c:13:1: error: two\nmake: *** [x] Error 2",
+        Some("security/landlock/net.c:12:3: error: expected ';'")
+    )]
+    #[case::a_fatal_one(
+        "x.c:1:10: fatal error: y.h: No such file",
+        Some("x.c:1:10: fatal error: y.h: No such file")
+    )]
+    #[case::else_make_s(
+        "  LD vmlinux\nmake[2]: *** [Makefile:1] Error 1",
+        Some("make[2]: *** [Makefile:1] Error 1")
+    )]
+    #[case::none("  CC a.o\n  LD linux", None)]
+    fn the_first_error_of_a_log(#[case] log: &str, #[case] first: Option<&str>) {
+        assert_eq!(first_error(log), first);
     }
 
     #[test]
