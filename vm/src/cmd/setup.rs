@@ -5,7 +5,8 @@
 //!   on the host: kmod (depmod), busybox-static, udev (without it `--exec`
 //!   falls back to the console and exits 255); python3-venv for the venv;
 //!   the Debian archive keyring for the private package lists; make, flex,
-//!   bison and bc for the User-Mode Linux builds of the `uml` backend; lcov,
+//!   bison and bc for the User-Mode Linux builds of the `uml` backend
+//!   (libelf-dev too, for objtool, when `--tree-arch x86_64` builds); lcov,
 //!   rsync, libcap-dev and libc6-dev for `llconf coverage`. On bookworm
 //!   qemu comes from bookworm-backports (10.0): bookworm's own 7.2 would
 //!   remove a newer qemu-utils.
@@ -19,7 +20,7 @@ use std::process::{Command, ExitCode, Stdio};
 
 pub const VIRTME_NG: &str = "virtme-ng==1.42";
 const VIRTME_NG_VERSION: &str = "virtme-ng 1.42";
-const APT_PACKAGES: [&str; 15] = [
+const APT_PACKAGES: [&str; 16] = [
     "qemu-system-x86",
     "qemu-utils",
     "kmod",
@@ -31,6 +32,8 @@ const APT_PACKAGES: [&str; 15] = [
     "flex",
     "bison",
     "bc",
+    // objtool, which an x86-64 build of a tree (`--tree-arch x86_64`) runs.
+    "libelf-dev",
     // llconf coverage: lcov reads the gcov counters; the kernel's own
     // Landlock selftests link libcap, their `true` links libc static, and
     // the kernel installs their headers with rsync.

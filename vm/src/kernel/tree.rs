@@ -186,7 +186,14 @@ pub fn build(
         uml_build::kernel_file(arch),
         log.display()
     ));
-    uml_build::make_kernel(tree, &out, arch, &log, !configured)?;
+    uml_build::make_kernel(tree, &out, arch, &log, !configured).map_err(|e| {
+        // The one host library an x86-64 build needs that UML's does not.
+        if format!("{e}").contains("gelf.h") {
+            e.context("objtool needs libelf's headers: install libelf-dev (`llconf setup` does)")
+        } else {
+            e
+        }
+    })?;
     let config = std::fs::read(out.join(".config"))?;
     Ok(TreeBuild {
         image: out.join(uml_build::kernel_file(arch)),

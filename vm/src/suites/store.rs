@@ -10,9 +10,12 @@
 //! file system than the cache, the run executes the entries by path and
 //! `bin/paths.json` names them.
 //!
-//! Entries not used for [`KEEP_UNUSED`] are removed when a run stores its
-//! binaries: using an entry sets its mtime, and no run lasts a week. A
-//! hard link in a run folder outlives the entry's removal.
+//! Entries are removed when a run stores its binaries: those not used for
+//! [`KEEP_UNUSED`], and those beyond the [`KEEP_RECENT`] most recently used
+//! that no run used for [`KEEP_IN_USE`] (a suite edited all day makes an
+//! entry per build). Using an entry sets its mtime. A hard link in a run
+//! folder outlives the entry's removal; a run that executes entries by path
+//! (`paths.json`) is safe for [`KEEP_IN_USE`].
 
 use crate::suites::binary::SuiteBinary;
 use anyhow::{Context, Result};
@@ -24,6 +27,11 @@ use std::time::{Duration, SystemTime};
 
 /// How long an entry no run used is kept.
 pub const KEEP_UNUSED: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How many of the most recently used entries are kept that long: two
+/// flavours of nine suites and the guest's two programs are 20 a build.
+pub const KEEP_RECENT: usize = 60;
+/// Beyond those, how long an entry is kept after its last use.
+pub const KEEP_IN_USE: Duration = Duration::from_secs(3 * 3600);
 /// In a run's `bin/` folder, when its binaries could not be linked there.
 pub const PATHS_FILE: &str = "paths.json";
 
@@ -95,19 +103,23 @@ fn put(file: &Path, store: &Path) -> Result<PathBuf> {
     Ok(entry)
 }
 
-/// Removes entries (and temporary files of crashed runs) not used since
-/// `now - KEEP_UNUSED`.
+/// Removes entries (and temporary files of crashed runs) as the module
+/// says, seen from `now`.
 pub fn prune(store: &Path, now: SystemTime) {
     let Ok(entries) = std::fs::read_dir(store) else {
         return;
     };
-    for e in entries.flatten() {
-        let old = e
-            .metadata()
-            .and_then(|m| m.modified())
-            .is_ok_and(|m| now.duration_since(m).unwrap_or_default() > KEEP_UNUSED);
-        if old {
-            let _ = std::fs::remove_file(e.path());
+    let mut by_age: Vec<(Duration, PathBuf)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let used = e.metadata().and_then(|m| m.modified()).ok()?;
+            Some((now.duration_since(used).unwrap_or_default(), e.path()))
+        })
+        .collect();
+    by_age.sort();
+    for (rank, (age, path)) in by_age.iter().enumerate() {
+        if *age > KEEP_UNUSED || (rank >= KEEP_RECENT && *age > KEEP_IN_USE) {
+            let _ = std::fs::remove_file(path);
         }
     }
 }
@@ -179,6 +191,21 @@ mod tests {
         keep(&[net], &store, &d.path().join("run3/bin")).unwrap();
         assert_eq!(std::fs::read_dir(&store).unwrap().count(), 2);
         assert!(!d.path().join("run3/bin").join(PATHS_FILE).exists());
+    }
+
+    #[test]
+    fn beyond_the_most_recent_entries_only_those_in_use_are_kept() {
+        let d = tempfile::tempdir().unwrap();
+        let store = d.path().join("store");
+        let bins: Vec<SuiteBinary> = (0..KEEP_RECENT + 5)
+            .map(|i| bin(d.path(), &format!("s{i}"), &format!("v{i}")))
+            .collect();
+        keep(&bins, &store, &d.path().join("bin")).unwrap();
+        let count = || std::fs::read_dir(&store).unwrap().count();
+        prune(&store, SystemTime::now() + Duration::from_secs(60));
+        assert_eq!(count(), KEEP_RECENT + 5, "all in use");
+        prune(&store, SystemTime::now() + KEEP_IN_USE * 2);
+        assert_eq!(count(), KEEP_RECENT);
     }
 
     #[rstest::rstest]
