@@ -10,8 +10,9 @@ use std::path::PathBuf;
     about = "Landlock conformance suites: list, run, report"
 )]
 pub struct Cli {
-    /// Cargo workspace holding the suites [default: the llconf checkout the
-    /// current directory is in, else the one llconf was built from].
+    /// Cargo workspace holding the suites, and the guest init, built from it
+    /// [default: $LLCONF_WORKSPACE, else the llconf checkout the current
+    /// directory is in, else the one llconf was built from].
     #[arg(long, global = true, value_name = "PATH")]
     pub workspace: Option<PathBuf>,
 
@@ -36,6 +37,7 @@ Exit codes:
 
 Environment:
   LLCONF_CACHE           the cache of packages, kernels and builds [~/.cache/llconf]
+  LLCONF_WORKSPACE       the cargo workspace of the suites, when --workspace is not given
   LLCONF_TIMEOUT_SCALE   multiplies every test's timeout (the runner sets 4 under TCG)
   LLCONF_START_DEPTH     the Landlock layers the suites start under (VMs declare 0); a host
                          run without it skips the tests that count layers to the limit

@@ -164,6 +164,7 @@ fn run_help_states_exit_codes_and_every_environment_variable() {
         "Exit codes:",
         "130  interrupted",
         "LLCONF_CACHE",
+        "LLCONF_WORKSPACE",
         "LLCONF_TIMEOUT_SCALE",
         "LLCONF_KNOWN_ISSUES",
         "LLCONF_VNG",
