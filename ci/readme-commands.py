@@ -60,8 +60,25 @@ def check_flags(cmd):
     return f"unknown flags {unknown}" if unknown else None
 
 
+def suite_counts():
+    """The README's suites table against `llconf list`: a count that no
+    longer holds is a README that lies."""
+    text = open(os.path.join(ROOT, "README.md")).read()
+    claimed = dict(re.findall(r"^\| `([a-z]+)` \| .* \| (\d+) \|$", text, re.M))
+    listed = subprocess.run(LLCONF + ["list"], cwd=ROOT, capture_output=True, text=True).stdout
+    actual = dict(re.findall(r"^([a-z]+) \((\d+) tests\)$", listed, re.M))
+    if not claimed:
+        return ["README: no suites table found"]
+    return [
+        f"README suites table: {s} has {actual.get(s, 'no')} cases, the table says {n}"
+        for s, n in sorted(claimed.items())
+        if actual.get(s) != n
+    ] + [f"README suites table: suite {s} is missing" for s in sorted(set(actual) - set(claimed))]
+
+
 def main():
-    failures = []
+    failures = suite_counts()
+    print(f"README suites table: {len(failures)} wrong")
     cmds = commands()
     for cmd in cmds:
         if any(p.search(cmd) for p in RUN):
