@@ -84,37 +84,28 @@ pub fn control_record(session: &mut Session) -> Result<u64, Stop> {
     Ok(r.domain)
 }
 
-/// A process outside any domain that only waits to be signalled. A
-/// sandboxed test may not kill it (the signal scope denies that), so it
-/// leaves by itself once `release` closes: fields drop in order.
-pub struct Sleeper {
-    release: Option<std::os::fd::OwnedFd>,
-    peer: Peer,
-}
+pub use llconf_harness::fixture::peer::sleeper;
 
-impl Sleeper {
-    pub fn pid(&self) -> Pid {
-        self.peer.pid()
-    }
-}
-
-impl Drop for Sleeper {
-    fn drop(&mut self) {
-        self.release.take();
-    }
-}
-
-pub fn sleeper() -> Result<Sleeper, Stop> {
-    let (r, w) = nix::unistd::pipe().map_err(|e| fail(format!("pipe: {e}")))?;
-    let mut w = Some(w);
-    let peer = Peer::spawn(|ready| {
-        w.take();
-        ready.signal();
-        let mut b = [0u8; 1];
-        let _ = nix::unistd::read(std::os::fd::AsRawFd::as_raw_fd(&r), &mut b);
-        0
-    })?;
-    drop(r);
-    peer.wait_ready()?;
-    Ok(Sleeper { release: w, peer })
+/// A datagram socket bound to the abstract name `llconf-<tag>-<pid>`
+/// before the test's domain exists (so outside it), its address, and the
+/// name as records print it: hex, with the leading NUL.
+pub fn abstract_server(
+    tag: &str,
+) -> Result<(std::os::fd::OwnedFd, nix::sys::socket::UnixAddr, String), Stop> {
+    use llconf_harness::OrFail;
+    use nix::sys::socket::{self as nsock, UnixAddr};
+    use std::os::fd::AsRawFd;
+    let name = format!("llconf-{tag}-{}", std::process::id());
+    let addr = UnixAddr::new_abstract(name.as_bytes()).or_fail("abstract address")?;
+    let server = nsock::socket(
+        nsock::AddressFamily::Unix,
+        nsock::SockType::Datagram,
+        nsock::SockFlag::SOCK_CLOEXEC,
+        None,
+    )
+    .or_fail("server socket")?;
+    nsock::bind(server.as_raw_fd(), &addr).or_fail("bind the abstract address")?;
+    let mut raw = vec![0u8];
+    raw.extend_from_slice(name.as_bytes());
+    Ok((server, addr, crate::record::hex(&raw)))
 }

@@ -2,16 +2,15 @@
 //! AUDIT_LANDLOCK_ACCESS record naming it, with the object's fields, and
 //! the domain's AUDIT_LANDLOCK_DOMAIN allocation record follows it.
 
-use crate::common::{audit_test, deny_signal_to, io_errno, signal_body};
+use crate::common::{abstract_server, audit_test, deny_signal_to, io_errno, signal_body};
 use crate::objects::path_fields;
-use crate::record::hex;
 use crate::session::Session;
 use llconf_harness::abi::{fs, net, scope};
 use llconf_harness::fixture::{enter_loopback_netns, TempTree};
 use llconf_harness::{
     ensure, expect_errno, expect_ok, Errno, OrFail, Ruleset, RulesetAttr, Stop, Test, TestResult,
 };
-use nix::sys::socket::{self as nsock, SockaddrIn, UnixAddr};
+use nix::sys::socket::{self as nsock, SockaddrIn};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
@@ -226,20 +225,9 @@ fn ptrace_denied() -> TestResult {
 /// it; the record names it by its abstract address, in hex with the
 /// leading NUL.
 fn abstract_unix_scope_denied() -> TestResult {
-    let name = format!("llconf-audit-{}", std::process::id());
-    let addr = UnixAddr::new_abstract(name.as_bytes()).or_fail("abstract address")?;
-    let server = nsock::socket(
-        nsock::AddressFamily::Unix,
-        nsock::SockType::Datagram,
-        nsock::SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .or_fail("server socket")?;
-    nsock::bind(server.as_raw_fd(), &addr).or_fail("bind the abstract address")?;
+    let (_server, addr, path) = abstract_server("audit")?;
     let mut session = Session::open()?;
-    let mut raw = vec![0u8];
-    raw.extend_from_slice(name.as_bytes());
-    let body = format!("blockers=scope.abstract_unix_socket path={}", hex(&raw));
+    let body = format!("blockers=scope.abstract_unix_socket path={path}");
     Ruleset::scoped(scope::ABSTRACT_UNIX_SOCKET)?.enforce()?;
     let client = nsock::socket(
         nsock::AddressFamily::Unix,

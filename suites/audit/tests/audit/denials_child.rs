@@ -5,10 +5,9 @@
 //! child is gone, counts its one denial. Each has a twin one scope or one
 //! target apart that is allowed and logs nothing about the target.
 
-use crate::common::{audit_test, signal_body, sleeper};
+use crate::common::{abstract_server, audit_test, signal_body, sleeper};
 use crate::layers::expect_exactly;
 use crate::objects::{own_exe_comm, task_fields};
-use crate::record::hex;
 use crate::session::Session;
 use llconf_harness::abi::{fs, scope};
 use llconf_harness::fixture::Peer;
@@ -130,19 +129,7 @@ fn run_child(kind: Kind, allowed: bool, target: Pid, addr: &UnixAddr) -> Result<
 
 fn case(kind: Kind, allowed: bool) -> TestResult {
     let target = sleeper()?;
-    let name = format!("llconf-child-{}", std::process::id());
-    let addr = UnixAddr::new_abstract(name.as_bytes()).or_fail("abstract address")?;
-    let server = nsock::socket(
-        nsock::AddressFamily::Unix,
-        nsock::SockType::Datagram,
-        nsock::SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .or_fail("server socket")?;
-    nsock::bind(server.as_raw_fd(), &addr).or_fail("bind the abstract address")?;
-    let mut raw = vec![0u8];
-    raw.extend_from_slice(name.as_bytes());
-    let path = hex(&raw);
+    let (_server, addr, path) = abstract_server("child")?;
     let mut session = Session::open()?;
     let (object, body) = match kind {
         Kind::Ptrace => {

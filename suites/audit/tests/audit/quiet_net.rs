@@ -5,14 +5,13 @@
 //! layer that denies (for scopes: the youngest layer that scopes it) has
 //! the access in its quiet mask and, for ports, a quiet rule on the port.
 
-use crate::common::{audit_test, signal_body, sleeper};
+use crate::common::{abstract_server, audit_test, signal_body, sleeper};
 use crate::layers::{enforce, expect_exactly, Layer, On, Rule};
-use crate::record::hex;
 use crate::session::Session;
 use llconf_harness::abi::{net, scope};
 use llconf_harness::fixture::enter_loopback_netns;
-use llconf_harness::{expect_errno, Errno, OrFail, RulesetAttr, Stop, Test, TestResult};
-use nix::sys::socket::{self as nsock, SockaddrIn, UnixAddr};
+use llconf_harness::{expect_errno, Errno, OrFail, RulesetAttr, Test, TestResult};
+use nix::sys::socket::{self as nsock, SockaddrIn};
 use std::os::fd::{AsRawFd, OwnedFd};
 
 const QUIET_PORT: u16 = 4301;
@@ -208,25 +207,8 @@ fn signal_case(layers: Vec<Layer>, muted: bool) -> TestResult {
     expect_exactly(&mut session, from, &[object], &expected)
 }
 
-/// A datagram socket bound to an abstract name before the domain exists.
-fn abstract_server() -> Result<(OwnedFd, UnixAddr, String), Stop> {
-    let name = format!("llconf-quiet-{}", std::process::id());
-    let addr = UnixAddr::new_abstract(name.as_bytes()).or_fail("abstract address")?;
-    let server = nsock::socket(
-        nsock::AddressFamily::Unix,
-        nsock::SockType::Datagram,
-        nsock::SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .or_fail("server socket")?;
-    nsock::bind(server.as_raw_fd(), &addr).or_fail("bind the abstract address")?;
-    let mut raw = vec![0u8];
-    raw.extend_from_slice(name.as_bytes());
-    Ok((server, addr, hex(&raw)))
-}
-
 fn abstract_case(layers: Vec<Layer>, muted: bool) -> TestResult {
-    let (_server, addr, path) = abstract_server()?;
+    let (_server, addr, path) = abstract_server("quiet")?;
     let mut session = Session::open()?;
     let body = format!("blockers=scope.abstract_unix_socket path={path}");
     enforce(&layers)?;

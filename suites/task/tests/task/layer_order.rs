@@ -7,26 +7,13 @@
 
 use llconf_harness::abi::scope;
 use llconf_harness::fixture::layer_order::{cases, LayerCase};
-use llconf_harness::fixture::Peer;
-use llconf_harness::{expect_result, fail, Errno, Ruleset, Test, TestResult};
+use llconf_harness::fixture::peer::sleeper;
+use llconf_harness::{expect_result, Errno, Ruleset, Test, TestResult};
 use nix::sys::signal::kill;
-use nix::unistd::{pipe, read};
-use std::os::fd::AsRawFd;
 
 fn stack(c: LayerCase) -> TestResult {
-    // The child leaves when the pipe closes: the sandboxed parent may not
-    // be allowed to kill it.
-    let (release_r, release_w) = pipe().map_err(|e| fail(format!("pipe: {e}")))?;
-    let writer = release_w.as_raw_fd();
-    let child = Peer::spawn(move |ready| {
-        // SAFETY: this (forked) process's copy of the write end, unused.
-        unsafe { libc::close(writer) };
-        ready.signal();
-        let mut b = [0u8; 1];
-        let _ = read(release_r.as_raw_fd(), &mut b);
-        0
-    })?;
-    child.wait_ready()?;
+    // A sleeper leaves by itself: the sandboxed test may not kill it.
+    let child = sleeper()?;
     let mut enforced = Ok(());
     for i in 0..c.layers {
         let scopes = if c.denies(i) {
@@ -40,8 +27,7 @@ fn stack(c: LayerCase) -> TestResult {
         }
     }
     let r = enforced.as_ref().ok().map(|_| kill(child.pid(), None));
-    drop(release_w);
-    child.join();
+    drop(child);
     enforced?;
     expect_result(
         format!("kill(child outside the domain, 0) ({})", c.name()),

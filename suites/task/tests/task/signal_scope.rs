@@ -56,17 +56,7 @@ fn signal_child(d: Domains) -> TestResult {
 /// main thread (outside that domain): allowed, as the same process; and a
 /// child process, also outside: denied, so the domain is in effect.
 fn thread_to_own_process() -> TestResult {
-    let (release_r, release_w) = pipe().map_err(|e| fail(format!("pipe: {e}")))?;
-    let writer = release_w.as_raw_fd();
-    let child = Peer::spawn(move |ready| {
-        // SAFETY: the child's copy of a descriptor it never uses.
-        unsafe { libc::close(writer) };
-        ready.signal();
-        let mut b = [0u8; 1];
-        let _ = read(release_r.as_raw_fd(), &mut b);
-        0
-    })?;
-    child.wait_ready()?;
+    let child = llconf_harness::fixture::peer::sleeper()?;
     let pid = nix::unistd::getpid().as_raw();
     // SAFETY: gettid has no arguments.
     let main_tid = unsafe { libc::gettid() };
@@ -100,8 +90,7 @@ fn thread_to_own_process() -> TestResult {
     .join()
     .map_err(|_| fail("the thread panicked"))?
     .map_err(fail)?;
-    drop(release_w);
-    let _ = child.join();
+    drop(child);
     // The domain is in force: a process outside it may not be signalled.
     expect_result(
         "kill(child, 0) from the scoped thread",
