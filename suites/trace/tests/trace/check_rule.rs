@@ -9,9 +9,7 @@ use crate::common::*;
 use llconf_harness::abi::{fs, net};
 use llconf_harness::fixture::trace::Instance;
 use llconf_harness::fixture::{enter_loopback_netns, TempTree};
-use llconf_harness::{ensure, expect_result, fail, Errno, OrFail, Ruleset, Stop, Test, TestResult};
-use nix::sys::socket::{bind, socket, AddressFamily, SockFlag, SockType, SockaddrIn};
-use std::os::fd::AsRawFd;
+use llconf_harness::{ensure, expect_result, fail, Errno, Ruleset, Stop, Test, TestResult};
 
 const PORT: u16 = 4343;
 
@@ -151,18 +149,7 @@ fn net_port(c: &Case) -> TestResult {
         .layers
         .iter()
         .all(|l| l.rule.unwrap_or(0) & net::BIND_TCP != 0);
-    let s = socket(
-        AddressFamily::Inet,
-        SockType::Stream,
-        SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .or_fail("socket")?;
-    expect_result(
-        format!("bind(127.0.0.1:{PORT})"),
-        bind(s.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 1, PORT)),
-        (!allowed).then_some(Errno::EACCES),
-    )?;
+    bind_tcp_v4(PORT, !allowed)?;
     let ids = chain(&t, c.layers.len())?;
     if c.layers.iter().any(|l| l.rule.is_none()) {
         return t.none(CHECK_RULE_NET, "after a check that met no rule");

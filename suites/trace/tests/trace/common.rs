@@ -6,7 +6,8 @@
 use llconf_harness::abi::{self, Flag};
 use llconf_harness::fixture::trace::{Fields, Instance};
 use llconf_harness::requirement::Requirement;
-use llconf_harness::{fail, probe, OrFail, Stop, Test, TestResult};
+use llconf_harness::{expect_result, fail, probe, Errno, OrFail, Stop, Test, TestResult};
+use nix::sys::socket::{bind, socket, AddressFamily, SockFlag, SockType, SockaddrIn};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{fork, pipe, read, write, ForkResult, Pid};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -313,4 +314,20 @@ impl Drop for Child {
             let _ = waitpid(self.pid, None);
         }
     }
+}
+
+/// bind(2) of a new TCP socket to 127.0.0.1:`port`, EACCES when `denied`.
+pub fn bind_tcp_v4(port: u16, denied: bool) -> TestResult {
+    let s = socket(
+        AddressFamily::Inet,
+        SockType::Stream,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )
+    .or_fail("socket")?;
+    expect_result(
+        format!("bind(127.0.0.1:{port})"),
+        bind(s.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 1, port)),
+        denied.then_some(Errno::EACCES),
+    )
 }

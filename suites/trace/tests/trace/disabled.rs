@@ -11,11 +11,7 @@ use crate::common::*;
 use llconf_harness::abi::{fs, net};
 use llconf_harness::fixture::trace::Instance;
 use llconf_harness::fixture::{enter_loopback_netns, TempTree};
-use llconf_harness::{
-    ensure, expect_result, Errno, OrFail, Ruleset, RulesetAttr, Test, TestResult,
-};
-use nix::sys::socket::{bind, socket, AddressFamily, SockFlag, SockType, SockaddrIn};
-use std::os::fd::AsRawFd;
+use llconf_harness::{ensure, expect_result, Errno, Ruleset, RulesetAttr, Test, TestResult};
 
 const PORT: u16 = 4444;
 
@@ -31,21 +27,6 @@ const SCENARIO: &[&str] = &[
     DENY_FS,
     DENY_NET,
 ];
-
-fn bind_port(port: u16, denied: bool) -> TestResult {
-    let s = socket(
-        AddressFamily::Inet,
-        SockType::Stream,
-        SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .or_fail("socket")?;
-    expect_result(
-        format!("bind(127.0.0.1:{port})"),
-        bind(s.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 1, port)),
-        denied.then_some(Errno::EACCES),
-    )
-}
 
 fn disabled(event: &'static str) -> TestResult {
     enter_loopback_netns()?;
@@ -76,8 +57,8 @@ fn disabled(event: &'static str) -> TestResult {
             .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0))),
         Some(Errno::EACCES),
     )?;
-    bind_port(PORT, false)?;
-    bind_port(PORT + 1, true)?;
+    bind_tcp_v4(PORT, false)?;
+    bind_tcp_v4(PORT + 1, true)?;
     ensure!(
         !on.lines(event)?.is_empty(),
         "the scenario emitted no {event} in the instance that enables it"

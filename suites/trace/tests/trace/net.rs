@@ -7,9 +7,7 @@ use crate::common::*;
 use llconf_harness::abi::net;
 use llconf_harness::fixture::enter_loopback_netns;
 use llconf_harness::fixture::trace::Instance;
-use llconf_harness::{expect_result, Errno, OrFail, Ruleset, Test, TestResult};
-use nix::sys::socket::{bind, socket, AddressFamily, SockFlag, SockType, SockaddrIn};
-use std::os::fd::AsRawFd;
+use llconf_harness::{Ruleset, Test, TestResult};
 
 const PORT: u16 = 4242;
 
@@ -21,18 +19,7 @@ fn bind_port(rule: bool) -> TestResult {
     }
     let t = Instance::new(&[CREATE_DOMAIN, DENY_NET])?;
     rs.enforce()?;
-    let s = socket(
-        AddressFamily::Inet,
-        SockType::Stream,
-        SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .or_fail("socket")?;
-    expect_result(
-        format!("bind(127.0.0.1:{PORT})"),
-        bind(s.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 1, PORT)),
-        (!rule).then_some(Errno::EACCES),
-    )?;
+    bind_tcp_v4(PORT, !rule)?;
     if rule {
         return t.none(DENY_NET, "after an allowed bind");
     }
