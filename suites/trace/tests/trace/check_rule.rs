@@ -9,7 +9,7 @@ use crate::common::*;
 use llconf_harness::abi::{fs, net};
 use llconf_harness::fixture::trace::Instance;
 use llconf_harness::fixture::{enter_loopback_netns, TempTree};
-use llconf_harness::{ensure, expect_result, fail, Errno, Ruleset, Stop, Test, TestResult};
+use llconf_harness::{ensure, expect_result, fail, Errno, Ruleset, Test, TestResult};
 
 const PORT: u16 = 4343;
 
@@ -74,18 +74,6 @@ const NET: &[Case] = &[
         layers: &[l(net::BIND_TCP, None)],
     },
 ];
-
-/// The domain ids of `n` stacked layers, outermost first.
-fn chain(t: &Instance, n: usize) -> Result<Vec<u64>, Stop> {
-    let mut ids = Vec::new();
-    let mut parent = 0;
-    for i in 1..=n {
-        let (id, _) = created_domain(t, parent, &format!("layer {i}"))?;
-        ids.push(id);
-        parent = id;
-    }
-    Ok(ids)
-}
 
 /// `grants={...}` for the requested right `req` under `layers`.
 fn grants(layers: &[Layer], req: u64, names: fn(u64) -> String) -> String {

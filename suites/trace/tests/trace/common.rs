@@ -331,3 +331,16 @@ pub fn bind_tcp_v4(port: u16, denied: bool) -> TestResult {
         denied.then_some(Errno::EACCES),
     )
 }
+
+/// The domain ids of the `n` layers a test stacked, oldest first, each the
+/// parent of the next (the depth probe's domains have other parents).
+pub fn chain(t: &Instance, n: usize) -> Result<Vec<u64>, Stop> {
+    let mut ids = Vec::new();
+    let mut parent = 0;
+    for i in 1..=n {
+        let (id, _) = created_domain(t, parent, &format!("layer {i}"))?;
+        ids.push(id);
+        parent = id;
+    }
+    Ok(ids)
+}

@@ -13,12 +13,15 @@
 //! - `fs`, `net`: deny_access_fs (and `logged`), deny_access_net.
 //! - `scope`: deny_ptrace, deny_scope_signal, deny_scope_abstract_unix_socket.
 //! - `disabled`: no event in an instance where it is not enabled.
+//! - `layer_order`: which of 2, 3 or 16 layers a denial names, and whose
+//!   log flags decide `logged`.
 
 mod check_rule;
 mod common;
 mod disabled;
 mod domain;
 mod fs;
+mod layer_order;
 mod net;
 mod ruleset;
 mod scope;
@@ -34,6 +37,7 @@ fn main() {
         net::tests(),
         scope::tests(),
         disabled::tests(),
+        layer_order::tests(),
     ]
     .concat();
     llconf_harness::runner::main("trace", tests)
