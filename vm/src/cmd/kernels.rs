@@ -48,14 +48,23 @@ fn source(k: &Kernel) -> String {
             out
         }
         Source::Local { path } => format!("local {}", path.display()),
-        Source::Build { path, builder } => format!("build {} ({builder:?})", path.display()),
+        Source::Build {
+            path,
+            builder,
+            patches,
+        } => format!(
+            "build {} ({builder:?}){}",
+            path.display(),
+            patches_note(patches)
+        ),
         Source::Tree { path, arch } => format!("--tree {} ({})", path.display(), arch.make_arch()),
         Source::DebianTree(s) => format!(
-            "User-Mode Linux built from linux-source-{}{}",
+            "User-Mode Linux built from linux-source-{}{}{}",
             s.series,
             s.version
                 .as_ref()
-                .map_or(String::new(), |v| format!(", pinned to {v}"))
+                .map_or(String::new(), |v| format!(", pinned to {v}")),
+            patches_note(&s.patches)
         ),
     }
 }
@@ -71,10 +80,23 @@ pub fn cache_state(cache: &Cache, k: &Kernel) -> String {
         Source::Build {
             path,
             builder: Builder::Uml,
+            patches,
         } => format!(
-            "built out of tree on every run, from {}, into {}",
+            "built out of tree on every run, from {}{}, into {}",
             path.display(),
-            cache.uml_dir().join(format!("tree-{}", k.name)).display()
+            if patches.is_empty() {
+                ""
+            } else {
+                " (a patched copy of it)"
+            },
+            cache
+                .uml_dir()
+                .join(if patches.is_empty() {
+                    format!("tree-{}", k.name)
+                } else {
+                    format!("tree-{}-patched", k.name)
+                })
+                .display()
         ),
         Source::DebianTree(spec) => match crate::kernel::uml_build::cached(cache, spec) {
             Some(b) => format!("built: {} ({})", b.packages.join(" "), b.program.display()),
@@ -89,4 +111,13 @@ pub fn cache_state(cache: &Cache, k: &Kernel) -> String {
             crate::kernel::tree::build_dir(cache, path, *arch).0.display()
         ),
     }
+}
+
+/// `, patched with a, b`: the patch paths as the definition lists them.
+fn patches_note(patches: &[std::path::PathBuf]) -> String {
+    if patches.is_empty() {
+        return String::new();
+    }
+    let listed: Vec<String> = patches.iter().map(|p| p.display().to_string()).collect();
+    format!(", patched with {}", listed.join(", "))
 }

@@ -61,6 +61,10 @@ pub enum Source {
         /// with `kernels/uml.config` too).
         #[serde(default = "default_builder")]
         builder: Builder,
+        /// Applied to a private copy before each build (`builder = "uml"`
+        /// only); see `kernel::patches`.
+        #[serde(default)]
+        patches: Vec<PathBuf>,
     },
     /// Debian's `linux-source-<series>` package, built by llconf as a
     /// User-Mode Linux kernel.
@@ -111,6 +115,10 @@ pub struct SourcePackageSpec {
     /// `6.12.95-1~bpo12+1`: the Debian version to take instead of apt's
     /// candidate (the newest in any listed suite).
     pub version: Option<String>,
+    /// Applied in order to the unpacked source before the build; see
+    /// `kernel::patches`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patches: Vec<PathBuf>,
 }
 
 impl Source {
@@ -413,11 +421,33 @@ pub fn parse(file: &Path, text: &str) -> Result<Kernel> {
     let mut source = raw.source;
     // Relative paths are relative to the definition, not to wherever llconf
     // happens to run.
+    let anchor = |path: &mut PathBuf| {
+        if let Some(dir) = file.parent().filter(|_| path.is_relative()) {
+            *path = dir.join(&*path);
+        }
+    };
     if let Source::Local { path } | Source::Build { path, .. } = &mut source {
-        if path.is_relative() {
-            if let Some(dir) = file.parent() {
-                *path = dir.join(&*path);
-            }
+        anchor(path);
+    }
+    let patches = match &mut source {
+        Source::Build {
+            builder: Builder::Vng | Builder::Make,
+            patches,
+            ..
+        } if !patches.is_empty() => bail!(
+            "{}: `patches` need `builder = \"uml\"`: the other builders build in your tree, \
+             and llconf patches only a private copy",
+            file.display()
+        ),
+        Source::Build { patches, .. } => Some(patches),
+        Source::DebianTree(spec) => Some(&mut spec.patches),
+        _ => None,
+    };
+    // `~` and `$VAR` are expanded at build time (patches::expand).
+    for p in patches.into_iter().flatten() {
+        let s = p.to_string_lossy();
+        if !(s.starts_with('~') || s.starts_with('$')) {
+            anchor(p);
         }
     }
     Ok(Kernel {
@@ -541,7 +571,8 @@ append = "lsm=landlock"
             k.source,
             Source::DebianTree(SourcePackageSpec {
                 series: "6.12".into(),
-                version: None
+                version: None,
+                patches: Vec::new(),
             })
         );
         let k = parse_str(
@@ -609,6 +640,42 @@ append = "lsm=landlock"
         let err = c.select(&["debian-9".into()]).unwrap_err().to_string();
         assert!(err.contains("unknown kernel `debian-9`"), "{err}");
         assert!(err.contains("debian-6.12"), "{err}");
+    }
+
+    #[rstest::rstest]
+    #[case::relative_to_the_file("series.mbox", "/k/series.mbox")]
+    #[case::absolute("/p/series.mbox", "/p/series.mbox")]
+    #[case::home_expanded_later("~/p/series.mbox", "~/p/series.mbox")]
+    #[case::variable_expanded_later("${P}/dir/", "${P}/dir/")]
+    fn patch_paths(#[case] listed: &str, #[case] kept: &str) {
+        for source in [
+            "type = \"debian-source\"\nseries = \"7.3\"",
+            "type = \"build\"\npath = \"/l\"\nbuilder = \"uml\"",
+        ] {
+            let text = format!("name = \"p\"\n[source]\n{source}\npatches = [\"{listed}\"]\n");
+            let k = parse(Path::new("/k/p.toml"), &text).unwrap();
+            let patches = match k.source {
+                Source::DebianTree(spec) => spec.patches,
+                Source::Build { patches, .. } => patches,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(patches, [PathBuf::from(kept)], "{source}");
+        }
+    }
+
+    #[test]
+    fn patches_are_refused_where_llconf_would_build_in_the_tree() {
+        let text = "name = \"p\"\n[source]\ntype = \"build\"\npath = \"/l\"\nbuilder = \"make\"\n\
+                    patches = [\"a.mbox\"]\n";
+        let err = parse(Path::new("/k/p.toml"), text).unwrap_err().to_string();
+        assert!(
+            err.contains("/k/p.toml") && err.contains("builder = \"uml\""),
+            "{err}"
+        );
+        let text =
+            "name = \"p\"\n[source]\ntype = \"debian\"\nseries = \"6.12\"\npatches = [\"a\"]\n";
+        let err = parse(Path::new("/k/p.toml"), text).unwrap_err().to_string();
+        assert!(err.contains("patches"), "{err}");
     }
 
     #[test]

@@ -40,23 +40,31 @@ pub fn prepare(
                 Flavor::Plain,
                 &mut say,
             )
-            .with_context(|| format!("kernel `{}`", kernel.name))?;
+            .with_context(|| format!("kernel `{}` ({})", kernel.name, kernel.file.display()))?;
             Ok(from_uml(built))
         }
         Source::Build {
             path,
             builder: Builder::Uml,
+            patches,
         } => {
             let mut say = |s: String| say(format!("{}: {s}", kernel.name));
             let built = uml_build::build_tree(
                 cache,
                 &kernel.name,
                 path,
+                patches,
                 catalogue_dir,
                 Flavor::Plain,
                 &mut say,
             )
-            .with_context(|| format!("building kernel `{}`", kernel.name))?;
+            .with_context(|| {
+                format!(
+                    "building kernel `{}` ({})",
+                    kernel.name,
+                    kernel.file.display()
+                )
+            })?;
             Ok(from_uml(built))
         }
         Source::Tree { path, arch } => {
@@ -70,7 +78,7 @@ pub fn prepare(
                 has_modules: true,
             })
         }
-        Source::Build { path, builder } => {
+        Source::Build { path, builder, .. } => {
             let built = path.join("arch/x86/boot/bzImage");
             if freshness == Freshness::Now || !built.is_file() {
                 say(format!("{}: building {}", kernel.name, path.display()));
@@ -103,14 +111,24 @@ pub fn coverage_build(
         Source::Build {
             path,
             builder: Builder::Uml,
-        }
-        | Source::Tree {
+            patches,
+        } => uml_build::build_tree(
+            cache,
+            &kernel.name,
+            path,
+            patches,
+            catalogue_dir,
+            Flavor::Coverage,
+            &mut say,
+        ),
+        Source::Tree {
             path,
             arch: crate::kernel::catalogue::TreeArch::Um,
         } => uml_build::build_tree(
             cache,
             &kernel.name,
             path,
+            &[],
             catalogue_dir,
             Flavor::Coverage,
             &mut say,

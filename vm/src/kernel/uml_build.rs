@@ -18,7 +18,9 @@
 use crate::cache_dir::Cache;
 use crate::kernel::catalogue::{SourcePackageSpec, TreeArch};
 use crate::kernel::debian::{self, Apt};
+use crate::kernel::digest::Fnv;
 use crate::kernel::image::Freshness;
+use crate::kernel::patches;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -80,6 +82,9 @@ pub struct Built {
     pub packages: Vec<String>,
     /// A digest of the fragments it was configured with.
     pub fragments: String,
+    /// A digest of the patches applied before the build; empty for none.
+    #[serde(default)]
+    pub patches: String,
     /// Coverage builds: the source tree and the build directory (objects,
     /// `.gcno`, and the `.gcda` counters the kernel writes at power-off).
     #[serde(default)]
@@ -97,40 +102,84 @@ pub struct CoverageTree {
 /// tree's own configuration and objects stay as they are. Every run
 /// builds: make is incremental, and a maintainer wants the tree's current
 /// state. Kbuild refuses a tree with an in-tree build (`make mrproper`);
-/// its message is quoted.
+/// its message is quoted. With `patches`, a private copy of the tree is
+/// made on every run, patched, and built into `tree-<kernel>-patched`.
 pub fn build_tree(
     cache: &Cache,
     kernel: &str,
     tree: &Path,
+    patches: &[PathBuf],
     kernels_dir: &Path,
     flavor: Flavor,
     say: &mut dyn FnMut(String),
 ) -> Result<Built> {
+    let name = if patches.is_empty() {
+        format!("tree-{kernel}{}", flavor.dir_suffix())
+    } else {
+        format!("tree-{kernel}-patched{}", flavor.dir_suffix())
+    };
+    let out = cache.uml_dir().join(&name);
+    let (source, patches_digest) = if patches.is_empty() {
+        (tree.to_path_buf(), String::new())
+    } else {
+        let resolved = patches::resolve(patches, PATCH_HINT)?;
+        let digest = patches::digest(&resolved)?;
+        // Objects built from other patches may be newer than a file the
+        // new set no longer changes: make would keep them.
+        let stamp = out.join(PATCH_STAMP);
+        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(digest.as_str()) {
+            let _ = std::fs::remove_dir_all(&out);
+        }
+        let copy = cache.uml_dir().join(format!("{name}-src"));
+        say(format!(
+            "copying {} to {} and applying {} patch file(s)",
+            tree.display(),
+            copy.display(),
+            resolved.len()
+        ));
+        patches::private_copy(tree, &copy)?;
+        patches::apply(&copy, &resolved, &out.with_extension("patches.log"))?;
+        (copy, digest)
+    };
     if flavor == Flavor::Coverage {
-        // A maintainer's tree is theirs: it is checked, not patched.
-        keep_gcov_writer(tree, false)?;
+        // A maintainer's tree is theirs: it is checked, not patched; a
+        // patched copy is llconf's own.
+        keep_gcov_writer(&source, !patches.is_empty())?;
     }
-    let out = cache
-        .uml_dir()
-        .join(format!("tree-{kernel}{}", flavor.dir_suffix()));
     let log = out.with_extension("log");
     say(format!(
         "building User-Mode Linux from {} into {} (log: {})",
-        tree.display(),
+        source.display(),
         out.display(),
         log.display()
     ));
-    build(tree, Some(&out), kernels_dir, flavor.fragments(), &log)?;
+    build(&source, Some(&out), kernels_dir, flavor.fragments(), &log)?;
+    if !patches_digest.is_empty() {
+        std::fs::write(out.join(PATCH_STAMP), &patches_digest)?;
+    }
     Ok(Built {
         release: release_of(&out),
         program: out.join("linux"),
         packages: Vec::new(),
         fragments: fragments_digest(kernels_dir, flavor.fragments())?,
+        patches: patches_digest,
         coverage: (flavor == Flavor::Coverage).then(|| CoverageTree {
-            source: tree.to_path_buf(),
+            source,
             objects: out.clone(),
         }),
     })
+}
+
+/// What a missing patch file's error adds.
+const PATCH_HINT: &str = "its kernel definition says where it comes from";
+/// In a patched tree's build directory: the digest of the patches it was
+/// built with.
+const PATCH_STAMP: &str = "llconf-patches";
+
+/// The digest of a definition's patches, for finding its builds without
+/// building; `None` when a patch cannot be read.
+fn patches_digest_of(listed: &[PathBuf]) -> Option<String> {
+    patches::digest(&patches::resolve(listed, "").ok()?).ok()
 }
 
 /// Downloads, unpacks and builds `linux-source-<series>`, or reuses the
@@ -148,6 +197,8 @@ pub fn build_source_package(
     let apt = Apt::new(cache.apt_dir());
     apt.ensure_layout()?;
     let fragments = fragments_digest(kernels_dir, flavor.fragments())?;
+    let resolved = patches::resolve(&spec.patches, PATCH_HINT)?;
+    let patches_digest = patches::digest(&resolved)?;
     let version = match &spec.version {
         Some(v) => v.clone(),
         None => {
@@ -161,7 +212,9 @@ pub fn build_source_package(
             if apt.lists_age().is_none_or(|a| a > max_age) {
                 say("updating the package lists".into());
                 if let Err(e) = apt.update() {
-                    if let Some(b) = newest_build(cache, &package, flavor, Some(&fragments)) {
+                    if let Some(b) =
+                        newest_build(cache, &package, flavor, &patches_digest, Some(&fragments))
+                    {
                         say(format!(
                             "warning: {e:#}; using the cached build of {}",
                             b.packages[0]
@@ -175,19 +228,21 @@ pub fn build_source_package(
                 .with_context(|| format!("finding {package} in the package lists"))?
         }
     };
-    let dir = cache.uml_dir().join(format!(
-        "{package}_{}{}",
-        version.replace([':', '~', '+'], "_"),
-        flavor.dir_suffix()
-    ));
-    if let Some(b) = read_manifest(&dir).filter(|b| b.fragments == fragments) {
+    let dir = cache
+        .uml_dir()
+        .join(build_dir_name(&package, &version, &patches_digest, flavor));
+    if let Some(b) =
+        read_manifest(&dir).filter(|b| b.fragments == fragments && b.patches == patches_digest)
+    {
         if b.program.is_file() {
             return Ok(b);
         }
     }
     let src = dir.join("src");
     let tree = src.join(&package);
-    if !tree.join("Makefile").is_file() {
+    // A patched tree is unpacked afresh: one left by a failed run may be
+    // half patched.
+    if !resolved.is_empty() || !tree.join("Makefile").is_file() {
         say(format!("downloading {package}={version}"));
         let deb = apt
             .download(&package, &version, &cache.debs_dir())
@@ -195,6 +250,12 @@ pub fn build_source_package(
         unpack(&deb, &src, &package)?;
         // 150 MB that the unpacked tree now holds.
         let _ = std::fs::remove_file(&deb);
+    }
+    if !resolved.is_empty() {
+        // The unpacked tree is llconf's own copy, in a folder keyed by the
+        // patches: patched in place.
+        say(format!("applying {} patch file(s)", resolved.len()));
+        patches::apply(&tree, &resolved, &dir.join("patches.log"))?;
     }
     if flavor == Flavor::Coverage {
         // llconf's own unpacked copy: patched so that the counters get out.
@@ -215,8 +276,9 @@ pub fn build_source_package(
         let built = Built {
             program: out.join("linux"),
             release: release_of(&out),
-            packages: vec![format!("{package}={version}")],
+            packages: package_facts(&package, &version, &spec.patches),
             fragments,
+            patches: patches_digest,
             coverage: Some(CoverageTree {
                 source: tree,
                 objects: out,
@@ -237,8 +299,9 @@ pub fn build_source_package(
     let built = Built {
         program,
         release: release_of(&out),
-        packages: vec![format!("{package}={version}")],
+        packages: package_facts(&package, &version, &spec.patches),
         fragments,
+        patches: patches_digest,
         coverage: None,
     };
     for d in [&src, &out] {
@@ -255,13 +318,16 @@ pub fn build_source_package(
 /// (for `llconf kernels`).
 pub fn cached(cache: &Cache, spec: &SourcePackageSpec) -> Option<Built> {
     let package = format!("linux-source-{}", spec.series);
-    let dir = cache.uml_dir();
+    let patches = patches_digest_of(&spec.patches)?;
     match &spec.version {
-        Some(v) => {
-            read_manifest(&dir.join(format!("{package}_{}", v.replace([':', '~', '+'], "_"))))
-                .filter(|b| b.program.is_file())
-        }
-        None => newest_build(cache, &package, Flavor::Plain, None),
+        Some(v) => read_manifest(&cache.uml_dir().join(build_dir_name(
+            &package,
+            v,
+            &patches,
+            Flavor::Plain,
+        )))
+        .filter(|b| b.program.is_file()),
+        None => newest_build(cache, &package, Flavor::Plain, &patches, None),
     }
 }
 
@@ -269,7 +335,29 @@ pub fn cached(cache: &Cache, spec: &SourcePackageSpec) -> Option<Built> {
 /// its source.
 pub fn cached_coverage(cache: &Cache, spec: &SourcePackageSpec) -> Option<Built> {
     let package = format!("linux-source-{}", spec.series);
-    newest_build(cache, &package, Flavor::Coverage, None).filter(|b| b.coverage.is_some())
+    let patches = patches_digest_of(&spec.patches)?;
+    newest_build(cache, &package, Flavor::Coverage, &patches, None).filter(|b| b.coverage.is_some())
+}
+
+/// `<package>_<version>[-p<patches>][-coverage]` under `<cache>/uml`.
+fn build_dir_name(package: &str, version: &str, patches: &str, flavor: Flavor) -> String {
+    let patched = if patches.is_empty() {
+        String::new()
+    } else {
+        format!("-p{patches}")
+    };
+    format!(
+        "{package}_{}{patched}{}",
+        version.replace([':', '~', '+'], "_"),
+        flavor.dir_suffix()
+    )
+}
+
+/// For the reports: the package, and each patch file as listed.
+fn package_facts(package: &str, version: &str, patches: &[PathBuf]) -> Vec<String> {
+    std::iter::once(format!("{package}={version}"))
+        .chain(patches.iter().map(|p| format!("patch={}", p.display())))
+        .collect()
 }
 
 fn read_manifest(dir: &Path) -> Option<Built> {
@@ -282,6 +370,7 @@ fn newest_build(
     cache: &Cache,
     package: &str,
     flavor: Flavor,
+    patches: &str,
     fragments: Option<&str>,
 ) -> Option<Built> {
     let mut found: Vec<(std::time::SystemTime, Built)> = std::fs::read_dir(cache.uml_dir())
@@ -295,7 +384,10 @@ fn newest_build(
         .filter_map(|e| {
             let b = read_manifest(&e.path())?;
             let when = e.path().join(MANIFEST).metadata().ok()?.modified().ok()?;
-            (fragments.is_none_or(|f| b.fragments == f) && b.program.is_file()).then_some((when, b))
+            (fragments.is_none_or(|f| b.fragments == f)
+                && b.patches == patches
+                && b.program.is_file())
+            .then_some((when, b))
         })
         .collect();
     found.sort_by_key(|(when, _)| *when);
@@ -606,19 +698,18 @@ pub fn release_of(build_dir: &Path) -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-/// A digest of the fragments' text (FNV-1a: stable across toolchains,
-/// unlike std's hasher): a build made with other fragments is not reused.
+/// A digest of the fragments' text: a build made with other fragments is
+/// not reused.
 pub fn fragments_digest(kernels_dir: &Path, fragments: &[&str]) -> Result<String> {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = Fnv::new();
     for f in fragments {
         let path = kernels_dir.join(f);
         let text = std::fs::read(&path)
             .with_context(|| format!("reading config fragment {}", path.display()))?;
-        for b in text.iter().chain(b"\0") {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
+        h.feed(&text);
+        h.feed(b"\0");
     }
-    Ok(format!("{h:016x}"))
+    Ok(h.hex())
 }
 
 /// Whether `path` is a User-Mode Linux program: an ELF executable that
@@ -655,6 +746,88 @@ mod tests {
             fragments_digest(d, &FRAGMENTS).unwrap(),
             fragments_digest(d, &COVERAGE_FRAGMENTS).unwrap()
         );
+    }
+
+    #[test]
+    fn a_patched_build_has_its_own_folder_and_is_not_taken_for_the_plain_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache {
+            root: dir.path().to_path_buf(),
+        };
+        let v = "7.3.4-1~bpo13+1";
+        let plain = build_dir_name("linux-source-7.3", v, "", Flavor::Plain);
+        let patched = build_dir_name("linux-source-7.3", v, "00ff", Flavor::Plain);
+        assert_eq!(plain, "linux-source-7.3_7.3.4-1_bpo13_1");
+        assert_eq!(patched, "linux-source-7.3_7.3.4-1_bpo13_1-p00ff");
+        assert_eq!(
+            build_dir_name("linux-source-7.3", v, "00ff", Flavor::Coverage),
+            "linux-source-7.3_7.3.4-1_bpo13_1-p00ff-coverage"
+        );
+        let d = cache.uml_dir().join(&patched);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("linux"), "").unwrap();
+        let built = Built {
+            program: d.join("linux"),
+            release: "7.3.4".into(),
+            packages: vec![format!("linux-source-7.3={v}")],
+            fragments: "f".into(),
+            patches: "00ff".into(),
+            coverage: None,
+        };
+        std::fs::write(d.join(MANIFEST), serde_json::to_vec(&built).unwrap()).unwrap();
+        let newest = |p: &str| newest_build(&cache, "linux-source-7.3", Flavor::Plain, p, None);
+        assert_eq!(newest("00ff"), Some(built));
+        assert_eq!(newest(""), None);
+        assert_eq!(newest("0100"), None);
+    }
+
+    #[rstest::rstest]
+    #[case::applies("one\n", "one\n", "not a kernel source tree")]
+    #[case::does_not_apply("other\n", "one\n", "2-bad.patch does not apply")]
+    fn a_tree_s_patches_go_to_a_copy_before_the_build(
+        #[case] expected: &str,
+        #[case] in_tree: &str,
+        #[case] says: &str,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache {
+            root: dir.path().join("cache"),
+        };
+        let tree = dir.path().join("tree");
+        std::fs::create_dir_all(&tree).unwrap();
+        std::fs::write(tree.join("f"), in_tree).unwrap();
+        let series = dir.path().join("series");
+        std::fs::create_dir_all(&series).unwrap();
+        std::fs::write(
+            series.join("1-new.patch"),
+            "--- /dev/null\n+++ b/g\n@@ -0,0 +1 @@\n+g\n",
+        )
+        .unwrap();
+        std::fs::write(
+            series.join("2-bad.patch"),
+            format!("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-{expected}+two\n"),
+        )
+        .unwrap();
+        let err = build_tree(
+            &cache,
+            "k",
+            &tree,
+            &[series],
+            dir.path(),
+            Flavor::Plain,
+            &mut |_| {},
+        )
+        .unwrap_err();
+        let err = format!("{err:#}");
+        assert!(err.contains(says), "{err}");
+        // The build, had it gone on, would have read the patched copy.
+        let copy = cache.uml_dir().join("tree-k-patched-src");
+        if says.contains("kernel source tree") {
+            assert!(err.contains(&copy.display().to_string()), "{err}");
+            assert_eq!(std::fs::read_to_string(copy.join("f")).unwrap(), "two\n");
+        }
+        assert_eq!(std::fs::read_to_string(tree.join("f")).unwrap(), in_tree);
+        assert!(!tree.join("g").exists());
     }
 
     #[test]

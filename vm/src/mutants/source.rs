@@ -18,7 +18,8 @@ pub fn tree(cache: &Cache, kernel: &Kernel) -> Result<PathBuf> {
         Source::Build {
             path,
             builder: Builder::Uml,
-        } => Ok(path.clone()),
+            patches,
+        } if patches.is_empty() => Ok(path.clone()),
         Source::DebianTree(spec) => uml_build::cached_coverage(cache, spec)
             .and_then(|b| b.coverage)
             .map(|c| c.source)
