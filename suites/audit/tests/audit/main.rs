@@ -9,6 +9,7 @@ mod denials_net;
 mod domains;
 mod exec;
 mod flags;
+mod layer_order;
 mod layers;
 mod netlink;
 mod objects;
@@ -28,6 +29,7 @@ fn main() {
         domains::tests(),
         flags::tests(),
         quiet::tests(),
+        layer_order::tests(),
         quiet_fs::tests(),
         quiet_rename::tests(),
         quiet_net::tests(),

@@ -163,22 +163,10 @@ pub fn comm_of(pid: Pid) -> Result<Vec<u8>, Stop> {
     Ok(c)
 }
 
-/// The one `create_domain` event with this parent (0: a first layer), the
-/// domain id. Filtering on the parent leaves out the domains the harness's
-/// depth probe stacks on top to check that the domain took.
+/// The one `create_domain` event with this parent (0: a first layer), and
+/// the domain id.
 pub fn created_domain(t: &Instance, parent: u64, what: &str) -> Result<(u64, Fields), Stop> {
-    let mut found: Vec<Fields> = t
-        .events(CREATE_DOMAIN)?
-        .into_iter()
-        .filter(|e| e.id("parent").ok() == Some(parent))
-        .collect();
-    llconf_harness::ensure!(
-        found.len() == 1,
-        "{what}: {} create_domain events with parent={parent:x}, expected one: {:?}",
-        found.len(),
-        found.iter().map(|e| &e.text).collect::<Vec<_>>()
-    );
-    let e = found.remove(0);
+    let e = t.created_domain(parent, what)?;
     Ok((e.id("domain")?, e))
 }
 
@@ -332,15 +320,7 @@ pub fn bind_tcp_v4(port: u16, denied: bool) -> TestResult {
     )
 }
 
-/// The domain ids of the `n` layers a test stacked, oldest first, each the
-/// parent of the next (the depth probe's domains have other parents).
+/// The domain ids of the `n` layers a test stacked, oldest first.
 pub fn chain(t: &Instance, n: usize) -> Result<Vec<u64>, Stop> {
-    let mut ids = Vec::new();
-    let mut parent = 0;
-    for i in 1..=n {
-        let (id, _) = created_domain(t, parent, &format!("layer {i}"))?;
-        ids.push(id);
-        parent = id;
-    }
-    Ok(ids)
+    t.domain_chain(n)
 }
