@@ -9,11 +9,10 @@
 use crate::common::io_errno;
 use crate::objects::path_fields;
 use crate::session::Session;
-use llconf_harness::abi::fs;
 use llconf_harness::fixture::layer_order::{cases, LayerCase};
 use llconf_harness::fixture::trace::Instance;
 use llconf_harness::fixture::TempTree;
-use llconf_harness::{expect_eq, expect_result, Requirement, Ruleset, Test, TestResult};
+use llconf_harness::{expect_eq, expect_result, Requirement, Test, TestResult};
 
 const CREATE_DOMAIN: &str = "landlock_create_domain";
 
@@ -23,16 +22,7 @@ fn fs_read(c: LayerCase) -> TestResult {
     let body = format!("blockers=fs.read_file {}", path_fields(&f)?);
     let mut session = Session::open()?;
     let trace = Instance::new(&[CREATE_DOMAIN])?;
-    for i in 0..c.layers {
-        let grant = if c.denies(i) {
-            fs::WRITE_FILE
-        } else {
-            fs::READ_FILE | fs::WRITE_FILE
-        };
-        let rs = Ruleset::fs(fs::READ_FILE | fs::WRITE_FILE)?;
-        rs.allow_path(&tree.path("d"), grant)?;
-        rs.enforce()?;
-    }
+    c.enforce_fs_read_stack(&tree.path("d"))?;
     expect_result(
         format!("read {}", f.display()),
         std::fs::read(&f).map(drop).map_err(io_errno),

@@ -6,24 +6,14 @@
 //! that denies too much fails as surely as one that allows too much.
 
 use crate::common::try_open;
-use llconf_harness::abi::fs;
 use llconf_harness::fixture::layer_order::{cases, LayerCase};
 use llconf_harness::fixture::TempTree;
-use llconf_harness::{expect_result, Errno, Ruleset, Test, TestResult};
+use llconf_harness::{expect_result, Errno, Test, TestResult};
 
 fn stack(c: LayerCase) -> TestResult {
     let t = TempTree::with(&["d/f"])?;
     let f = t.path("d/f");
-    for i in 0..c.layers {
-        let grant = if c.denies(i) {
-            fs::WRITE_FILE
-        } else {
-            fs::READ_FILE | fs::WRITE_FILE
-        };
-        let rs = Ruleset::fs(fs::READ_FILE | fs::WRITE_FILE)?;
-        rs.allow_path(&t.path("d"), grant)?;
-        rs.enforce()?;
-    }
+    c.enforce_fs_read_stack(&t.path("d"))?;
     expect_result(
         format!("write {} ({})", f.display(), c.name()),
         try_open(&f, libc::O_WRONLY),

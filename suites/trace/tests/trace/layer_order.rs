@@ -37,16 +37,7 @@ fn fs_read(c: LayerCase) -> TestResult {
     let tree = TempTree::with(&["d/f"])?;
     let f = tree.path("d/f");
     let t = Instance::new(&[CREATE_DOMAIN, DENY_FS])?;
-    for i in 0..c.layers {
-        let grant = if c.denies(i) {
-            fs::WRITE_FILE
-        } else {
-            fs::READ_FILE | fs::WRITE_FILE
-        };
-        let rs = Ruleset::fs(fs::READ_FILE | fs::WRITE_FILE)?;
-        rs.allow_path(&tree.path("d"), grant)?;
-        rs.enforce()?;
-    }
+    c.enforce_fs_read_stack(&tree.path("d"))?;
     expect_result(
         format!("read {}", f.display()),
         std::fs::read(&f)
