@@ -109,3 +109,18 @@ pub fn abstract_server(
     raw.extend_from_slice(name.as_bytes());
     Ok((server, addr, crate::record::hex(&raw)))
 }
+
+/// connect(2) of a new datagram socket to the abstract address `addr`.
+pub fn connect_abstract(addr: &nix::sys::socket::UnixAddr) -> Result<Result<(), Errno>, Stop> {
+    use llconf_harness::OrFail;
+    use nix::sys::socket as nsock;
+    use std::os::fd::AsRawFd;
+    let client = nsock::socket(
+        nsock::AddressFamily::Unix,
+        nsock::SockType::Datagram,
+        nsock::SockFlag::SOCK_CLOEXEC,
+        None,
+    )
+    .or_fail("client socket")?;
+    Ok(nsock::connect(client.as_raw_fd(), addr))
+}

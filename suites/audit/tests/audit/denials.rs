@@ -229,16 +229,9 @@ fn abstract_unix_scope_denied() -> TestResult {
     let mut session = Session::open()?;
     let body = format!("blockers=scope.abstract_unix_socket path={path}");
     Ruleset::scoped(scope::ABSTRACT_UNIX_SOCKET)?.enforce()?;
-    let client = nsock::socket(
-        nsock::AddressFamily::Unix,
-        nsock::SockType::Datagram,
-        nsock::SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .or_fail("client socket")?;
     expect_errno(
         "connect to an abstract socket outside the domain",
-        nsock::connect(client.as_raw_fd(), &addr),
+        crate::common::connect_abstract(&addr)?,
         Errno::EPERM,
     )?;
     expect_single(&mut session, &body)

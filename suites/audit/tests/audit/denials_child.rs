@@ -12,11 +12,10 @@ use crate::session::Session;
 use llconf_harness::abi::{fs, scope};
 use llconf_harness::fixture::Peer;
 use llconf_harness::{
-    expect_eq, expect_errno, expect_ok, fail, Errno, OrFail, Ruleset, Stop, Test, TestResult,
+    expect_eq, expect_errno, expect_ok, fail, Errno, Ruleset, Stop, Test, TestResult,
 };
-use nix::sys::socket::{self as nsock, UnixAddr};
+use nix::sys::socket::UnixAddr;
 use nix::unistd::{getuid, Pid};
-use std::os::fd::AsRawFd;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
@@ -85,14 +84,7 @@ fn child_body(kind: Kind, allowed: bool, target: Pid, addr: &UnixAddr) -> TestRe
                 scope::ABSTRACT_UNIX_SOCKET
             };
             Ruleset::scoped(s)?.enforce()?;
-            let client = nsock::socket(
-                nsock::AddressFamily::Unix,
-                nsock::SockType::Datagram,
-                nsock::SockFlag::SOCK_CLOEXEC,
-                None,
-            )
-            .or_fail("client socket")?;
-            let r = nsock::connect(client.as_raw_fd(), addr);
+            let r = crate::common::connect_abstract(addr)?;
             if allowed {
                 expect_ok("connect to the abstract socket without its scope", r)
             } else {

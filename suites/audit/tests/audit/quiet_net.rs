@@ -212,17 +212,10 @@ fn abstract_case(layers: Vec<Layer>, muted: bool) -> TestResult {
     let mut session = Session::open()?;
     let body = format!("blockers=scope.abstract_unix_socket path={path}");
     enforce(&layers)?;
-    let client = nsock::socket(
-        nsock::AddressFamily::Unix,
-        nsock::SockType::Datagram,
-        nsock::SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .or_fail("client socket")?;
     let from = session.seen().len();
     expect_errno(
         "connect to an abstract socket outside the domain",
-        nsock::connect(client.as_raw_fd(), &addr),
+        crate::common::connect_abstract(&addr)?,
         Errno::EPERM,
     )?;
     let expected = if muted { vec![] } else { vec![body] };
