@@ -380,6 +380,11 @@ fn parse_suite_bin(value: &str) -> Result<SuiteBin, String> {
 pub struct ListArgs {
     #[command(flatten)]
     pub suites: SuiteArgs,
+
+    /// List, per suite, the cases without a twin (the case one rule, right
+    /// or layer apart that must get the opposite verdict); exit 1 if any.
+    #[arg(long)]
+    pub untwinned: bool,
 }
 
 #[derive(Debug, Args)]

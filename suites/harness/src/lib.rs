@@ -11,6 +11,7 @@
 //!   tracefs instances.
 //! - [`runner`]: the process-per-test main with libtest's CLI.
 //! - [`fake`]: the faked restrict_self under which enforcement tests must fail.
+//! - [`twin`]: each case's twin, one rule, right or layer apart.
 
 pub mod abi;
 pub mod check;
@@ -24,6 +25,7 @@ pub mod ruleset;
 pub mod runner;
 pub mod sys;
 pub mod test;
+pub mod twin;
 
 pub use check::{
     expect_eq, expect_errno, expect_ok, expect_result, fail, lacks_erratum, skip, OrFail, Stop,

@@ -2,6 +2,7 @@
 
 use crate::check::TestResult;
 use crate::requirement::Requirement;
+use crate::twin::Twin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +23,8 @@ pub struct Test {
     pub enforcement: bool,
     /// Like `#[ignore]`: only run with `--ignored` or `--include-ignored`.
     pub ignored: bool,
+    /// The case one rule, right or layer apart with the opposite verdict.
+    pub twin: Twin,
 }
 
 impl Test {
@@ -37,6 +40,7 @@ impl Test {
             requires: Vec::new(),
             enforcement: false,
             ignored: false,
+            twin: Twin::Undeclared,
         }
     }
 
@@ -72,6 +76,19 @@ impl Test {
 
     pub fn ignored(mut self) -> Self {
         self.ignored = true;
+        self
+    }
+
+    /// Names the twin: the full name of the case one rule, right or layer
+    /// apart that must get the opposite verdict.
+    pub fn twin(mut self, name: impl Into<String>) -> Self {
+        self.twin = Twin::Of(name.into());
+        self
+    }
+
+    /// Says why this case can have no twin.
+    pub fn untwinned(mut self, reason: impl Into<String>) -> Self {
+        self.twin = Twin::Exempt(reason.into());
         self
     }
 }

@@ -45,6 +45,11 @@ pub fn main(suite: &str, tests: Vec<Test>) -> ! {
     }
     let (argv, ktap) = ktap::take_format_flag(std::env::args().collect());
     let (argv, fake) = crate::fake::take_flag(argv);
+    let (argv, list_twins) = crate::twin::take_flag(argv);
+    if list_twins {
+        print!("{}", crate::twin::listing(&tests));
+        std::process::exit(0)
+    }
     if fake {
         // Before the probes, as under `llconf-fake-restrict-self`: the test
         // processes, forked and executed from here, inherit the filter.
