@@ -21,6 +21,7 @@ LLCONF = ["cargo", "run", "-q", "-p", "llconf", "--"]
 # Run for real: cheap, and what a newcomer tries first.
 RUN = [
     re.compile(r"^cargo run -p llconf -- (list|kernels|doctor)$"),
+    re.compile(r"^cargo run -p llconf -- ci matrix --format (github|gitlab)$"),
     re.compile(r"^cargo run -p llconf -- run --host\b"),
     re.compile(r"^cargo run -p llconf -- report out$"),
     re.compile(r"^cargo test -p base -- (--list|create_ruleset::size)$"),

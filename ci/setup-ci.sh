@@ -11,3 +11,11 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   echo "llconf CI setup: installing cargo-nextest from crates.io (a few minutes)"
   cargo install -q --locked cargo-nextest
 fi
+# check-jsonschema (PyPI) for ci/templates-check.sh: it ships the schemas of
+# GitHub workflows and GitLab CI files, so validating needs no network.
+venv="${HOME}/.cache/llconf-ci/venv"
+if ! "$venv/bin/check-jsonschema" --version >/dev/null 2>&1; then
+  echo "llconf CI setup: installing check-jsonschema from PyPI into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q check-jsonschema
+fi

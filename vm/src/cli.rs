@@ -62,7 +62,10 @@ pub enum Command {
     /// Report what is present for VM runs: qemu, vng, KVM, cached kernels.
     Doctor,
     /// List the kernel catalogue and what of it is cached.
-    Kernels,
+    Kernels(KernelsArgs),
+    /// What a CI system needs: the job matrix generated from kernels/.
+    #[command(subcommand)]
+    Ci(CiCommand),
     /// Download (or build) kernels now, refreshing the package lists.
     Fetch(FetchArgs),
     /// Boot one kernel N times with each backend, run the same suites on
@@ -385,6 +388,46 @@ pub struct ListArgs {
     /// or layer apart that must get the opposite verdict); exit 1 if any.
     #[arg(long)]
     pub untwinned: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KernelsArgs {
+    /// `text` for people, `json` (one object a kernel) for scripts.
+    #[arg(long, value_enum, default_value_t = KernelsFormat::Text)]
+    pub format: KernelsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KernelsFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// Print the job matrix: one job per kernel marked `ci` (by default the
+    /// default set), with its backend, variants and kernel-cache key.
+    Matrix(CiMatrixArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CiMatrixArgs {
+    /// `github`: `{"include": [...]}` for `fromJSON` in `strategy.matrix`;
+    /// `gitlab`: a child pipeline, to run with `trigger: include: artifact`.
+    #[arg(long, value_enum)]
+    pub format: CiFormat,
+
+    /// The file of hidden jobs (`.llconf-kernel`, `.llconf-report`) the
+    /// GitLab child pipeline starts with [default: ci/gitlab/kernel-jobs.yml
+    /// of the workspace].
+    #[arg(long, value_name = "PATH")]
+    pub templates: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CiFormat {
+    Github,
+    Gitlab,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 //! - `cache_dir`: the cache root and the names of its parts;
 //! - `host`: tools on PATH, the KVM probe, the cargo workspace;
 //! - `kernel`: the catalogue, Debian packages, UML builds, `prepare()`;
+//! - `ci`: the CI job matrix generated from the catalogue;
 //! - `cli`: the command-line types;
 //! - `suites`: which suites, their binaries, their test lists;
 //! - `coverage`: gcov counters and the kernel's own selftests, for
@@ -23,6 +24,7 @@
 
 mod boot;
 mod cache_dir;
+mod ci;
 mod cli;
 mod cmd;
 mod coverage;
@@ -76,7 +78,8 @@ fn main() -> ExitCode {
         cli::Command::Run(args) => cmd::run_vm::run(&root, &kernels, args),
         cli::Command::Setup(args) => cmd::setup::setup(args),
         cli::Command::Doctor => cmd::doctor::doctor(&kernels),
-        cli::Command::Kernels => cmd::kernels::kernels(&kernels),
+        cli::Command::Kernels(args) => cmd::kernels::kernels(&kernels, args),
+        cli::Command::Ci(cli::CiCommand::Matrix(args)) => cmd::ci::matrix(&root, &kernels, args),
         cli::Command::Fetch(args) => cmd::fetch::fetch(&kernels, args),
         cli::Command::Bench(args) if args.tree.is_some() => {
             cmd::bench_tree::bench_tree(&root, &kernels, args)

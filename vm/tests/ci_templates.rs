@@ -1,7 +1,8 @@
 //! The pipeline templates in ci/ parse, have the shape the README promises
-//! (a job per kernel of the default set and one for uml-7.3, JUnit
-//! uploaded, a report job, the kernel cache, a coverage job) and, when
-//! actionlint is installed, pass it.
+//! (a job per kernel of the generated matrix, which holds the default set
+//! and the kernels marked `ci = true`, JUnit uploaded, a report job, the
+//! kernel cache keyed per kernel, a coverage job) and, when actionlint is
+//! installed, pass it. Adding a kernel definition adds a job to both.
 
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
@@ -15,39 +16,66 @@ fn load(path: &str) -> Value {
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// The kernels marked `default = true` in kernels/, in version order.
-fn default_kernels() -> Vec<String> {
+/// The kernels of kernels/ that get a CI job (`ci`, by default `default`).
+fn ci_kernels() -> Vec<String> {
     let mut v = Vec::new();
     for entry in std::fs::read_dir(root().join("kernels")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
             let def: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
-            if def.get("default").and_then(|d| d.as_bool()) == Some(true) {
+            let default = def.get("default").and_then(|d| d.as_bool()) == Some(true);
+            if def.get("ci").and_then(|d| d.as_bool()).unwrap_or(default) {
                 v.push(def["name"].as_str().unwrap().to_string());
             }
         }
     }
-    v.sort_by(|a, b| {
-        let key = |s: &str| -> Vec<u32> {
-            s.trim_start_matches("debian-")
-                .split('.')
-                .map(|n| n.parse().unwrap_or(0))
-                .collect()
-        };
-        key(a).cmp(&key(b))
-    });
+    v.sort();
     v
 }
 
-/// The matrix: the default set, then the User-Mode Linux kernel that a CI
-/// job can build and cache.
-fn matrix_kernels() -> Vec<String> {
-    let mut v = default_kernels();
-    v.push("uml-7.3".into());
+/// `llconf ci matrix --format F`, with `--kernels DIR` if given.
+fn generated(format: &str, kernels: Option<&Path>) -> String {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_llconf"));
+    if let Some(dir) = kernels {
+        cmd.arg("--kernels").arg(dir);
+    }
+    let out = cmd
+        .args(["ci", "matrix", "--format", format])
+        .current_dir(root())
+        .output()
+        .unwrap();
     assert!(
-        root().join("kernels/uml-7.3.toml").is_file(),
-        "the templates name uml-7.3"
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn github_matrix(kernels: Option<&Path>) -> Vec<String> {
+    let m: serde_json::Value = serde_json::from_str(&generated("github", kernels)).unwrap();
+    m["include"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["kernel"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The generated child pipeline.
+fn gitlab_pipeline(kernels: Option<&Path>) -> Value {
+    serde_yaml::from_str(&generated("gitlab", kernels)).unwrap()
+}
+
+fn gitlab_kernel_jobs(p: &Value) -> Vec<String> {
+    let mut v: Vec<String> = p
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, job)| job["extends"].as_str() == Some(".llconf-kernel"))
+        .map(|(_, job)| job["variables"]["KERNEL"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
     v
 }
 
@@ -82,11 +110,22 @@ fn uses<'a>(job: &'a Value, action: &str) -> Vec<&'a Value> {
 #[test]
 fn github_workflow_runs_a_job_per_kernel_then_a_report() {
     let wf = load("ci/github/llconf.yml");
-    let kernel = &wf["jobs"]["kernel"];
-    assert_eq!(
-        strings(&kernel["strategy"]["matrix"]["kernel"]),
-        matrix_kernels()
+    let matrix = &wf["jobs"]["matrix"];
+    let run = scripts(matrix);
+    assert!(
+        run.contains("-p llconf -- ci matrix --format github"),
+        "{run}"
     );
+    assert!(run.contains(">> \"$GITHUB_OUTPUT\""), "{run}");
+    let kernel = &wf["jobs"]["kernel"];
+    assert_eq!(kernel["needs"].as_str(), Some("matrix"));
+    assert_eq!(
+        kernel["strategy"]["matrix"].as_str(),
+        Some("${{ fromJSON(needs.matrix.outputs.matrix) }}")
+    );
+    let mut jobs = github_matrix(None);
+    jobs.sort();
+    assert_eq!(jobs, ci_kernels());
     assert_eq!(kernel["strategy"]["fail-fast"], Value::Bool(false));
     let run = scripts(kernel);
     assert!(
@@ -94,9 +133,11 @@ fn github_workflow_runs_a_job_per_kernel_then_a_report() {
         "{run}"
     );
     let cache = uses(kernel, "actions/cache@");
+    // Keyed by what it holds, so a run saves no new entry unless that changed.
     assert!(cache
         .iter()
-        .any(|c| c["with"]["path"].as_str() == Some("~/.cache/llconf")));
+        .any(|c| c["with"]["path"].as_str() == Some("~/.cache/llconf")
+            && c["with"]["key"].as_str() == Some("${{ matrix.cache_key }}")));
     let upload = uses(kernel, "actions/upload-artifact@");
     assert_eq!(upload.len(), 1);
     assert_eq!(upload[0]["if"].as_str(), Some("always()"));
@@ -116,11 +157,31 @@ fn github_workflow_runs_a_job_per_kernel_then_a_report() {
 }
 
 #[test]
-fn gitlab_pipeline_runs_a_parallel_matrix_with_junit_reports() {
+fn gitlab_pipeline_runs_a_generated_child_pipeline_with_junit_reports() {
     let ci = load("ci/gitlab/llconf.gitlab-ci.yml");
-    let job = &ci["llconf"];
-    let matrix = &job["parallel"]["matrix"][0];
-    assert_eq!(strings(&matrix["KERNEL"]), matrix_kernels());
+    let script = strings(&ci["matrix"]["script"]).join("\n");
+    assert!(
+        script.contains("-p llconf -- ci matrix --format gitlab > llconf-jobs.yml"),
+        "{script}"
+    );
+    assert_eq!(
+        strings(&ci["matrix"]["artifacts"]["paths"]),
+        ["llconf-jobs.yml"]
+    );
+    let trigger = &ci["kernels"]["trigger"];
+    assert_eq!(
+        trigger["include"][0]["artifact"].as_str(),
+        Some("llconf-jobs.yml")
+    );
+    assert_eq!(trigger["include"][0]["job"].as_str(), Some("matrix"));
+    assert_eq!(trigger["strategy"].as_str(), Some("depend"));
+
+    let child = gitlab_pipeline(None);
+    assert_eq!(gitlab_kernel_jobs(&child), ci_kernels());
+    // The generated pipeline starts with the templates' jobs.
+    let jobs = load("ci/gitlab/kernel-jobs.yml");
+    assert_eq!(child[".llconf-kernel"], jobs[".llconf-kernel"]);
+    let job = &jobs[".llconf-kernel"];
     let script = strings(&job["script"]).join("\n");
     assert!(script.contains("run --kernel \"$KERNEL\" --out \"out/$KERNEL\""));
     assert_eq!(
@@ -128,29 +189,53 @@ fn gitlab_pipeline_runs_a_parallel_matrix_with_junit_reports() {
         Some("out/$KERNEL/junit.xml")
     );
     assert_eq!(job["artifacts"]["when"].as_str(), Some("always"));
-    // The kernel cache, inside the project as GitLab wants it.
+    // The kernel cache, inside the project as GitLab wants it, per kernel.
     assert_eq!(
-        ci["variables"]["LLCONF_CACHE"].as_str(),
+        jobs["variables"]["LLCONF_CACHE"].as_str(),
         Some("$CI_PROJECT_DIR/.cache/llconf")
     );
-    let caches = job["cache"].as_sequence().unwrap();
-    assert!(caches
-        .iter()
-        .any(|c| strings(&c["paths"]).contains(&".cache/llconf/".to_string())));
+    assert!(job["cache"].as_sequence().unwrap().iter().any(|c| {
+        strings(&c["paths"]).contains(&".cache/llconf/".to_string())
+            && c["key"].as_str() == Some("$LLCONF_CACHE_KEY")
+    }));
 
-    let report = &ci["report"];
-    assert_eq!(report["needs"][0]["job"].as_str(), Some("llconf"));
+    let report = &jobs[".llconf-report"];
     assert_eq!(report["when"].as_str(), Some("always"));
     assert!(strings(&report["script"])
         .iter()
         .any(|s| s.ends_with("-p llconf -- report out")));
+    let needs = child["llconf report"]["needs"].as_sequence().unwrap();
+    assert_eq!(needs.len(), ci_kernels().len());
     assert_eq!(
-        strings(&ci["stages"]),
+        strings(&child["stages"]),
         [
             job["stage"].as_str().unwrap(),
             report["stage"].as_str().unwrap()
         ]
     );
+}
+
+#[test]
+fn a_new_kernel_definition_adds_a_job_to_both_matrices() {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join("kernels")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("debian-6.17.toml"),
+        "name = \"debian-6.17\"\ndefault = true\nexpected_abi = 7\n\
+         [source]\ntype = \"debian\"\nseries = \"6.17\"\n",
+    )
+    .unwrap();
+    let before = github_matrix(None);
+    let after = github_matrix(Some(dir.path()));
+    assert!(!before.contains(&"debian-6.17".to_string()));
+    assert!(after.contains(&"debian-6.17".to_string()), "{after:?}");
+    assert_eq!(after.len(), before.len() + 1);
+    let child = gitlab_kernel_jobs(&gitlab_pipeline(Some(dir.path())));
+    assert!(child.contains(&"debian-6.17".to_string()), "{child:?}");
+    assert_eq!(child.len(), before.len() + 1);
 }
 
 #[test]

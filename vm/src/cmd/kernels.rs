@@ -1,14 +1,38 @@
 //! `llconf kernels`: the catalogue, and what of it is cached.
 
 use crate::cache_dir::Cache;
+use crate::cli::{KernelsArgs, KernelsFormat};
 use crate::kernel::catalogue::{Builder, Catalogue, Kernel, Source};
 use anyhow::Result;
+use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn kernels(kernels_dir: &Path) -> Result<ExitCode> {
+pub fn kernels(kernels_dir: &Path, args: KernelsArgs) -> Result<ExitCode> {
     let catalogue = Catalogue::load(kernels_dir)?;
     let cache = Cache::from_env();
+    if args.format == KernelsFormat::Json {
+        let list: Vec<_> = catalogue
+            .kernels
+            .iter()
+            .map(|k| {
+                json!({
+                    "name": k.name,
+                    "description": k.description,
+                    "default": k.default,
+                    "ci": k.ci,
+                    "expected_abi": k.expected_abi,
+                    "variants": k.variants,
+                    "backend": k.backend.map(|b| b.to_string()),
+                    "source": source(k),
+                    "file": k.file,
+                    "cached": cache_state(&cache, k),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     println!("kernels in {} (* = default set):", kernels_dir.display());
     for k in &catalogue.kernels {
         let abi = k

@@ -33,6 +33,9 @@ pub struct Kernel {
     pub name: String,
     pub description: String,
     pub default: bool,
+    /// Gets a job in the generated CI matrix (`llconf ci matrix`); by
+    /// default, when it is in the default set.
+    pub ci: bool,
     pub expected_abi: Option<u32>,
     /// Variants run when none is asked for.
     pub variants: Vec<String>,
@@ -239,6 +242,7 @@ struct KernelFile {
     description: String,
     #[serde(default)]
     default: bool,
+    ci: Option<bool>,
     expected_abi: Option<u32>,
     #[serde(default = "default_variant_list")]
     variants: Vec<String>,
@@ -454,6 +458,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Kernel> {
         name: raw.name,
         description: raw.description,
         default: raw.default,
+        ci: raw.ci.unwrap_or(raw.default),
         expected_abi: raw.expected_abi,
         variants: raw.variants,
         known_variants: known,

@@ -55,6 +55,7 @@ pub fn kernel(tree: &Path, arch: TreeArch) -> Result<Kernel> {
         name: name_of(&tree),
         description: format!("the kernel tree {}", tree.display()),
         default: false,
+        ci: false,
         expected_abi: None,
         variants: vec!["default".into()],
         known_variants: catalogue::builtin_variants(),
