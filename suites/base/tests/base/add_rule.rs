@@ -61,6 +61,27 @@ fn file_rule_rights() -> TestResult {
     Ok(())
 }
 
+/// The directory twin of the file case: the rights a file refuses, one
+/// by one, are accepted on a directory.
+fn dir_rule_rights() -> TestResult {
+    let (_t, d) = tmp_dir()?;
+    let all = uapi::mask_for_abi(uapi::ACCESS_FS, abi().min(uapi::NEWEST_KNOWN_ABI));
+    let rs = ruleset(all, 0)?;
+    for flag in uapi::ACCESS_FS
+        .iter()
+        .filter(|x| x.bit & all & !uapi::fs::FILE_RIGHTS != 0)
+    {
+        expect_ok(
+            format!("add_rule(directory, {})", flag.name),
+            beneath(&rs, flag.bit, &d, 0),
+        )?;
+    }
+    expect_ok(
+        format!("add_rule(directory, {all:#x} = every right)"),
+        beneath(&rs, all, &d, 0),
+    )
+}
+
 pub fn tests() -> Vec<Test> {
     let ll = Requirement::Landlock;
     let exec = uapi::fs::EXECUTE;
@@ -74,7 +95,8 @@ pub fn tests() -> Vec<Test> {
                 Errno::EINVAL,
             )
         })
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::add_rule::path_beneath::exec_on_dir_accepted"),
         Test::new(
             "base::add_rule::flags::quiet_before_abi10_einval",
             move || {
@@ -91,7 +113,8 @@ pub fn tests() -> Vec<Test> {
         .requires(Requirement::AbiBelow {
             version: 10,
             what: "LANDLOCK_ADD_RULE_QUIET unknown",
-        }),
+        })
+        .twin("base::add_rule::path_beneath::exec_on_dir_accepted"),
         Test::new("base::add_rule::ruleset_fd::bad_fd_ebadf", move || {
             let (_t, d) = tmp_dir()?;
             expect_errno(
@@ -100,7 +123,8 @@ pub fn tests() -> Vec<Test> {
                 Errno::EBADF,
             )
         })
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::add_rule::path_beneath::exec_on_dir_accepted"),
         Test::new(
             "base::add_rule::ruleset_fd::not_a_ruleset_ebadfd",
             move || {
@@ -113,7 +137,8 @@ pub fn tests() -> Vec<Test> {
                 )
             },
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::add_rule::path_beneath::exec_on_dir_accepted"),
         Test::new("base::add_rule::rule_type::unknown_einval", move || {
             let (_t, d) = tmp_dir()?;
             let rs = ruleset(exec, 0)?;
@@ -135,7 +160,8 @@ pub fn tests() -> Vec<Test> {
             }
             Ok(())
         })
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::add_rule::path_beneath::exec_on_dir_accepted"),
         Test::new(
             "base::add_rule::path_beneath::null_attr_efault",
             move || {
@@ -147,7 +173,8 @@ pub fn tests() -> Vec<Test> {
                 expect_errno("add_rule(PATH_BENEATH, NULL)", r, Errno::EFAULT)
             },
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::add_rule::path_beneath::exec_on_dir_accepted"),
         Test::new(
             "base::add_rule::path_beneath::empty_access_enomsg",
             move || {
@@ -160,7 +187,8 @@ pub fn tests() -> Vec<Test> {
                 )
             },
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::add_rule::path_beneath::exec_on_dir_accepted"),
         Test::new(
             "base::add_rule::path_beneath::unhandled_right_einval",
             move || {
@@ -173,7 +201,8 @@ pub fn tests() -> Vec<Test> {
                 )
             },
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::add_rule::path_beneath::exec_on_dir_accepted"),
         Test::new(
             "base::add_rule::path_beneath::bad_parent_fd_ebadf",
             move || {
@@ -185,12 +214,14 @@ pub fn tests() -> Vec<Test> {
                 )
             },
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::add_rule::path_beneath::exec_on_dir_accepted"),
         Test::new(
             "base::add_rule::path_beneath::file_takes_only_file_rights",
             file_rule_rights,
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::add_rule::path_beneath::dir_takes_all_rights"),
         Test::new(
             "base::add_rule::net_port::unhandled_right_einval",
             move || {
@@ -203,20 +234,18 @@ pub fn tests() -> Vec<Test> {
                 )
             },
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::add_rule::net_port::port_65535_accepted"),
         Test::new("base::add_rule::net_port::port_above_65535_einval", || {
             let rs = ruleset(uapi::fs::EXECUTE, uapi::net::BIND_TCP)?;
-            expect_ok(
-                "add_rule(NET_PORT, port=65535)",
-                sys::add_net_port(rs.as_raw_fd(), uapi::net::BIND_TCP, 65535, 0),
-            )?;
             expect_errno(
                 "add_rule(NET_PORT, port=65536)",
                 sys::add_net_port(rs.as_raw_fd(), uapi::net::BIND_TCP, 65536, 0),
                 Errno::EINVAL,
             )
         })
-        .needs("LANDLOCK_ACCESS_NET_BIND_TCP"),
+        .needs("LANDLOCK_ACCESS_NET_BIND_TCP")
+        .twin("base::add_rule::net_port::port_65535_accepted"),
         Test::new("base::add_rule::net_port::empty_access_enomsg", || {
             let rs = ruleset(uapi::fs::EXECUTE, uapi::net::BIND_TCP)?;
             expect_errno(
@@ -225,6 +254,34 @@ pub fn tests() -> Vec<Test> {
                 Errno::ENOMSG,
             )
         })
-        .needs("LANDLOCK_ACCESS_NET_BIND_TCP"),
+        .needs("LANDLOCK_ACCESS_NET_BIND_TCP")
+        .twin("base::add_rule::net_port::port_65535_accepted"),
+        // The rule every path_beneath check above is one argument away
+        // from: a handled right on a directory, no flag.
+        Test::new(
+            "base::add_rule::path_beneath::exec_on_dir_accepted",
+            move || {
+                let (_t, d) = tmp_dir()?;
+                let rs = ruleset(exec, 0)?;
+                expect_ok("add_rule(dir, EXECUTE, 0)", beneath(&rs, exec, &d, 0))
+            },
+        )
+        .requires(ll.clone())
+        .twin("base::add_rule::flags::unknown_einval"),
+        Test::new(
+            "base::add_rule::path_beneath::dir_takes_all_rights",
+            dir_rule_rights,
+        )
+        .requires(ll.clone())
+        .twin("base::add_rule::path_beneath::file_takes_only_file_rights"),
+        Test::new("base::add_rule::net_port::port_65535_accepted", || {
+            let rs = ruleset(uapi::fs::EXECUTE, uapi::net::BIND_TCP)?;
+            expect_ok(
+                "add_rule(NET_PORT, port=65535)",
+                sys::add_net_port(rs.as_raw_fd(), uapi::net::BIND_TCP, 65535, 0),
+            )
+        })
+        .needs("LANDLOCK_ACCESS_NET_BIND_TCP")
+        .twin("base::add_rule::net_port::port_above_65535_einval"),
     ]
 }

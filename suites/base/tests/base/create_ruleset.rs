@@ -31,6 +31,13 @@ fn first_unknown_bit(table: &[uapi::Flag]) -> u64 {
     1u64 << (64 - known.leading_zeros())
 }
 
+fn page_size() -> usize {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+        .ok()
+        .flatten()
+        .unwrap_or(4096) as usize
+}
+
 fn create(what: &str, attr: RulesetAttr, size: usize, expected: Errno) -> TestResult {
     expect_errno(what, sys::create_ruleset(&attr, size, 0), expected)
 }
@@ -43,7 +50,8 @@ pub fn tests() -> Vec<Test> {
             let r = unsafe { sys::create_ruleset_raw(std::ptr::null(), full_size(), 0) };
             expect_errno("create_ruleset(NULL, sizeof, 0)", r, Errno::EFAULT)
         })
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::create_ruleset::size::full_struct_accepted"),
         Test::new("base::create_ruleset::flags::unknown_einval", || {
             expect_errno(
                 "create_ruleset(&attr, sizeof, 1<<31)",
@@ -51,15 +59,18 @@ pub fn tests() -> Vec<Test> {
                 Errno::EINVAL,
             )
         })
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::create_ruleset::size::full_struct_accepted"),
         Test::new("base::create_ruleset::size::zero_einval", || {
             create("create_ruleset(&attr, 0, 0)", fs_exec(), 0, Errno::EINVAL)
         })
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::create_ruleset::size::abi1_struct_accepted"),
         Test::new("base::create_ruleset::size::too_small_einval", || {
             create("create_ruleset(&attr, 7, 0)", fs_exec(), 7, Errno::EINVAL)
         })
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::create_ruleset::size::abi1_struct_accepted"),
         Test::new("base::create_ruleset::size::abi1_struct_accepted", || {
             expect_ok(
                 "create_ruleset(&attr, 8, 0)",
@@ -67,7 +78,8 @@ pub fn tests() -> Vec<Test> {
             )
             .map(drop)
         })
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::create_ruleset::size::too_small_einval"),
         Test::new(
             "base::create_ruleset::size::larger_zero_tail_accepted",
             || {
@@ -79,7 +91,8 @@ pub fn tests() -> Vec<Test> {
                 .map(drop)
             },
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::create_ruleset::size::larger_nonzero_tail_e2big"),
         Test::new(
             "base::create_ruleset::size::larger_nonzero_tail_e2big",
             || {
@@ -92,12 +105,10 @@ pub fn tests() -> Vec<Test> {
                 )
             },
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::create_ruleset::size::larger_zero_tail_accepted"),
         Test::new("base::create_ruleset::size::above_page_e2big", || {
-            let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
-                .ok()
-                .flatten()
-                .unwrap_or(4096) as usize;
+            let page = page_size();
             let buf = padded(fs_exec(), page + 1);
             expect_errno(
                 "create_ruleset(attr, PAGE_SIZE + 1, 0)",
@@ -105,7 +116,8 @@ pub fn tests() -> Vec<Test> {
                 Errno::E2BIG,
             )
         })
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::create_ruleset::size::page_zero_tail_accepted"),
         Test::new("base::create_ruleset::handled::empty_enomsg", || {
             create(
                 "create_ruleset(all zero)",
@@ -114,7 +126,8 @@ pub fn tests() -> Vec<Test> {
                 Errno::ENOMSG,
             )
         })
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::create_ruleset::size::full_struct_accepted"),
         Test::new(
             "base::create_ruleset::handled::unknown_fs_bit_einval",
             || {
@@ -136,7 +149,8 @@ pub fn tests() -> Vec<Test> {
                 create("handled_access_fs=EXECUTE|1<<63", attr, 8, Errno::EINVAL)
             },
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::create_ruleset::handled::known_fs_bits_accepted"),
         // Before ABI 4 the net field lies past the struct the kernel knows.
         Test::new(
             "base::create_ruleset::handled::unknown_net_bit_rejected",
@@ -154,7 +168,8 @@ pub fn tests() -> Vec<Test> {
                 create(&format!("handled_access_net={bit:#x}"), attr, 16, expected)
             },
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::create_ruleset::handled::net_only_accepted"),
         // Before ABI 6 the scoped field lies past the struct the kernel knows.
         Test::new(
             "base::create_ruleset::handled::unknown_scope_bit_rejected",
@@ -172,7 +187,8 @@ pub fn tests() -> Vec<Test> {
                 create(&format!("scoped={bit:#x}"), attr, 24, expected)
             },
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::create_ruleset::handled::scope_only_accepted"),
         Test::new("base::create_ruleset::handled::net_only_accepted", || {
             let attr = RulesetAttr {
                 handled_access_net: uapi::net::BIND_TCP,
@@ -184,7 +200,8 @@ pub fn tests() -> Vec<Test> {
             )
             .map(drop)
         })
-        .needs("LANDLOCK_ACCESS_NET_BIND_TCP"),
+        .needs("LANDLOCK_ACCESS_NET_BIND_TCP")
+        .twin("base::create_ruleset::handled::unknown_net_bit_rejected"),
         Test::new("base::create_ruleset::handled::scope_only_accepted", || {
             let attr = RulesetAttr {
                 scoped: uapi::scope::SIGNAL,
@@ -196,6 +213,51 @@ pub fn tests() -> Vec<Test> {
             )
             .map(drop)
         })
-        .needs("LANDLOCK_SCOPE_SIGNAL"),
+        .needs("LANDLOCK_SCOPE_SIGNAL")
+        .twin("base::create_ruleset::handled::unknown_scope_bit_rejected"),
+        // The well-formed call each argument check below is one argument
+        // away from: the whole struct, a handled right, no flag.
+        Test::new("base::create_ruleset::size::full_struct_accepted", || {
+            expect_ok(
+                "create_ruleset(&attr, sizeof, 0)",
+                sys::create_ruleset(&fs_exec(), full_size(), 0),
+            )
+            .map(drop)
+        })
+        .requires(ll.clone())
+        .twin("base::create_ruleset::flags::unknown_einval"),
+        // The largest size the kernel copies: a page, zero past the struct.
+        Test::new(
+            "base::create_ruleset::size::page_zero_tail_accepted",
+            || {
+                let page = page_size();
+                expect_ok(
+                    format!("create_ruleset(attr + zero bytes, PAGE_SIZE = {page}, 0)"),
+                    sys::create_ruleset_bytes(&padded(fs_exec(), page), page, 0),
+                )
+                .map(drop)
+            },
+        )
+        .requires(ll.clone())
+        .twin("base::create_ruleset::size::above_page_e2big"),
+        // Every right this ABI knows (up to the newest the suite knows) is
+        // accepted; the lowest bit past them is not.
+        Test::new(
+            "base::create_ruleset::handled::known_fs_bits_accepted",
+            || {
+                let known = uapi::mask_for_abi(uapi::ACCESS_FS, abi().min(uapi::NEWEST_KNOWN_ABI));
+                let attr = RulesetAttr {
+                    handled_access_fs: known,
+                    ..Default::default()
+                };
+                expect_ok(
+                    format!("create_ruleset(handled_access_fs={known:#x})"),
+                    sys::create_ruleset(&attr, 8, 0),
+                )
+                .map(drop)
+            },
+        )
+        .requires(ll.clone())
+        .twin("base::create_ruleset::handled::unknown_fs_bit_einval"),
     ]
 }

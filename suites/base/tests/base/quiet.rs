@@ -28,6 +28,8 @@ fn create(attr: RulesetAttr) -> Result<OwnedFd, Errno> {
 /// accepted.
 struct Create {
     name: &'static str,
+    /// The case one bit apart with the opposite answer.
+    twin: &'static str,
     attr: RulesetAttr,
     expected: Option<Errno>,
     needs: &'static str,
@@ -55,30 +57,35 @@ fn create_cases() -> Vec<Create> {
         // fs: a quiet right the ruleset does not handle, and its twins.
         Create {
             name: "fs_not_handled_einval",
+            twin: "fs_subset_accepted",
             attr: a(r, w, 0, 0),
             expected: einval,
             needs: "",
         },
         Create {
             name: "fs_superset_einval",
+            twin: "fs_equal_accepted",
             attr: a(r, r | w, 0, 0),
             expected: einval,
             needs: "",
         },
         Create {
             name: "fs_subset_accepted",
+            twin: "fs_not_handled_einval",
             attr: a(r | w, w, 0, 0),
             expected: None,
             needs: "",
         },
         Create {
             name: "fs_equal_accepted",
+            twin: "fs_superset_einval",
             attr: a(r | w, r | w, 0, 0),
             expected: None,
             needs: "",
         },
         Create {
             name: "fs_unknown_bit_einval",
+            twin: "fs_one_right_accepted",
             attr: a(r, r | 1 << 63, 0, 0),
             expected: einval,
             needs: "",
@@ -87,63 +94,104 @@ fn create_cases() -> Vec<Create> {
         // handled set: fs quiet with only net handled is still refused.
         Create {
             name: "fs_quiet_net_handled_einval",
+            twin: "fs_quiet_both_handled_accepted",
             attr: a(0, r, c, 0),
             expected: einval,
             needs: "LANDLOCK_ACCESS_NET_CONNECT_TCP",
         },
         Create {
             name: "net_not_handled_einval",
+            twin: "net_subset_accepted",
             attr: a(r, 0, b, c),
             expected: einval,
             needs: "LANDLOCK_ACCESS_NET_CONNECT_TCP",
         },
         Create {
             name: "net_without_net_handled_einval",
+            twin: "net_subset_accepted",
             attr: a(r, 0, 0, c),
             expected: einval,
             needs: "LANDLOCK_ACCESS_NET_CONNECT_TCP",
         },
         Create {
             name: "net_subset_accepted",
+            twin: "net_not_handled_einval",
             attr: a(r, 0, b | c, c),
             expected: None,
             needs: "LANDLOCK_ACCESS_NET_CONNECT_TCP",
         },
         Create {
             name: "net_unknown_bit_einval",
+            twin: "net_equal_accepted",
             attr: a(r, 0, b, b | 1 << 63),
             expected: einval,
             needs: "LANDLOCK_ACCESS_NET_CONNECT_TCP",
         },
         Create {
             name: "scoped_not_scoped_einval",
+            twin: "scoped_subset_accepted",
             attr: s(sig, uds),
             expected: einval,
             needs: "LANDLOCK_SCOPE_SIGNAL",
         },
         Create {
             name: "scoped_without_scope_einval",
+            twin: "scoped_equal_accepted",
             attr: s(0, sig),
             expected: einval,
             needs: "LANDLOCK_SCOPE_SIGNAL",
         },
         Create {
             name: "scoped_subset_accepted",
+            twin: "scoped_not_scoped_einval",
             attr: s(sig | uds, sig),
             expected: None,
             needs: "LANDLOCK_SCOPE_SIGNAL",
         },
         Create {
             name: "scoped_unknown_bit_einval",
+            twin: "scoped_equal_accepted",
             attr: s(sig, sig | 1 << 63),
             expected: einval,
             needs: "LANDLOCK_SCOPE_SIGNAL",
         },
     ];
+    // The accepted twins one bit away from a rejection above.
+    v.extend([
+        Create {
+            name: "fs_one_right_accepted",
+            twin: "fs_unknown_bit_einval",
+            attr: a(r, r, 0, 0),
+            expected: None,
+            needs: "",
+        },
+        Create {
+            name: "fs_quiet_both_handled_accepted",
+            twin: "fs_quiet_net_handled_einval",
+            attr: a(r, r, c, 0),
+            expected: None,
+            needs: "LANDLOCK_ACCESS_NET_CONNECT_TCP",
+        },
+        Create {
+            name: "net_equal_accepted",
+            twin: "net_unknown_bit_einval",
+            attr: a(r, 0, b, b),
+            expected: None,
+            needs: "LANDLOCK_ACCESS_NET_CONNECT_TCP",
+        },
+        Create {
+            name: "scoped_equal_accepted",
+            twin: "scoped_without_scope_einval",
+            attr: s(sig, sig),
+            expected: None,
+            needs: "LANDLOCK_SCOPE_SIGNAL",
+        },
+    ]);
     // With handled_access_fs zero and quiet_scoped set but no scope, the
     // subset check comes before the empty-ruleset ENOMSG.
     v.push(Create {
         name: "scoped_only_quiet_einval_not_enomsg",
+        twin: "scoped_subset_accepted",
         attr: s(0, uds),
         expected: einval,
         needs: "LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET",
@@ -181,6 +229,8 @@ fn port(attr: RulesetAttr, access: u64, flags: u32) -> Result<Result<(), Errno>,
 /// One add_rule case.
 struct AddRule {
     name: &'static str,
+    /// The case one bit or flag apart with the opposite answer.
+    twin: &'static str,
     net: bool,
     attr: RulesetAttr,
     access: u64,
@@ -211,6 +261,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         // the rule's type, whatever the other types' masks say.
         AddRule {
             name: "fs_useless_quiet_einval",
+            twin: "fs_quiet_with_mask_accepted",
             net: false,
             attr: fsq(0),
             access: r,
@@ -220,6 +271,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         },
         AddRule {
             name: "fs_useless_quiet_empty_access_einval",
+            twin: "fs_quiet_empty_access_accepted",
             net: false,
             attr: fsq(0),
             access: 0,
@@ -229,6 +281,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         },
         AddRule {
             name: "fs_useless_quiet_net_mask_only_einval",
+            twin: "fs_quiet_with_mask_accepted",
             net: false,
             attr: netq(0, c),
             access: r,
@@ -238,6 +291,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         },
         AddRule {
             name: "fs_quiet_with_mask_accepted",
+            twin: "fs_useless_quiet_einval",
             net: false,
             attr: fsq(w),
             access: r,
@@ -249,6 +303,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         // marks), and ENOMSG without it.
         AddRule {
             name: "fs_quiet_empty_access_accepted",
+            twin: "fs_plain_empty_access_enomsg",
             net: false,
             attr: fsq(w),
             access: 0,
@@ -258,6 +313,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         },
         AddRule {
             name: "fs_plain_empty_access_enomsg",
+            twin: "fs_quiet_empty_access_accepted",
             net: false,
             attr: fsq(w),
             access: 0,
@@ -268,6 +324,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         // QUIET does not widen what a rule may allow.
         AddRule {
             name: "fs_quiet_unhandled_access_einval",
+            twin: "fs_quiet_with_mask_accepted",
             net: false,
             attr: fsq(w),
             access: x,
@@ -277,6 +334,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         },
         AddRule {
             name: "fs_quiet_plus_unknown_flag_einval",
+            twin: "fs_quiet_with_mask_accepted",
             net: false,
             attr: fsq(w),
             access: r,
@@ -286,6 +344,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         },
         AddRule {
             name: "fs_unknown_flag_einval",
+            twin: "fs_plain_accepted",
             net: false,
             attr: fsq(w),
             access: r,
@@ -295,6 +354,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         },
         AddRule {
             name: "fs_high_flag_einval",
+            twin: "fs_plain_accepted",
             net: false,
             attr: fsq(w),
             access: r,
@@ -302,8 +362,21 @@ fn add_rule_cases() -> Vec<AddRule> {
             expected: einval,
             needs: "",
         },
+        // The same rule without any flag: what the unknown flags above are
+        // one bit away from.
+        AddRule {
+            name: "fs_plain_accepted",
+            twin: "fs_unknown_flag_einval",
+            net: false,
+            attr: fsq(w),
+            access: r,
+            flags: 0,
+            expected: None,
+            needs: "",
+        },
         AddRule {
             name: "net_useless_quiet_einval",
+            twin: "net_quiet_with_mask_accepted",
             net: true,
             attr: netq(0, 0),
             access: b,
@@ -313,6 +386,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         },
         AddRule {
             name: "net_useless_quiet_fs_mask_only_einval",
+            twin: "net_quiet_with_mask_accepted",
             net: true,
             attr: netq(r, 0),
             access: b,
@@ -322,6 +396,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         },
         AddRule {
             name: "net_quiet_with_mask_accepted",
+            twin: "net_useless_quiet_einval",
             net: true,
             attr: netq(0, c),
             access: b,
@@ -331,6 +406,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         },
         AddRule {
             name: "net_quiet_empty_access_accepted",
+            twin: "net_plain_empty_access_enomsg",
             net: true,
             attr: netq(0, c),
             access: 0,
@@ -340,6 +416,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         },
         AddRule {
             name: "net_plain_empty_access_enomsg",
+            twin: "net_quiet_empty_access_accepted",
             net: true,
             attr: netq(0, c),
             access: 0,
@@ -349,6 +426,7 @@ fn add_rule_cases() -> Vec<AddRule> {
         },
         AddRule {
             name: "net_quiet_plus_unknown_flag_einval",
+            twin: "net_quiet_with_mask_accepted",
             net: true,
             attr: netq(0, c),
             access: b,
@@ -401,7 +479,7 @@ pub fn tests() -> Vec<Test> {
     };
     let mut tests = Vec::new();
     for c in create_cases() {
-        let (attr, expected) = (c.attr, c.expected);
+        let (attr, expected, twin) = (c.attr, c.expected, c.twin);
         let t = Test::new(
             format!("base::quiet::create_ruleset::{}", c.name),
             move || {
@@ -411,10 +489,12 @@ pub fn tests() -> Vec<Test> {
                     None => expect_ok(what, create(attr)).map(drop),
                 }
             },
-        );
+        )
+        .twin(format!("base::quiet::create_ruleset::{twin}"));
         tests.push(gate(t, c.needs));
     }
     for c in add_rule_cases() {
+        let twin = format!("base::quiet::add_rule::{}", c.twin);
         let (net, attr, access, flags, expected) = (c.net, c.attr, c.access, c.flags, c.expected);
         let t = Test::new(format!("base::quiet::add_rule::{}", c.name), move || {
             let (what, r) = if net {
@@ -429,7 +509,8 @@ pub fn tests() -> Vec<Test> {
                 )
             };
             llconf_harness::expect_result(what, r, expected)
-        });
+        })
+        .twin(twin);
         tests.push(gate(t, c.needs));
     }
     tests.push(
@@ -437,7 +518,8 @@ pub fn tests() -> Vec<Test> {
             "base::quiet::add_rule::flag_checked_before_fd_ebadf",
             || quiet_bad_fd(Errno::EBADF),
         )
-        .needs(quiet),
+        .needs(quiet)
+        .twin("base::quiet::add_rule::fs_quiet_with_mask_accepted"),
     );
     let before = |t: Test| {
         t.requires(Requirement::Landlock)
@@ -446,18 +528,27 @@ pub fn tests() -> Vec<Test> {
                 what: "the quiet UAPI being unknown",
             })
     };
-    tests.push(before(Test::new(
-        "base::quiet::before_abi_10::add_rule_quiet_bad_fd_einval",
-        || quiet_bad_fd(Errno::EINVAL),
-    )));
-    tests.push(before(Test::new(
-        "base::quiet::before_abi_10::attr_quiet_fs_e2big",
-        || old_kernel_attr(true),
-    )));
-    tests.push(before(Test::new(
-        "base::quiet::before_abi_10::attr_quiet_zero_accepted",
-        || old_kernel_attr(false),
-    )));
+    tests.push(before(
+        Test::new(
+            "base::quiet::before_abi_10::add_rule_quiet_bad_fd_einval",
+            || quiet_bad_fd(Errno::EINVAL),
+        )
+        // The same rule without the flag an older kernel does not know.
+        .twin("base::add_rule::path_beneath::exec_on_dir_accepted"),
+    ));
+    tests.push(before(
+        Test::new("base::quiet::before_abi_10::attr_quiet_fs_e2big", || {
+            old_kernel_attr(true)
+        })
+        .twin("base::quiet::before_abi_10::attr_quiet_zero_accepted"),
+    ));
+    tests.push(before(
+        Test::new(
+            "base::quiet::before_abi_10::attr_quiet_zero_accepted",
+            || old_kernel_attr(false),
+        )
+        .twin("base::quiet::before_abi_10::attr_quiet_fs_e2big"),
+    ));
     for (name, attr) in [
         (
             "attr_quiet_net_e2big",
@@ -476,16 +567,16 @@ pub fn tests() -> Vec<Test> {
             },
         ),
     ] {
-        tests.push(before(Test::new(
-            format!("base::quiet::before_abi_10::{name}"),
-            move || {
+        tests.push(before(
+            Test::new(format!("base::quiet::before_abi_10::{name}"), move || {
                 expect_errno(
                     format!("create_ruleset(48 bytes, {attr:?})"),
                     create(attr),
                     Errno::E2BIG,
                 )
-            },
-        )));
+            })
+            .twin("base::quiet::before_abi_10::attr_quiet_zero_accepted"),
+        ));
     }
     tests
 }

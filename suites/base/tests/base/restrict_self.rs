@@ -74,6 +74,19 @@ fn without_nnp_eperm() -> TestResult {
     )
 }
 
+/// Without any capability, no_new_privs is what makes restrict_self
+/// allowed.
+fn with_nnp_accepted() -> TestResult {
+    let rs = exec_ruleset()?;
+    drop_all_capabilities()?;
+    expect_ok("prctl(PR_SET_NO_NEW_PRIVS)", sys::set_no_new_privs())?;
+    expect_ok(
+        "restrict_self(ruleset, 0) with no_new_privs and no capability",
+        sys::restrict_self(rs.as_raw_fd(), 0),
+    )?;
+    verify_domain_in_effect()
+}
+
 fn flags_known_per_abi() -> TestResult {
     expect_ok("prctl(PR_SET_NO_NEW_PRIVS)", sys::set_no_new_privs())?;
     let known = abi().min(uapi::NEWEST_KNOWN_ABI);
@@ -312,29 +325,34 @@ pub fn tests() -> Vec<Test> {
             "base::restrict_self::privileges::without_nnp_eperm",
             without_nnp_eperm,
         )
-        .enforcement(),
+        .enforcement()
+        .twin("base::restrict_self::privileges::with_nnp_accepted"),
         Test::new(
             "base::restrict_self::flags::unknown_per_abi_einval",
             flags_known_per_abi,
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::restrict_self::privileges::with_nnp_accepted"),
         Test::new(
             "base::restrict_self::privileges::unknown_flags_without_privileges",
             unknown_flags_without_privileges,
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::restrict_self::privileges::with_nnp_accepted"),
         Test::new(
             "base::restrict_self::no_new_privs::unprivileged::enforces_and_sets_nnp",
             no_new_privs_flag_enforces,
         )
         .needs("LANDLOCK_RESTRICT_SELF_NO_NEW_PRIVS")
-        .enforcement(),
+        .enforcement()
+        .twin("base::restrict_self::privileges::without_nnp_eperm"),
         Test::new(
             "base::restrict_self::no_new_privs::no_ruleset::ebadf_nnp_unset",
             no_new_privs_needs_a_ruleset,
         )
         .needs("LANDLOCK_RESTRICT_SELF_NO_NEW_PRIVS")
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::restrict_self::no_new_privs::unprivileged::enforces_and_sets_nnp"),
         Test::new(
             "base::restrict_self::no_new_privs::layer_17::e2big_nnp_unset",
             no_new_privs_past_the_limit,
@@ -342,7 +360,8 @@ pub fn tests() -> Vec<Test> {
         .needs("LANDLOCK_RESTRICT_SELF_NO_NEW_PRIVS")
         .requires(Requirement::Root)
         .requires(Requirement::StartDepth)
-        .enforcement(),
+        .enforcement()
+        .twin("base::restrict_self::no_new_privs::unprivileged::enforces_and_sets_nnp"),
         Test::new("base::restrict_self::ruleset_fd::bad_fd_ebadf", || {
             expect_ok("prctl(PR_SET_NO_NEW_PRIVS)", sys::set_no_new_privs())?;
             expect_errno(
@@ -351,7 +370,8 @@ pub fn tests() -> Vec<Test> {
                 Errno::EBADF,
             )
         })
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::restrict_self::privileges::with_nnp_accepted"),
         Test::new(
             "base::restrict_self::ruleset_fd::not_a_ruleset_ebadfd",
             || {
@@ -364,28 +384,33 @@ pub fn tests() -> Vec<Test> {
                 )
             },
         )
-        .requires(ll.clone()),
+        .requires(ll.clone())
+        .twin("base::restrict_self::privileges::with_nnp_accepted"),
         Test::new(
             "base::restrict_self::layers::sixteen_then_e2big",
             sixteen_layers_then_e2big,
         )
         .requires(Requirement::StartDepth)
-        .enforcement(),
+        .enforcement()
+        .twin("base::restrict_self::layers::sixteen_accepted"),
         Test::new(
             "base::restrict_self::enforce::denies_outside_rule",
             denies_outside_rule,
         )
-        .enforcement(),
+        .enforcement()
+        .twin("base::restrict_self::enforce::unhandled_right_unaffected"),
         Test::new(
             "base::restrict_self::enforce::unhandled_right_unaffected",
             unhandled_right_unaffected,
         )
-        .enforcement(),
+        .enforcement()
+        .twin("base::restrict_self::enforce::denies_outside_rule"),
         Test::new(
             "base::restrict_self::enforce::survives_ruleset_close",
             fd_outlives_close,
         )
-        .enforcement(),
+        .enforcement()
+        .twin("base::restrict_self::enforce::denies_outside_rule"),
         Test::new(
             "base::restrict_self::enforce::domain_depth_measurable",
             || {
@@ -397,6 +422,26 @@ pub fn tests() -> Vec<Test> {
                 Ok(())
             },
         )
-        .enforcement(),
+        .enforcement()
+        .untwinned(
+            "checks that the harness counts the layers it enforced; no access is decided, so \
+             there is no verdict to invert",
+        ),
+        // The call the privilege, flag and fd checks are one argument away
+        // from: no capability left, but no_new_privs set, a ruleset, no flag.
+        Test::new(
+            "base::restrict_self::privileges::with_nnp_accepted",
+            with_nnp_accepted,
+        )
+        .enforcement()
+        .twin("base::restrict_self::privileges::without_nnp_eperm"),
+        Test::new("base::restrict_self::layers::sixteen_accepted", || {
+            expect_ok("prctl(PR_SET_NO_NEW_PRIVS)", sys::set_no_new_privs())?;
+            stack_to_sixteen_layers()?;
+            verify_domain_in_effect()
+        })
+        .requires(Requirement::StartDepth)
+        .enforcement()
+        .twin("base::restrict_self::layers::sixteen_then_e2big"),
     ]
 }

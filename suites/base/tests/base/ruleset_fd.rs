@@ -1,7 +1,9 @@
 //! `base::ruleset_fd`: what the fd returned by create_ruleset allows.
 
 use llconf_harness::abi as uapi;
-use llconf_harness::{ensure, expect_errno, expect_ok, sys, Errno, Requirement, RulesetAttr, Test};
+use llconf_harness::{
+    ensure, expect_errno, expect_ok, sys, Errno, OrFail, Requirement, RulesetAttr, Test,
+};
 use std::os::fd::{AsRawFd, OwnedFd};
 
 fn ruleset() -> Result<OwnedFd, llconf_harness::Stop> {
@@ -23,7 +25,8 @@ pub fn tests() -> Vec<Test> {
                 Errno::EINVAL,
             )
         })
-        .requires(Requirement::Landlock),
+        .requires(Requirement::Landlock)
+        .twin("base::ruleset_fd::io::add_rule_accepted"),
         Test::new("base::ruleset_fd::io::write_einval", || {
             let fd = ruleset()?;
             expect_errno(
@@ -32,7 +35,8 @@ pub fn tests() -> Vec<Test> {
                 Errno::EINVAL,
             )
         })
-        .requires(Requirement::Landlock),
+        .requires(Requirement::Landlock)
+        .twin("base::ruleset_fd::io::add_rule_accepted"),
         Test::new("base::ruleset_fd::flags::close_on_exec", || {
             let fd = ruleset()?;
             let flags = expect_ok(
@@ -45,6 +49,22 @@ pub fn tests() -> Vec<Test> {
             );
             Ok(())
         })
-        .requires(Requirement::Landlock),
+        .requires(Requirement::Landlock)
+        .untwinned(
+            "a property of every ruleset fd: no argument of create_ruleset yields one without \
+             FD_CLOEXEC",
+        ),
+        // The fd that refuses read(2) and write(2) takes what it is for: a
+        // rule, through landlock_add_rule.
+        Test::new("base::ruleset_fd::io::add_rule_accepted", || {
+            let fd = ruleset()?;
+            let dir = std::fs::File::open("/").or_fail("open /")?;
+            expect_ok(
+                "add_rule(ruleset_fd, PATH_BENEATH, EXECUTE, /)",
+                sys::add_path_beneath(fd.as_raw_fd(), uapi::fs::EXECUTE, dir.as_raw_fd(), 0),
+            )
+        })
+        .requires(Requirement::Landlock)
+        .twin("base::ruleset_fd::io::write_einval"),
     ]
 }

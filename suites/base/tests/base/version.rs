@@ -5,7 +5,7 @@ use crate::abi;
 use llconf_harness::abi::{self as uapi, Flag};
 use llconf_harness::probe::{self, FlagKind};
 use llconf_harness::{
-    ensure, expect_errno, fail, sys, Errno, Requirement, RulesetAttr, Test, TestResult,
+    ensure, expect_errno, fail, sys, twin, Errno, Requirement, RulesetAttr, Test, TestResult,
 };
 
 fn query_must_reject(what: &str, attr: *const libc::c_void, size: usize, flags: u32) -> TestResult {
@@ -77,12 +77,30 @@ fn errata_bits_match_abi() -> TestResult {
 
 pub fn tests() -> Vec<Test> {
     let attr = RulesetAttr::default();
-    vec![
+    let answers = "base::version::query::null_attr_zero_size_answers";
+    let errata_answers = "base::errata::query::answers_from_abi7";
+    let mut tests = vec![
         Test::new(
             "base::version::query::matches_probed_rights",
             probed_rights_match_version,
         )
-        .requires(Requirement::Landlock),
+        .requires(Requirement::Landlock)
+        .untwinned(
+            "compares the version the kernel reports with what the probes found; \
+             a query has no denied counterpart",
+        ),
+        // The one well-formed query: the three rejections below are each
+        // one argument away from it.
+        Test::new(answers, || {
+            let v = sys::abi_version();
+            ensure!(
+                matches!(v, Ok(n) if n >= 1),
+                "create_ruleset(NULL, 0, VERSION) gave {v:?}, a version of at least 1 expected"
+            );
+            Ok(())
+        })
+        .requires(Requirement::Landlock)
+        .twin("base::version::query::non_zero_size_einval"),
         Test::new("base::version::query::non_null_attr_einval", move || {
             query_must_reject(
                 "create_ruleset(&attr, 0, VERSION)",
@@ -91,7 +109,8 @@ pub fn tests() -> Vec<Test> {
                 uapi::CREATE_RULESET_VERSION,
             )
         })
-        .requires(Requirement::Landlock),
+        .requires(Requirement::Landlock)
+        .twin(answers),
         Test::new("base::version::query::non_zero_size_einval", || {
             query_must_reject(
                 "create_ruleset(NULL, 8, VERSION)",
@@ -100,7 +119,8 @@ pub fn tests() -> Vec<Test> {
                 uapi::CREATE_RULESET_VERSION,
             )
         })
-        .requires(Requirement::Landlock),
+        .requires(Requirement::Landlock)
+        .twin(answers),
         Test::new("base::version::query::two_query_flags_einval", || {
             query_must_reject(
                 "create_ruleset(NULL, 0, VERSION|ERRATA)",
@@ -109,23 +129,46 @@ pub fn tests() -> Vec<Test> {
                 uapi::CREATE_RULESET_VERSION | uapi::CREATE_RULESET_ERRATA,
             )
         })
-        .requires(Requirement::Landlock),
+        .requires(Requirement::Landlock)
+        .twin(answers),
         Test::new("base::errata::query::bits_match_abi", errata_bits_match_abi)
-            .requires(Requirement::Landlock),
-        Test::new("base::errata::query::answers_from_abi7", || {
+            .requires(Requirement::Landlock)
+            .untwinned(
+                "checks the errata bits the kernel reports against its ABI; \
+                 a query has no denied counterpart",
+            ),
+        Test::new(
+            "base::status::syscalls::answer_consistently",
+            status_is_consistent,
+        )
+        .untwinned(
+            "checks that the three syscalls agree on Landlock's state, whatever it is; \
+             no argument of theirs changes that state",
+        ),
+    ];
+    let abi7 = || Requirement::Abi {
+        version: 7,
+        what: "LANDLOCK_CREATE_RULESET_ERRATA",
+    };
+    tests.extend(twin::pair(
+        Test::new(errata_answers, || {
             let r = sys::errata();
             ensure!(r.is_ok(), "errata query gave {:?}", r.err());
             Ok(())
         })
-        .requires(Requirement::Abi {
-            version: 7,
-            what: "LANDLOCK_CREATE_RULESET_ERRATA",
-        }),
-        Test::new(
-            "base::status::syscalls::answer_consistently",
-            status_is_consistent,
-        ),
-    ]
+        .requires(abi7()),
+        // The same query one argument apart: a size is for an attribute.
+        Test::new("base::errata::query::non_zero_size_einval", || {
+            query_must_reject(
+                "create_ruleset(NULL, 8, ERRATA)",
+                std::ptr::null(),
+                8,
+                uapi::CREATE_RULESET_ERRATA,
+            )
+        })
+        .requires(abi7()),
+    ));
+    tests
 }
 
 /// Whatever state Landlock is in, all three syscalls must agree on it.
