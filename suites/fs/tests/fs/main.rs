@@ -9,6 +9,7 @@ mod ioctl;
 mod layer_order;
 mod layers;
 mod mounts;
+mod object_kinds;
 mod older_abi;
 mod other_ops;
 mod paths;
@@ -35,6 +36,7 @@ fn main() {
         older_abi::tests(),
         errata::tests(),
         unmounted::tests(),
+        object_kinds::tests(),
     ]
     .concat();
     llconf_harness::runner::main("fs", tests)
