@@ -1,14 +1,21 @@
 //! `audit::denial`: one denied access per kind of right gives exactly one
 //! AUDIT_LANDLOCK_ACCESS record naming it, with the object's fields, and
 //! the domain's AUDIT_LANDLOCK_DOMAIN allocation record follows it.
+//!
+//! `audit::allowed`: each denial's twin, one rule or one scope apart: the
+//! same access is let through by Landlock (it succeeds, or fails for a
+//! reason of its own, such as ENOTTY or ECONNREFUSED) and no record names
+//! its object.
 
-use crate::common::{abstract_server, audit_test, deny_signal_to, io_errno, signal_body};
+use crate::common::{abstract_server, audit_test, io_errno, signal_body};
+use crate::layers::expect_exactly;
 use crate::objects::path_fields;
 use crate::session::Session;
 use llconf_harness::abi::{fs, net, scope};
 use llconf_harness::fixture::{enter_loopback_netns, TempTree};
 use llconf_harness::{
-    ensure, expect_errno, expect_ok, Errno, OrFail, Ruleset, RulesetAttr, Stop, Test, TestResult,
+    ensure, expect_errno, expect_ok, expect_result, Errno, OrFail, Ruleset, RulesetAttr, Stop,
+    Test, TestResult,
 };
 use nix::sys::socket::{self as nsock, SockaddrIn};
 use std::os::fd::AsRawFd;
@@ -37,6 +44,31 @@ fn expect_single(session: &mut Session, body: &str) -> TestResult {
     Ok(())
 }
 
+/// The end of a case: the denial's single record, or, for its allowed
+/// twin, no access record that names `object` once the reader caught up.
+fn finish(
+    session: &mut Session,
+    from: usize,
+    allowed: bool,
+    object: &str,
+    body: &str,
+) -> TestResult {
+    if allowed {
+        expect_exactly(session, from, &[object.to_string()], &[])
+    } else {
+        expect_single(session, body)
+    }
+}
+
+/// EACCES for the denial; for the allowed twin `otherwise` (None: success).
+fn landlock_errno(allowed: bool, otherwise: Option<Errno>) -> Option<Errno> {
+    if allowed {
+        otherwise
+    } else {
+        Some(Errno::EACCES)
+    }
+}
+
 fn open_with(path: &Path, read: bool, write: bool) -> Result<std::fs::File, Errno> {
     std::fs::File::options()
         .read(read)
@@ -46,113 +78,169 @@ fn open_with(path: &Path, read: bool, write: bool) -> Result<std::fs::File, Errn
         .map_err(io_errno)
 }
 
-fn open_denied(handled: u64, read: bool, write: bool, blockers: &str) -> TestResult {
-    let t = TempTree::with(&["f"])?;
-    let f = t.path("f");
+/// The twin allows `handled` on the file's directory.
+fn open_denied(handled: u64, read: bool, write: bool, blockers: &str, allowed: bool) -> TestResult {
+    let t = TempTree::with(&["d/f"])?;
+    let f = t.path("d/f");
     let mut session = Session::open()?;
-    let body = format!("blockers={blockers} {}", path_fields(&f)?);
-    Ruleset::fs(handled)?.enforce()?;
-    expect_errno(
-        format!("open(f, read={read}, write={write})"),
+    let object = path_fields(&f)?;
+    let body = format!("blockers={blockers} {object}");
+    let rs = Ruleset::fs(handled)?;
+    if allowed {
+        rs.allow_path(&t.path("d"), handled)?;
+    }
+    rs.enforce()?;
+    let from = session.seen().len();
+    expect_result(
+        format!("open(d/f, read={read}, write={write})"),
         open_with(&f, read, write),
-        Errno::EACCES,
+        landlock_errno(allowed, None),
     )?;
-    expect_single(&mut session, &body)
+    finish(&mut session, from, allowed, &object, &body)
 }
 
-/// Creation and removal are checked, and logged, on the parent directory.
+/// Creation and removal are checked, and logged, on the parent directory;
+/// the twin allows `handled` there.
 fn dir_op_denied(
     handled: u64,
     blockers: &str,
     op: fn(&TempTree) -> Result<(), Errno>,
+    allowed: bool,
 ) -> TestResult {
     let t = TempTree::with(&["d/f"])?;
     let mut session = Session::open()?;
-    let body = format!("blockers={blockers} {}", path_fields(&t.path("d"))?);
-    Ruleset::fs(handled)?.enforce()?;
-    expect_errno(format!("{blockers} in d"), op(&t), Errno::EACCES)?;
-    expect_single(&mut session, &body)
+    let object = path_fields(&t.path("d"))?;
+    let body = format!("blockers={blockers} {object}");
+    let rs = Ruleset::fs(handled)?;
+    if allowed {
+        rs.allow_path(&t.path("d"), handled)?;
+    }
+    rs.enforce()?;
+    let from = session.seen().len();
+    expect_result(
+        format!("{blockers} in d"),
+        op(&t),
+        landlock_errno(allowed, None),
+    )?;
+    finish(&mut session, from, allowed, &object, &body)
 }
 
 /// Linking from a directory that allows REFER into one that does not: only
 /// the destination denies, so one record, and EXDEV (REFER alone never
-/// gives EACCES).
-fn refer_denied() -> TestResult {
+/// gives EACCES). The twin allows REFER on the destination too.
+fn refer_denied(allowed: bool) -> TestResult {
     let t = TempTree::with(&["src/f", "dst/"])?;
     let mut session = Session::open()?;
-    let body = format!("blockers=fs.refer {}", path_fields(&t.path("dst"))?);
+    let object = path_fields(&t.path("dst"))?;
+    let body = format!("blockers=fs.refer {object}");
     let rs = Ruleset::fs(fs::REFER)?;
     rs.allow_path(&t.path("src"), fs::REFER)?;
+    if allowed {
+        rs.allow_path(&t.path("dst"), fs::REFER)?;
+    }
     rs.enforce()?;
-    expect_errno(
+    let from = session.seen().len();
+    expect_result(
         "link(src/f, dst/f)",
         std::fs::hard_link(t.path("src/f"), t.path("dst/f")).map_err(io_errno),
-        Errno::EXDEV,
+        (!allowed).then_some(Errno::EXDEV),
     )?;
-    expect_single(&mut session, &body)
+    finish(&mut session, from, allowed, &object, &body)
 }
 
 /// A rename within one directory (no reparenting) takes its own path in
 /// the kernel, and is logged there too: MAKE_REG denied on the directory.
-fn rename_same_dir_denied() -> TestResult {
+/// The twin allows MAKE_REG on it.
+fn rename_same_dir_denied(allowed: bool) -> TestResult {
     let t = TempTree::with(&["d/f"])?;
     let mut session = Session::open()?;
-    let body = format!("blockers=fs.make_reg {}", path_fields(&t.path("d"))?);
-    Ruleset::fs(fs::MAKE_REG)?.enforce()?;
-    expect_errno(
+    let object = path_fields(&t.path("d"))?;
+    let body = format!("blockers=fs.make_reg {object}");
+    let rs = Ruleset::fs(fs::MAKE_REG)?;
+    if allowed {
+        rs.allow_path(&t.path("d"), fs::MAKE_REG)?;
+    }
+    rs.enforce()?;
+    let from = session.seen().len();
+    expect_result(
         "rename(d/f, d/g)",
         std::fs::rename(t.path("d/f"), t.path("d/g")).map_err(io_errno),
-        Errno::EACCES,
+        landlock_errno(allowed, None),
     )?;
-    expect_single(&mut session, &body)
+    finish(&mut session, from, allowed, &object, &body)
 }
 
-fn truncate_denied() -> TestResult {
-    let t = TempTree::with(&["f"])?;
-    let f = t.path("f");
+/// The twin allows TRUNCATE on the file's directory.
+fn truncate_denied(allowed: bool) -> TestResult {
+    let t = TempTree::with(&["d/f"])?;
+    let f = t.path("d/f");
     let mut session = Session::open()?;
-    let body = format!("blockers=fs.truncate {}", path_fields(&f)?);
-    Ruleset::fs(fs::TRUNCATE)?.enforce()?;
+    let object = path_fields(&f)?;
+    let body = format!("blockers=fs.truncate {object}");
+    let rs = Ruleset::fs(fs::TRUNCATE)?;
+    if allowed {
+        rs.allow_path(&t.path("d"), fs::TRUNCATE)?;
+    }
+    rs.enforce()?;
+    let from = session.seen().len();
     let c = std::ffi::CString::new(f.as_os_str().as_encoded_bytes()).or_fail("path")?;
     // SAFETY: a valid C string.
     let r = Errno::result(unsafe { libc::truncate(c.as_ptr(), 0) });
-    expect_errno("truncate(f, 0)", r, Errno::EACCES)?;
-    expect_single(&mut session, &body)
+    expect_result("truncate(d/f, 0)", r, landlock_errno(allowed, None))?;
+    finish(&mut session, from, allowed, &object, &body)
 }
 
 /// TCGETS on /dev/null is a device IOCTL that Landlock does not let
-/// through, and is logged with the command.
-fn ioctl_dev_denied() -> TestResult {
+/// through, and is logged with the command. The twin allows IOCTL_DEV on
+/// /dev/null: the command then reaches the driver, which has no terminal
+/// to describe (ENOTTY).
+fn ioctl_dev_denied(allowed: bool) -> TestResult {
     let null = Path::new("/dev/null");
     let mut session = Session::open()?;
+    let object = path_fields(null)?;
     let body = format!(
-        "blockers=fs.ioctl_dev {} ioctlcmd=0x{:x}",
-        path_fields(null)?,
+        "blockers=fs.ioctl_dev {object} ioctlcmd=0x{:x}",
         libc::TCGETS as u16
     );
-    Ruleset::fs(fs::IOCTL_DEV)?.enforce()?;
+    let rs = Ruleset::fs(fs::IOCTL_DEV)?;
+    if allowed {
+        rs.allow_path(null, fs::IOCTL_DEV)?;
+    }
+    rs.enforce()?;
+    let from = session.seen().len();
     let f = open_with(null, true, false).or_fail("open /dev/null")?;
     let mut t: libc::termios = unsafe { std::mem::zeroed() };
     // SAFETY: TCGETS writes one termios.
     let r = Errno::result(unsafe { libc::ioctl(f.as_raw_fd(), libc::TCGETS, &mut t) });
-    expect_errno("ioctl(/dev/null, TCGETS)", r, Errno::EACCES)?;
-    expect_single(&mut session, &body)
+    expect_result(
+        "ioctl(/dev/null, TCGETS)",
+        r,
+        landlock_errno(allowed, Some(Errno::ENOTTY)),
+    )?;
+    finish(&mut session, from, allowed, &object, &body)
 }
 
-fn resolve_unix_denied() -> TestResult {
+/// The twin allows RESOLVE_UNIX on the socket's directory.
+fn resolve_unix_denied(allowed: bool) -> TestResult {
     let t = TempTree::with(&["d/"])?;
     let sock_path = t.path("d/s");
     let server = std::os::unix::net::UnixListener::bind(&sock_path).or_fail("bind d/s")?;
     let mut session = Session::open()?;
-    let body = format!("blockers=fs.resolve_unix {}", path_fields(&sock_path)?);
-    Ruleset::fs(fs::RESOLVE_UNIX)?.enforce()?;
-    expect_errno(
+    let object = path_fields(&sock_path)?;
+    let body = format!("blockers=fs.resolve_unix {object}");
+    let rs = Ruleset::fs(fs::RESOLVE_UNIX)?;
+    if allowed {
+        rs.allow_path(&t.path("d"), fs::RESOLVE_UNIX)?;
+    }
+    rs.enforce()?;
+    let from = session.seen().len();
+    expect_result(
         "connect(d/s)",
         std::os::unix::net::UnixStream::connect(&sock_path).map_err(io_errno),
-        Errno::EACCES,
+        landlock_errno(allowed, None),
     )?;
     drop(server);
-    expect_single(&mut session, &body)
+    finish(&mut session, from, allowed, &object, &body)
 }
 
 fn inet_socket(ty: libc::c_int) -> Result<std::os::fd::OwnedFd, Stop> {
@@ -162,60 +250,116 @@ fn inet_socket(ty: libc::c_int) -> Result<std::os::fd::OwnedFd, Stop> {
     Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) })
 }
 
-fn net_denied(handled: u64, ty: libc::c_int, bind: bool, blockers: &str) -> TestResult {
+/// The twin allows `handled` on the port: a bind then succeeds, a UDP
+/// connect too, and a TCP connect finds nobody listening (ECONNREFUSED).
+fn net_denied(
+    handled: u64,
+    ty: libc::c_int,
+    bind: bool,
+    blockers: &str,
+    allowed: bool,
+) -> TestResult {
     enter_loopback_netns()?;
     let mut session = Session::open()?;
     let s = inet_socket(ty)?;
     let addr = SockaddrIn::new(127, 0, 0, 1, PORT);
-    Ruleset::new(RulesetAttr {
+    let rs = Ruleset::new(RulesetAttr {
         handled_access_net: handled,
         ..Default::default()
-    })?
-    .enforce()?;
+    })?;
+    if allowed {
+        rs.allow_port(PORT.into(), handled)?;
+    }
+    rs.enforce()?;
+    let from = session.seen().len();
     // An unbound socket: only the sockaddr's fields appear.
-    let body = if bind {
-        expect_errno(
+    let (object, body) = if bind {
+        expect_result(
             format!("bind(127.0.0.1:{PORT})"),
             nsock::bind(s.as_raw_fd(), &addr),
-            Errno::EACCES,
+            landlock_errno(allowed, None),
         )?;
-        format!("blockers={blockers} saddr=127.0.0.1 src={PORT}")
+        let object = format!("saddr=127.0.0.1 src={PORT}");
+        (object.clone(), format!("blockers={blockers} {object}"))
     } else {
-        expect_errno(
+        let refused = (ty == libc::SOCK_STREAM).then_some(Errno::ECONNREFUSED);
+        expect_result(
             format!("connect(127.0.0.1:{PORT})"),
             nsock::connect(s.as_raw_fd(), &addr),
-            Errno::EACCES,
+            landlock_errno(allowed, refused),
         )?;
-        format!("blockers={blockers} daddr=127.0.0.1 dest={PORT}")
+        let object = format!("daddr=127.0.0.1 dest={PORT}");
+        (object.clone(), format!("blockers={blockers} {object}"))
     };
-    expect_single(&mut session, &body)
+    finish(&mut session, from, allowed, &object, &body)
 }
 
-fn signal_scope_denied() -> TestResult {
+/// The twin scopes abstract UNIX sockets instead: one scope apart, the
+/// signal goes through.
+fn signal_scope_denied(allowed: bool) -> TestResult {
     let peer = crate::common::sleeper()?;
     let mut session = Session::open()?;
     let body = signal_body(peer.pid())?;
-    deny_signal_to(peer.pid())?;
-    expect_single(&mut session, &body)
+    let object = format!("opid={} ", peer.pid());
+    let s = if allowed {
+        scope::ABSTRACT_UNIX_SOCKET
+    } else {
+        scope::SIGNAL
+    };
+    Ruleset::scoped(s)?.enforce()?;
+    let from = session.seen().len();
+    expect_result(
+        format!("kill({}, 0)", peer.pid()),
+        nix::sys::signal::kill(peer.pid(), None),
+        (!allowed).then_some(Errno::EPERM),
+    )?;
+    finish(&mut session, from, allowed, &object, &body)
+}
+
+fn ptrace_attach(pid: nix::unistd::Pid) -> Result<(), Errno> {
+    // SAFETY: a plain system call with integer arguments.
+    let r = unsafe { libc::ptrace(libc::PTRACE_ATTACH, pid.as_raw(), 0, 0) };
+    if r == -1 {
+        Err(Errno::last())
+    } else {
+        Ok(())
+    }
 }
 
 /// A process outside the domain may not be traced from it; the record
 /// names the tracee. PTRACE_ATTACH is audited (only PTRACE_MODE_NOAUDIT
-/// checks, such as reading /proc/PID/stat, are not).
-fn ptrace_denied() -> TestResult {
-    let peer = crate::common::sleeper()?;
+/// checks, such as reading /proc/PID/stat, are not). The twin traces a
+/// process forked after the enforcement, so inside the same domain.
+fn ptrace_denied(allowed: bool) -> TestResult {
+    let outside = crate::common::sleeper()?;
     let mut session = Session::open()?;
+    Ruleset::fs(fs::EXECUTE)?.enforce()?;
+    let from = session.seen().len();
+    if allowed {
+        let inside = llconf_harness::fixture::Peer::spawn(|ready| {
+            ready.signal();
+            // SAFETY: waits for a signal; killed when the peer drops.
+            unsafe { libc::pause() };
+            0
+        })?;
+        inside.wait_ready()?;
+        let object = format!("opid={} ", inside.pid());
+        expect_ok(
+            format!("ptrace(PTRACE_ATTACH, {}) in the domain", inside.pid()),
+            ptrace_attach(inside.pid()),
+        )?;
+        let _ = nix::sys::wait::waitpid(inside.pid(), None);
+        // SAFETY: plain integer arguments.
+        unsafe { libc::ptrace(libc::PTRACE_DETACH, inside.pid().as_raw(), 0, 0) };
+        return finish(&mut session, from, true, &object, "");
+    }
     let body = format!(
         "blockers=ptrace {}",
-        crate::objects::task_fields(peer.pid().as_raw())?
+        crate::objects::task_fields(outside.pid().as_raw())?
     );
-    Ruleset::fs(fs::EXECUTE)?.enforce()?;
-    // SAFETY: a plain system call with integer arguments.
-    let r = unsafe { libc::ptrace(libc::PTRACE_ATTACH, peer.pid().as_raw(), 0, 0) };
-    let r = if r == -1 { Err(Errno::last()) } else { Ok(()) };
     expect_errno(
-        format!("ptrace(PTRACE_ATTACH, {}) out of the domain", peer.pid()),
-        r,
+        format!("ptrace(PTRACE_ATTACH, {}) out of the domain", outside.pid()),
+        ptrace_attach(outside.pid()),
         Errno::EPERM,
     )?;
     expect_single(&mut session, &body)
@@ -223,18 +367,25 @@ fn ptrace_denied() -> TestResult {
 
 /// The peer socket is bound before the domain exists, so it is outside
 /// it; the record names it by its abstract address, in hex with the
-/// leading NUL.
-fn abstract_unix_scope_denied() -> TestResult {
+/// leading NUL. The twin scopes signals instead: the connect goes through.
+fn abstract_unix_scope_denied(allowed: bool) -> TestResult {
     let (_server, addr, path) = abstract_server("audit")?;
     let mut session = Session::open()?;
-    let body = format!("blockers=scope.abstract_unix_socket path={path}");
-    Ruleset::scoped(scope::ABSTRACT_UNIX_SOCKET)?.enforce()?;
-    expect_errno(
+    let object = format!("path={path}");
+    let body = format!("blockers=scope.abstract_unix_socket {object}");
+    let s = if allowed {
+        scope::SIGNAL
+    } else {
+        scope::ABSTRACT_UNIX_SOCKET
+    };
+    Ruleset::scoped(s)?.enforce()?;
+    let from = session.seen().len();
+    expect_result(
         "connect to an abstract socket outside the domain",
         crate::common::connect_abstract(&addr)?,
-        Errno::EPERM,
+        (!allowed).then_some(Errno::EPERM),
     )?;
-    expect_single(&mut session, &body)
+    finish(&mut session, from, allowed, &object, &body)
 }
 
 /// An allowed access logs nothing; a denied one right after proves that
@@ -266,70 +417,154 @@ fn allowed_logs_nothing() -> TestResult {
     session.expect_access(&denied_body).map(drop)
 }
 
-pub fn tests() -> Vec<Test> {
-    let d = |name: &str, body: fn() -> TestResult| audit_test(&format!("denial::{name}"), body);
-    vec![
-        d("fs_read_file", || {
-            open_denied(fs::READ_FILE, true, false, "fs.read_file")
-        }),
-        d("fs_write_file", || {
-            open_denied(fs::WRITE_FILE, false, true, "fs.write_file")
-        }),
-        d("fs_read_and_write_file", || {
+/// One kind of denial: its name, its body (given whether this is the
+/// allowed twin) and the feature it needs.
+type Kind = (&'static str, fn(bool) -> TestResult, Option<&'static str>);
+
+const KINDS: &[Kind] = &[
+    (
+        "fs_read_file",
+        |a| open_denied(fs::READ_FILE, true, false, "fs.read_file", a),
+        None,
+    ),
+    (
+        "fs_write_file",
+        |a| open_denied(fs::WRITE_FILE, false, true, "fs.write_file", a),
+        None,
+    ),
+    (
+        "fs_read_and_write_file",
+        |a| {
             open_denied(
                 fs::READ_FILE | fs::WRITE_FILE,
                 true,
                 true,
                 "fs.write_file,fs.read_file",
+                a,
             )
-        }),
-        d("fs_make_reg", || {
-            dir_op_denied(fs::MAKE_REG, "fs.make_reg", |t| {
-                std::fs::File::create(t.path("d/new"))
-                    .map(drop)
-                    .map_err(io_errno)
-            })
-        }),
-        d("fs_remove_file", || {
-            dir_op_denied(fs::REMOVE_FILE, "fs.remove_file", |t| {
-                std::fs::remove_file(t.path("d/f")).map_err(io_errno)
-            })
-        }),
-        d("fs_refer", refer_denied).needs("LANDLOCK_ACCESS_FS_REFER"),
-        d("fs_rename_same_dir", rename_same_dir_denied),
-        d("fs_truncate", truncate_denied).needs("LANDLOCK_ACCESS_FS_TRUNCATE"),
-        d("fs_ioctl_dev", ioctl_dev_denied).needs("LANDLOCK_ACCESS_FS_IOCTL_DEV"),
-        d("fs_resolve_unix", resolve_unix_denied).needs("LANDLOCK_ACCESS_FS_RESOLVE_UNIX"),
-        d("net_bind_tcp", || {
-            net_denied(net::BIND_TCP, libc::SOCK_STREAM, true, "net.bind_tcp")
-        })
-        .needs("LANDLOCK_ACCESS_NET_BIND_TCP"),
-        d("net_connect_tcp", || {
+        },
+        None,
+    ),
+    (
+        "fs_make_reg",
+        |a| {
+            dir_op_denied(
+                fs::MAKE_REG,
+                "fs.make_reg",
+                |t| {
+                    std::fs::File::create(t.path("d/new"))
+                        .map(drop)
+                        .map_err(io_errno)
+                },
+                a,
+            )
+        },
+        None,
+    ),
+    (
+        "fs_remove_file",
+        |a| {
+            dir_op_denied(
+                fs::REMOVE_FILE,
+                "fs.remove_file",
+                |t| std::fs::remove_file(t.path("d/f")).map_err(io_errno),
+                a,
+            )
+        },
+        None,
+    ),
+    ("fs_refer", refer_denied, Some("LANDLOCK_ACCESS_FS_REFER")),
+    ("fs_rename_same_dir", rename_same_dir_denied, None),
+    (
+        "fs_truncate",
+        truncate_denied,
+        Some("LANDLOCK_ACCESS_FS_TRUNCATE"),
+    ),
+    (
+        "fs_ioctl_dev",
+        ioctl_dev_denied,
+        Some("LANDLOCK_ACCESS_FS_IOCTL_DEV"),
+    ),
+    (
+        "fs_resolve_unix",
+        resolve_unix_denied,
+        Some("LANDLOCK_ACCESS_FS_RESOLVE_UNIX"),
+    ),
+    (
+        "net_bind_tcp",
+        |a| net_denied(net::BIND_TCP, libc::SOCK_STREAM, true, "net.bind_tcp", a),
+        Some("LANDLOCK_ACCESS_NET_BIND_TCP"),
+    ),
+    (
+        "net_connect_tcp",
+        |a| {
             net_denied(
                 net::CONNECT_TCP,
                 libc::SOCK_STREAM,
                 false,
                 "net.connect_tcp",
+                a,
             )
-        })
-        .needs("LANDLOCK_ACCESS_NET_CONNECT_TCP"),
-        d("net_bind_udp", || {
-            net_denied(net::BIND_UDP, libc::SOCK_DGRAM, true, "net.bind_udp")
-        })
-        .needs("LANDLOCK_ACCESS_NET_BIND_UDP"),
-        d("net_connect_send_udp", || {
+        },
+        Some("LANDLOCK_ACCESS_NET_CONNECT_TCP"),
+    ),
+    (
+        "net_bind_udp",
+        |a| net_denied(net::BIND_UDP, libc::SOCK_DGRAM, true, "net.bind_udp", a),
+        Some("LANDLOCK_ACCESS_NET_BIND_UDP"),
+    ),
+    (
+        "net_connect_send_udp",
+        |a| {
             net_denied(
                 net::CONNECT_SEND_UDP,
                 libc::SOCK_DGRAM,
                 false,
                 "net.connect_send_udp",
+                a,
             )
-        })
-        .needs("LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP"),
-        d("ptrace", ptrace_denied),
-        d("scope_signal", signal_scope_denied).needs("LANDLOCK_SCOPE_SIGNAL"),
-        d("scope_abstract_unix_socket", abstract_unix_scope_denied)
-            .needs("LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET"),
-        d("none_when_allowed", allowed_logs_nothing),
-    ]
+        },
+        Some("LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP"),
+    ),
+    ("ptrace", ptrace_denied, None),
+    (
+        "scope_signal",
+        signal_scope_denied,
+        Some("LANDLOCK_SCOPE_SIGNAL"),
+    ),
+    (
+        "scope_abstract_unix_socket",
+        abstract_unix_scope_denied,
+        Some("LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET"),
+    ),
+];
+
+pub fn tests() -> Vec<Test> {
+    let mut v = Vec::new();
+    for &(name, body, needs) in KINDS {
+        // The scope twins enforce the other scope: both are of ABI 6, but
+        // each case says what it uses.
+        let gate = |t: Test| {
+            let t = match needs {
+                Some(n) => t.needs(n),
+                None => t,
+            };
+            if name.starts_with("scope_") {
+                t.needs("LANDLOCK_SCOPE_SIGNAL")
+                    .needs("LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET")
+            } else {
+                t
+            }
+        };
+        v.extend(llconf_harness::twin::pair(
+            gate(audit_test(&format!("denial::{name}"), move || body(false))),
+            gate(audit_test(&format!("allowed::{name}"), move || body(true))),
+        ));
+    }
+    // Allowed then denied in one domain: its twin is the denied read alone.
+    v.push(
+        audit_test("denial::none_when_allowed", allowed_logs_nothing)
+            .twin("audit::denial::fs_read_file"),
+    );
+    v
 }
