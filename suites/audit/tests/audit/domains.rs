@@ -3,11 +3,13 @@
 //! deallocation follows the domain's death with the count of denials; IDs
 //! are at least 2^32, increase, and nested domains go innermost first.
 
-use crate::common::{audit_test, deny_signal_to, in_child, signal_body, signal_denied};
+use crate::common::{
+    audit_test, control_record, deny_signal_to, in_child, signal_body, signal_denied,
+};
 use crate::objects::own_exe_comm;
 use crate::session::Session;
 use llconf_harness::abi as uapi;
-use llconf_harness::{ensure, expect_eq, fail, Ruleset, Stop, Test, TestResult};
+use llconf_harness::{ensure, expect_eq, expect_ok, fail, Ruleset, Stop, Test, TestResult};
 use nix::unistd::{getpid, getppid, getuid};
 
 fn allocated_names_the_task() -> TestResult {
@@ -27,6 +29,30 @@ fn allocated_names_the_task() -> TestResult {
             getuid()
         ),
     )
+}
+
+/// The twin of the allocation: the same domain with no denial, only an
+/// allowed signal (to this process, inside it), is never logged as
+/// allocated. A child's denial afterwards proves the reader was listening.
+fn not_allocated_without_denial() -> TestResult {
+    let mut session = Session::open()?;
+    let me = getpid();
+    Ruleset::scoped(uapi::scope::SIGNAL)?.enforce()?;
+    expect_ok(
+        "kill(self, 0) inside the signal scope",
+        nix::sys::signal::kill(me, None),
+    )?;
+    control_record(&mut session)?;
+    session.sync()?;
+    ensure!(
+        !session
+            .seen()
+            .iter()
+            .any(|r| r.is_domain() && r.field("pid") == Some(&*me.to_string())),
+        "an allocation record names this process, whose domain denied nothing; {}",
+        session.describe_seen()
+    );
+    Ok(())
 }
 
 /// pid= is the thread group ID even when another thread enforced.
@@ -126,18 +152,32 @@ fn nested_deallocated_innermost_first() -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
-    vec![
+    const NONE: &str = "audit::domain::not_allocated_without_denial";
+    const ORDER: &str = "checks the ids and the order of the records of four domains that \
+        each deny: no verdict one rule apart is left to invert (a domain that denies \
+        nothing is domain::not_allocated_without_denial's)";
+    let [allocated, none] = llconf_harness::twin::pair(
         audit_test("domain::allocated_names_the_task", allocated_names_the_task),
-        audit_test("domain::allocated_pid_is_tgid", allocated_pid_is_tgid),
+        audit_test(
+            "domain::not_allocated_without_denial",
+            not_allocated_without_denial,
+        ),
+    );
+    vec![
+        allocated,
+        none,
+        audit_test("domain::allocated_pid_is_tgid", allocated_pid_is_tgid).twin(NONE),
         audit_test(
             "domain::deallocated_counts_denials",
             deallocated_counts_denials,
-        ),
-        audit_test("domain::ids_at_least_2_32_and_increasing", ids_increase),
+        )
+        .twin(NONE),
+        audit_test("domain::ids_at_least_2_32_and_increasing", ids_increase).untwinned(ORDER),
         audit_test(
             "domain::nested_deallocated_innermost_first",
             nested_deallocated_innermost_first,
-        ),
+        )
+        .untwinned(ORDER),
     ]
     .into_iter()
     .map(|t| t.needs("LANDLOCK_SCOPE_SIGNAL"))

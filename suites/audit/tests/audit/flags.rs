@@ -35,14 +35,21 @@ fn restrict_without_domain(flags: u32) -> Result<(), Errno> {
     Errno::result(unsafe { libc::syscall(sys::SYS_RESTRICT_SELF, -1, flags) }).map(drop)
 }
 
-fn same_exec_off_silences() -> TestResult {
+/// With LOG_SAME_EXEC_OFF the denial is not logged; the twin, without
+/// the flag, logs it.
+fn same_exec(off: bool) -> TestResult {
     let target = sleeper()?;
     let mut session = Session::open()?;
     control_record(&mut session)?;
     let body = signal_body(target.pid())?;
-    Ruleset::scoped(uapi::scope::SIGNAL)?.enforce_with_flags(restrict::LOG_SAME_EXEC_OFF)?;
+    let flags = if off { restrict::LOG_SAME_EXEC_OFF } else { 0 };
+    Ruleset::scoped(uapi::scope::SIGNAL)?.enforce_with_flags(flags)?;
     crate::common::signal_denied(target.pid())?;
-    session.expect_no_access(&body)
+    if off {
+        session.expect_no_access(&body)
+    } else {
+        session.expect_access(&body).map(drop)
+    }
 }
 
 /// A child enforces with `flags`, then execs this binary, which signals
@@ -73,8 +80,8 @@ fn default_silent_after_exec() -> TestResult {
 }
 
 /// The domain enforced with LOG_SUBDOMAINS_OFF still logs; the one nested
-/// in it does not.
-fn subdomains_off_mutes_nested() -> TestResult {
+/// in it does not. The twin, without the flag, logs both.
+fn subdomains_nested(off: bool) -> TestResult {
     let t = TempTree::with(&["f"])?;
     let target = sleeper()?;
     let mut session = Session::open()?;
@@ -82,7 +89,8 @@ fn subdomains_off_mutes_nested() -> TestResult {
         "blockers=fs.read_file {}",
         crate::objects::path_fields(&t.path("f"))?
     );
-    Ruleset::scoped(uapi::scope::SIGNAL)?.enforce_with_flags(restrict::LOG_SUBDOMAINS_OFF)?;
+    let flags = if off { restrict::LOG_SUBDOMAINS_OFF } else { 0 };
+    Ruleset::scoped(uapi::scope::SIGNAL)?.enforce_with_flags(flags)?;
     crate::common::signal_denied(target.pid())?;
     session.expect_access(&signal_body(target.pid())?)?;
     Ruleset::fs(uapi::fs::READ_FILE)?.enforce()?;
@@ -91,25 +99,37 @@ fn subdomains_off_mutes_nested() -> TestResult {
         std::fs::read(t.path("f")).map_err(crate::common::io_errno),
         Errno::EACCES,
     )?;
-    session.expect_no_access(&read_body)
+    if off {
+        session.expect_no_access(&read_body)
+    } else {
+        session.expect_access(&read_body).map(drop)
+    }
 }
 
 /// LOG_SUBDOMAINS_OFF set with no domain (fd -1) is inherited by a child
-/// forked afterwards.
-fn subdomains_off_inherited_across_fork() -> TestResult {
+/// forked afterwards. The twin sets no flag: the child's denial is logged.
+/// (Its domain is the child's own: this process has none.)
+fn subdomains_off_across_fork(set: bool) -> TestResult {
     let mut session = Session::open()?;
     control_record(&mut session)?;
-    expect_errno_ok(
-        "restrict_self(-1, LOG_SUBDOMAINS_OFF)",
-        restrict_without_domain(restrict::LOG_SUBDOMAINS_OFF),
-    )?;
+    if set {
+        expect_errno_ok(
+            "restrict_self(-1, LOG_SUBDOMAINS_OFF)",
+            restrict_without_domain(restrict::LOG_SUBDOMAINS_OFF),
+        )?;
+    }
     in_child(|| deny_signal_to(getppid()))?;
-    session.expect_no_access(&signal_body(getpid())?)
+    if set {
+        session.expect_no_access(&signal_body(getpid())?)
+    } else {
+        session.expect_access(&signal_body(getpid())?).map(drop)
+    }
 }
 
 /// With TSYNC, LOG_SUBDOMAINS_OFF reaches a sibling thread, whose later
-/// domain is then muted.
-fn subdomains_off_tsync_reaches_threads() -> TestResult {
+/// domain is then muted; without TSYNC (the twin) it stays on the calling
+/// thread, and the sibling's denial is logged.
+fn subdomains_off_threads(tsync: bool) -> TestResult {
     let target = sleeper()?;
     let mut session = Session::open()?;
     control_record(&mut session)?;
@@ -119,15 +139,24 @@ fn subdomains_off_tsync_reaches_threads() -> TestResult {
         go_rx.recv().map_err(|_| fail("main thread vanished"))?;
         deny_signal_to(pid)
     });
+    let flags = if tsync {
+        restrict::LOG_SUBDOMAINS_OFF | restrict::TSYNC
+    } else {
+        restrict::LOG_SUBDOMAINS_OFF
+    };
     expect_errno_ok(
-        "restrict_self(-1, LOG_SUBDOMAINS_OFF | TSYNC)",
-        restrict_without_domain(restrict::LOG_SUBDOMAINS_OFF | restrict::TSYNC),
+        &format!("restrict_self(-1, {flags:#x})"),
+        restrict_without_domain(flags),
     )?;
     go_tx.send(()).or_fail("wake the sibling")?;
     sibling
         .join()
         .map_err(|_| fail("the sibling thread panicked"))??;
-    session.expect_no_access(&signal_body(target.pid())?)
+    if tsync {
+        session.expect_no_access(&signal_body(target.pid())?)
+    } else {
+        session.expect_access(&signal_body(target.pid())?).map(drop)
+    }
 }
 
 fn expect_errno_ok(what: &str, r: Result<(), Errno>) -> TestResult {
@@ -146,37 +175,69 @@ fn log_flag_einval_before_7(flag: u32) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
-    let mut tests = vec![
-        audit_test("flags::same_exec_off_silences", same_exec_off_silences),
-        audit_test(
-            "flags::new_exec_on_logs_after_exec",
-            new_exec_on_logs_after_exec,
+    use llconf_harness::twin::pair;
+    let t = |name: &str, body: fn() -> TestResult| audit_test(name, body);
+    let mut tests = [
+        pair(
+            t("flags::same_exec_off_silences", || same_exec(true)),
+            t("flags::no_flag_logs_same_exec", || same_exec(false)),
         ),
-        audit_test(
-            "flags::default_silent_after_exec",
-            default_silent_after_exec,
+        pair(
+            t(
+                "flags::new_exec_on_logs_after_exec",
+                new_exec_on_logs_after_exec,
+            ),
+            t(
+                "flags::default_silent_after_exec",
+                default_silent_after_exec,
+            ),
         ),
-        audit_test(
-            "flags::subdomains_off_mutes_nested",
-            subdomains_off_mutes_nested,
+        pair(
+            t("flags::subdomains_off_mutes_nested", || {
+                subdomains_nested(true)
+            }),
+            t("flags::no_flag_logs_nested", || subdomains_nested(false)),
         ),
-        audit_test(
-            "flags::subdomains_off_inherited_across_fork",
-            subdomains_off_inherited_across_fork,
+        pair(
+            t("flags::subdomains_off_inherited_across_fork", || {
+                subdomains_off_across_fork(true)
+            }),
+            t("flags::no_flag_child_logged_across_fork", || {
+                subdomains_off_across_fork(false)
+            }),
         ),
-        audit_test(
-            "flags::subdomains_off_tsync_reaches_threads",
-            subdomains_off_tsync_reaches_threads,
-        )
-        .needs("LANDLOCK_RESTRICT_SELF_TSYNC"),
+        pair(
+            t("flags::subdomains_off_tsync_reaches_threads", || {
+                subdomains_off_threads(true)
+            })
+            .needs("LANDLOCK_RESTRICT_SELF_TSYNC"),
+            t("flags::subdomains_off_without_tsync_sibling_logged", || {
+                subdomains_off_threads(false)
+            }),
+        ),
     ]
+    .concat()
     .into_iter()
     .map(|t| t.needs("LANDLOCK_SCOPE_SIGNAL"))
     .collect::<Vec<_>>();
-    for (name, flag) in [
-        ("log_same_exec_off", restrict::LOG_SAME_EXEC_OFF),
-        ("log_new_exec_on", restrict::LOG_NEW_EXEC_ON),
-        ("log_subdomains_off", restrict::LOG_SUBDOMAINS_OFF),
+    // Each flag refused before ABI 7 is twinned with a case of ABI 7 that
+    // has it accepted.
+    for (name, flag, accepted) in [
+        (
+            "log_same_exec_off",
+            restrict::LOG_SAME_EXEC_OFF,
+            "flags::same_exec_off_silences",
+        ),
+        (
+            "log_new_exec_on",
+            restrict::LOG_NEW_EXEC_ON,
+            "flags::new_exec_on_logs_after_exec",
+        ),
+        (
+            "log_subdomains_off",
+            restrict::LOG_SUBDOMAINS_OFF,
+            "flags::subdomains_off_inherited_across_fork",
+        ),
     ] {
         tests.push(
             Test::new(
@@ -186,7 +247,8 @@ pub fn tests() -> Vec<Test> {
             .requires(Requirement::AbiBelow {
                 version: 7,
                 what: "the restrict_self log flags being unknown",
-            }),
+            })
+            .twin(format!("audit::{accepted}")),
         );
     }
     tests
