@@ -176,17 +176,16 @@ pub fn tests() -> Vec<Test> {
             "LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET",
         ),
     ] {
-        for (cname, allowed) in [
-            ("denied_record_names_child_domain", false),
-            ("allowed_twin_logs_nothing", true),
-        ] {
-            v.push(
-                audit_test(&format!("denial_child::{kname}::{cname}"), move || {
-                    case(kind, allowed)
-                })
-                .needs(needs),
-            );
-        }
+        let t = |cname: &str, allowed: bool| {
+            audit_test(&format!("denial_child::{kname}::{cname}"), move || {
+                case(kind, allowed)
+            })
+            .needs(needs)
+        };
+        v.extend(llconf_harness::twin::pair(
+            t("denied_record_names_child_domain", false),
+            t("allowed_twin_logs_nothing", true),
+        ));
     }
     v
 }

@@ -139,43 +139,52 @@ fn autobind(allow_port_0: bool) -> TestResult {
 pub fn tests() -> Vec<Test> {
     let tcp = "LANDLOCK_ACCESS_NET_CONNECT_TCP";
     let udp = "LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP";
-    vec![
-        audit_test(
-            "denial_net::connect_bound::tcp_denied_names_both_ends",
-            || connect_bound(false, false),
-        )
-        .needs(tcp)
-        // Kernels before ABI 9 log a connect without the socket's own
-        // address (no sk in the record's network data; seen on 6.18.15 and
-        // 7.0.13, ABIs 7 and 8); 7.1 (ABI 9) on add laddr and lport, as
-        // the kernel's own selftests expect. No probe shows it but the ABI.
-        .requires(Requirement::Abi {
-            version: 9,
-            what: "the bound socket's laddr and lport in a connect record",
-        }),
-        audit_test(
-            "denial_net::connect_bound::tcp_allowed_logs_nothing",
-            || connect_bound(false, true),
-        )
-        .needs(tcp),
-        audit_test(
-            "denial_net::connect_bound::udp_denied_names_both_ends",
-            || connect_bound(true, false),
-        )
-        .needs(udp),
-        audit_test(
-            "denial_net::connect_bound::udp_allowed_logs_nothing",
-            || connect_bound(true, true),
-        )
-        .needs(udp),
-        audit_test(
-            "denial_net::autobind::sendto_udp_denied_bind_port_0",
-            || autobind(false),
-        )
-        .needs(udp),
-        audit_test("denial_net::autobind::sendto_udp_port_0_allowed", || {
-            autobind(true)
-        })
-        .needs(udp),
+    use llconf_harness::twin::pair;
+    [
+        pair(
+            audit_test(
+                "denial_net::connect_bound::tcp_denied_names_both_ends",
+                || connect_bound(false, false),
+            )
+            .needs(tcp)
+            // Kernels before ABI 9 log a connect without the socket's own
+            // address (no sk in the record's network data; seen on 6.18.15
+            // and 7.0.13, ABIs 7 and 8); 7.1 (ABI 9) on add laddr and lport,
+            // as the kernel's own selftests expect. No probe shows it but the
+            // ABI.
+            .requires(Requirement::Abi {
+                version: 9,
+                what: "the bound socket's laddr and lport in a connect record",
+            }),
+            audit_test(
+                "denial_net::connect_bound::tcp_allowed_logs_nothing",
+                || connect_bound(false, true),
+            )
+            .needs(tcp),
+        ),
+        pair(
+            audit_test(
+                "denial_net::connect_bound::udp_denied_names_both_ends",
+                || connect_bound(true, false),
+            )
+            .needs(udp),
+            audit_test(
+                "denial_net::connect_bound::udp_allowed_logs_nothing",
+                || connect_bound(true, true),
+            )
+            .needs(udp),
+        ),
+        pair(
+            audit_test(
+                "denial_net::autobind::sendto_udp_denied_bind_port_0",
+                || autobind(false),
+            )
+            .needs(udp),
+            audit_test("denial_net::autobind::sendto_udp_port_0_allowed", || {
+                autobind(true)
+            })
+            .needs(udp),
+        ),
     ]
+    .concat()
 }

@@ -114,21 +114,34 @@ pub fn tests() -> Vec<Test> {
         restrict::LOG_NEW_EXEC_ON,
         restrict::LOG_SUBDOMAINS_OFF,
     );
+    // Each combination's twin is one flag apart and logs one record more
+    // or fewer.
     [
-        ("default", 0),
-        ("same_exec_off", same_off),
-        ("new_exec_on", new_on),
-        ("same_exec_off_and_new_exec_on", same_off | new_on),
-        ("subdomains_off", sub_off),
-        ("subdomains_off_and_new_exec_on", sub_off | new_on),
+        ("default", 0, "same_exec_off"),
+        ("same_exec_off", same_off, "default"),
+        ("new_exec_on", new_on, "same_exec_off_and_new_exec_on"),
+        (
+            "same_exec_off_and_new_exec_on",
+            same_off | new_on,
+            "new_exec_on",
+        ),
+        ("subdomains_off", sub_off, "subdomains_off_and_new_exec_on"),
+        (
+            "subdomains_off_and_new_exec_on",
+            sub_off | new_on,
+            "subdomains_off",
+        ),
     ]
     .into_iter()
-    .map(|(name, flags)| {
+    .map(|(name, flags, twin)| {
         audit_test(
             &format!("exec::{name}::signal_exec_signal_nested_read"),
             move || run(flags),
         )
         .needs("LANDLOCK_SCOPE_SIGNAL")
+        .twin(format!(
+            "audit::exec::{twin}::signal_exec_signal_nested_read"
+        ))
     })
     .collect()
 }

@@ -9,7 +9,7 @@
 use crate::common::io_errno;
 use crate::objects::path_fields;
 use crate::session::Session;
-use llconf_harness::fixture::layer_order::{cases, LayerCase};
+use llconf_harness::fixture::layer_order::{cases, Deniers, LayerCase};
 use llconf_harness::fixture::trace::Instance;
 use llconf_harness::fixture::TempTree;
 use llconf_harness::{expect_eq, expect_result, Requirement, Test, TestResult};
@@ -42,14 +42,29 @@ fn fs_read(c: LayerCase) -> TestResult {
     }
 }
 
+/// The case one layer apart with the other verdict: for a denial, the
+/// same stack where no layer denies (no record); for that one, the stack
+/// where only the oldest layer denies (a record naming it).
+pub fn twin_name(prefix: &str, c: LayerCase) -> String {
+    let deniers = if c.denied() {
+        Deniers::None
+    } else {
+        Deniers::Oldest
+    };
+    let other = LayerCase { deniers, ..c };
+    format!("{prefix}::{}", other.name())
+}
+
 pub fn tests() -> Vec<Test> {
+    const PREFIX: &str = "audit::layer_order::fs_read";
     cases()
         .into_iter()
         .map(|c| {
-            c.test("audit::layer_order::fs_read", fs_read)
+            c.test(PREFIX, fs_read)
                 .requires(Requirement::Audit)
                 .requires(Requirement::TraceEvent(CREATE_DOMAIN))
                 .serial()
+                .twin(twin_name(PREFIX, c))
         })
         .collect()
 }

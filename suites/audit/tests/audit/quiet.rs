@@ -64,24 +64,37 @@ fn scenario(quiet: u64, mark: bool, expect_quiet_read: bool) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
+    // Muted against logged, one quiet rule apart; the mask that misses the
+    // access is one mask bit from the muted case.
+    let muted = "audit::quiet::rule_and_field_mute";
     [
-        ("quiet::rule_and_field_mute", fs::READ_FILE, true, true),
+        (
+            "quiet::rule_and_field_mute",
+            fs::READ_FILE,
+            true,
+            true,
+            "audit::quiet::field_without_a_quiet_rule_logs",
+        ),
         (
             "quiet::field_without_the_access_logs",
             fs::WRITE_FILE,
             true,
             false,
+            muted,
         ),
         (
             "quiet::field_without_a_quiet_rule_logs",
             fs::READ_FILE,
             false,
             false,
+            muted,
         ),
     ]
     .into_iter()
-    .map(|(name, quiet, mark, muted)| {
-        audit_test(name, move || scenario(quiet, mark, muted)).needs("LANDLOCK_ADD_RULE_QUIET")
+    .map(|(name, quiet, mark, muted, twin)| {
+        audit_test(name, move || scenario(quiet, mark, muted))
+            .needs("LANDLOCK_ADD_RULE_QUIET")
+            .twin(twin)
     })
     .collect()
 }

@@ -346,50 +346,89 @@ const ALL: [Access; 7] = [
     Access::IoctlDev,
 ];
 
-/// The layer set-ups, run at the parent directory for every access.
-fn variants() -> Vec<(&'static str, Vec<LayerCfg>)> {
+/// The layer set-ups, run at the parent directory for every access, each
+/// with its twin: the set-up one quiet rule, quiet bit, mask or layer
+/// apart whose record is the other way (`one_layer_quiet` is the quiet
+/// rule alone on the parent).
+fn variants() -> Vec<(&'static str, Vec<LayerCfg>, &'static str)> {
     use At::*;
     use Mask::{Access as A, None as N, Other as O};
     vec![
-        ("one_layer_mask_other", vec![l(true, O, Quiet)]),
-        ("one_layer_no_quiet_bit", vec![l(true, A, Plain)]),
+        (
+            "one_layer_mask_other",
+            vec![l(true, O, Quiet)],
+            "one_layer_quiet",
+        ),
+        (
+            "one_layer_no_quiet_bit",
+            vec![l(true, A, Plain)],
+            "one_layer_quiet",
+        ),
         (
             "one_layer_quiet_then_plain",
             vec![l(true, A, QuietThenPlain)],
+            "one_layer_no_quiet_bit",
         ),
         (
             "one_layer_plain_then_quiet",
             vec![l(true, A, PlainThenQuiet)],
+            "one_layer_no_quiet_bit",
         ),
         (
             "both_deny_quiet_in_younger",
             vec![l(true, N, Nothing), l(true, A, Quiet)],
+            "both_deny_quiet_in_older",
         ),
         (
             "both_deny_quiet_in_older",
             vec![l(true, A, Quiet), l(true, N, Nothing)],
+            "both_deny_quiet_in_younger",
         ),
         (
             "both_deny_quiet_in_both",
             vec![l(true, A, Quiet), l(true, A, Quiet)],
+            "both_deny_quiet_in_older",
         ),
         (
             "older_denies_quiet_there",
             vec![l(true, A, Quiet), l(false, N, Nothing)],
+            "older_denies_quiet_in_younger",
         ),
         (
             "older_denies_quiet_in_younger",
             vec![l(true, N, Nothing), l(false, A, Quiet)],
+            "older_denies_quiet_there",
         ),
         (
             "younger_denies_quiet_there",
             vec![l(false, N, Nothing), l(true, A, Quiet)],
+            "younger_denies_quiet_in_older",
         ),
         (
             "younger_denies_quiet_in_older",
             vec![l(false, A, Quiet), l(true, N, Nothing)],
+            "younger_denies_quiet_there",
         ),
     ]
+}
+
+fn name(variant: &str, access: Access, place: Place) -> String {
+    format!(
+        "audit::quiet_fs::{variant}::{}_on_{}",
+        access.name(),
+        place.name()
+    )
+}
+
+/// The twin of a lone quiet rule at `place`: muted at the parent, the
+/// same rule without its quiet bit logs; elsewhere, the rule one place
+/// apart (on the walk or off it) with the other outcome.
+fn one_layer_twin(access: Access, place: Place) -> String {
+    match place {
+        Place::Parent => name("one_layer_no_quiet_bit", access, Place::Parent),
+        p if covers(access, p) => name("one_layer_quiet", access, Place::Unrelated),
+        _ => name("one_layer_quiet", access, Place::Parent),
+    }
 }
 
 pub fn tests() -> Vec<Test> {
@@ -410,26 +449,24 @@ pub fn tests() -> Vec<Test> {
             let cfgs = one.clone();
             tests.push(
                 audit_test(
-                    &format!(
-                        "quiet_fs::one_layer_quiet::{}_on_{}",
-                        access.name(),
-                        place.name()
-                    ),
+                    &name("one_layer_quiet", access, place)["audit::".len()..],
                     move || run(access, place, &cfgs),
                 )
-                .needs(access.feature()),
+                .needs(access.feature())
+                .twin(one_layer_twin(access, place)),
             );
         }
     }
-    for (variant, cfgs) in variants() {
+    for (variant, cfgs, twin) in variants() {
         for access in ALL {
             let cfgs = cfgs.clone();
             tests.push(
                 audit_test(
-                    &format!("quiet_fs::{variant}::{}_on_parent", access.name()),
+                    &name(variant, access, Place::Parent)["audit::".len()..],
                     move || run(access, Place::Parent, &cfgs),
                 )
-                .needs(access.feature()),
+                .needs(access.feature())
+                .twin(name(twin, access, Place::Parent)),
             );
         }
     }

@@ -132,30 +132,36 @@ fn net_tests() -> Vec<Test> {
         ("sendto_udp", Op::SendtoUdp),
     ] {
         let (r, s) = (op.right(), op.sibling());
-        let cases: Vec<(&str, Vec<Layer>, u16, bool)> = vec![
+        // (name, layers, port, muted, twin): each twin is one quiet bit,
+        // mask bit, port or layer order apart, with the other outcome.
+        let cases: Vec<(&str, Vec<Layer>, u16, bool, &str)> = vec![
             (
                 "quiet_rule_on_port",
                 vec![port_layer(op, r, Some(true))],
                 QUIET_PORT,
                 true,
+                "rule_without_quiet_bit",
             ),
             (
                 "quiet_rule_on_another_port",
                 vec![port_layer(op, r, Some(true))],
                 OTHER_PORT,
                 false,
+                "quiet_rule_on_port",
             ),
             (
                 "mask_without_the_right",
                 vec![port_layer(op, s, Some(true))],
                 QUIET_PORT,
                 false,
+                "quiet_rule_on_port",
             ),
             (
                 "rule_without_quiet_bit",
                 vec![port_layer(op, r, Some(false))],
                 QUIET_PORT,
                 false,
+                "quiet_rule_on_port",
             ),
             // The kernel's connect_quiet_bind: the first layer's mask
             // misses, a second layer that also denies has it.
@@ -164,20 +170,23 @@ fn net_tests() -> Vec<Test> {
                 vec![port_layer(op, s, Some(true)), port_layer(op, r, Some(true))],
                 QUIET_PORT,
                 true,
+                "older_layer_has_the_mask",
             ),
             (
                 "older_layer_has_the_mask",
                 vec![port_layer(op, r, Some(true)), port_layer(op, s, Some(true))],
                 QUIET_PORT,
                 false,
+                "younger_layer_has_the_mask",
             ),
         ];
-        for (name, layers, port, muted) in cases {
+        for (name, layers, port, muted, twin) in cases {
             v.push(
                 audit_test(&format!("quiet_net::{opname}::{name}"), move || {
                     net_case(op, layers.clone(), port, muted)
                 })
-                .needs(op.feature()),
+                .needs(op.feature())
+                .twin(format!("audit::quiet_net::{opname}::{twin}")),
             );
         }
     }
@@ -228,24 +237,40 @@ fn scope_tests() -> Vec<Test> {
     let mut v = Vec::new();
     // (name, layers, muted) for a signal; the same shapes with the two
     // scopes swapped for an abstract socket.
-    let shapes = |this: u64, other: u64| -> Vec<(&'static str, Vec<Layer>, bool)> {
+    // (name, layers, muted, twin): the twin is one quiet bit or one layer
+    // order apart, with the other outcome.
+    type Shape = (&'static str, Vec<Layer>, bool, &'static str);
+    let shapes = |this: u64, other: u64| -> Vec<Shape> {
         vec![
-            ("quiet_scoped_has_it", vec![scoped(both, this)], true),
+            (
+                "quiet_scoped_has_it",
+                vec![scoped(both, this)],
+                true,
+                "quiet_scoped_empty",
+            ),
             (
                 "quiet_scoped_has_the_other_scope",
                 vec![scoped(both, other)],
                 false,
+                "quiet_scoped_has_it",
             ),
-            ("quiet_scoped_empty", vec![scoped(both, 0)], false),
+            (
+                "quiet_scoped_empty",
+                vec![scoped(both, 0)],
+                false,
+                "quiet_scoped_has_it",
+            ),
             (
                 "younger_layer_quiet",
                 vec![scoped(this, 0), scoped(this, this)],
                 true,
+                "older_layer_quiet_only",
             ),
             (
                 "older_layer_quiet_only",
                 vec![scoped(this, this), scoped(this, 0)],
                 false,
+                "younger_layer_quiet",
             ),
             // The youngest layer that scopes the access decides, even when
             // a younger layer exists that scopes something else.
@@ -253,28 +278,32 @@ fn scope_tests() -> Vec<Test> {
                 "older_scoping_layer_quiet_younger_scopes_other",
                 vec![scoped(this, this), scoped(other, other)],
                 true,
+                "older_scoping_layer_loud_younger_scopes_other",
             ),
             (
                 "older_scoping_layer_loud_younger_scopes_other",
                 vec![scoped(this, 0), scoped(other, other)],
                 false,
+                "older_scoping_layer_quiet_younger_scopes_other",
             ),
         ]
     };
-    for (name, layers, muted) in shapes(sig, uds) {
+    for (name, layers, muted, twin) in shapes(sig, uds) {
         v.push(
             audit_test(&format!("quiet_scope::signal::{name}"), move || {
                 signal_case(layers.clone(), muted)
             })
-            .needs("LANDLOCK_SCOPE_SIGNAL"),
+            .needs("LANDLOCK_SCOPE_SIGNAL")
+            .twin(format!("audit::quiet_scope::signal::{twin}")),
         );
     }
-    for (name, layers, muted) in shapes(uds, sig) {
+    for (name, layers, muted, twin) in shapes(uds, sig) {
         v.push(
             audit_test(&format!("quiet_scope::abstract_unix::{name}"), move || {
                 abstract_case(layers.clone(), muted)
             })
-            .needs("LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET"),
+            .needs("LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET")
+            .twin(format!("audit::quiet_scope::abstract_unix::{twin}")),
         );
     }
     v

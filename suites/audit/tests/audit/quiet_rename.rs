@@ -25,6 +25,9 @@ type R = (&'static str, u64, bool);
 
 struct Case {
     name: &'static str,
+    /// The case one quiet rule, quiet bit or mask apart whose records
+    /// differ.
+    twin: &'static str,
     quiet_mask: u64,
     rules: &'static [R],
     /// Rename src/f to this path (dst/f: across directories; src/g: within).
@@ -42,6 +45,7 @@ const DST_BLOCKERS: &str = "fs.make_reg,fs.refer";
 const CASES: &[Case] = &[
     Case {
         name: "no_quiet",
+        twin: "quiet_both_dirs",
         quiet_mask: ALL,
         rules: &[],
         to: "dst/f",
@@ -51,6 +55,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "quiet_both_dirs",
+        twin: "no_quiet",
         quiet_mask: ALL,
         rules: &[("src", 0, true), ("dst", 0, true)],
         to: "dst/f",
@@ -60,6 +65,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "quiet_source_only",
+        twin: "quiet_both_dirs",
         quiet_mask: ALL,
         rules: &[("src", 0, true)],
         to: "dst/f",
@@ -69,6 +75,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "quiet_dest_only",
+        twin: "quiet_both_dirs",
         quiet_mask: ALL,
         rules: &[("dst", 0, true)],
         to: "dst/f",
@@ -79,6 +86,7 @@ const CASES: &[Case] = &[
     // The mask covers REFER only: each directory also lacks another right.
     Case {
         name: "mask_refer_only",
+        twin: "quiet_both_dirs",
         quiet_mask: REFER,
         rules: &[("src", 0, true), ("dst", 0, true)],
         to: "dst/f",
@@ -89,6 +97,7 @@ const CASES: &[Case] = &[
     // Source allowed: only the destination denies, and it is quiet.
     Case {
         name: "source_allowed_dest_quiet",
+        twin: "source_allowed_dest_not_quiet",
         quiet_mask: ALL,
         rules: &[("src", ALL, false), ("dst", 0, true)],
         to: "dst/f",
@@ -98,6 +107,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "source_allowed_dest_not_quiet",
+        twin: "source_allowed_dest_quiet",
         quiet_mask: ALL,
         rules: &[("src", ALL, false), ("dst", 0, false)],
         to: "dst/f",
@@ -108,6 +118,7 @@ const CASES: &[Case] = &[
     // Only REFER is missing: EXDEV, and REFER alone is in the mask.
     Case {
         name: "only_refer_denied_quiet",
+        twin: "only_refer_denied_not_quiet",
         quiet_mask: REFER,
         rules: &[
             ("src", MAKE_REG | REMOVE_FILE, true),
@@ -120,6 +131,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "only_refer_denied_not_quiet",
+        twin: "only_refer_denied_quiet",
         quiet_mask: REFER,
         rules: &[
             ("src", MAKE_REG | REMOVE_FILE, false),
@@ -132,6 +144,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "only_refer_denied_source_quiet",
+        twin: "only_refer_denied_quiet",
         quiet_mask: REFER,
         rules: &[
             ("src", MAKE_REG | REMOVE_FILE, true),
@@ -146,6 +159,7 @@ const CASES: &[Case] = &[
     // directory also lacks REMOVE_FILE.
     Case {
         name: "quiet_flag_on_files_ignored",
+        twin: "quiet_flag_on_dirs_with_dest_existing",
         quiet_mask: ALL,
         rules: &[("src/f", 0, true), ("dst/f", 0, true)],
         to: "dst/f",
@@ -158,6 +172,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "quiet_flag_on_dirs_with_dest_existing",
+        twin: "quiet_flag_on_files_ignored",
         quiet_mask: ALL,
         rules: &[("src", 0, true), ("dst", 0, true)],
         to: "dst/f",
@@ -168,6 +183,7 @@ const CASES: &[Case] = &[
     // Within one directory: no REFER, one walk, one record.
     Case {
         name: "same_dir_quiet",
+        twin: "same_dir_not_quiet",
         quiet_mask: ALL,
         rules: &[("src", 0, true)],
         to: "src/g",
@@ -177,6 +193,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "same_dir_not_quiet",
+        twin: "same_dir_quiet",
         quiet_mask: ALL,
         rules: &[],
         to: "src/g",
@@ -186,6 +203,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "same_dir_quiet_flag_on_file_ignored",
+        twin: "same_dir_quiet",
         quiet_mask: ALL,
         rules: &[("src/f", 0, true)],
         to: "src/g",
@@ -295,15 +313,17 @@ pub fn tests() -> Vec<Test> {
                 run(c)
             })
             .needs("LANDLOCK_ACCESS_FS_REFER")
+            .twin(format!("audit::quiet_rename::one_layer::{}", c.twin))
         })
         .collect();
-    tests.push(audit_test(
-        "quiet_mount::one_layer::rule_above_mount_point_mutes",
-        || across_mount("top", true),
-    ));
-    tests.push(audit_test(
-        "quiet_mount::one_layer::rule_on_unrelated_dir_logs",
-        || across_mount("other", false),
+    tests.extend(llconf_harness::twin::pair(
+        audit_test(
+            "quiet_mount::one_layer::rule_above_mount_point_mutes",
+            || across_mount("top", true),
+        ),
+        audit_test("quiet_mount::one_layer::rule_on_unrelated_dir_logs", || {
+            across_mount("other", false)
+        }),
     ));
     tests
         .into_iter()

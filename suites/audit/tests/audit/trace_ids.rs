@@ -62,7 +62,9 @@ fn fs_read(quiet: bool) -> TestResult {
     )
 }
 
-fn signal() -> TestResult {
+/// A signal denied by one scoping layer; with `quiet`, SIGNAL in the
+/// layer's quiet_scoped (no rule needed): no record, the event logged=0.
+fn signal(quiet: bool) -> TestResult {
     let target = sleeper()?;
     let mut session = Session::open()?;
     let body = signal_body(target.pid())?;
@@ -70,12 +72,20 @@ fn signal() -> TestResult {
     enforce(&[Layer {
         attr: RulesetAttr {
             scoped: scope::SIGNAL,
+            quiet_scoped: if quiet { scope::SIGNAL } else { 0 },
             ..Default::default()
         },
         rules: vec![],
     }])?;
+    let from = session.seen().len();
     signal_denied(target.pid())?;
     let event = trace.one(DENY_SIGNAL, "after the denied signal")?;
+    if quiet {
+        event.expect("logged", "0")?;
+        let object = format!("opid={} ", target.pid());
+        return expect_exactly(&mut session, from, &[object], &[]);
+    }
+    event.expect("logged", "1")?;
     let record = session.expect_access(&body)?;
     expect_eq(
         "the trace event's domain= against the audit record's domain=",
@@ -85,22 +95,35 @@ fn signal() -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
-    vec![
-        audit_test("trace_id::fs_read::record_domain_is_event_domain", || {
-            fs_read(false)
-        })
-        .requires(Requirement::TraceEvent(DENY_FS)),
-        audit_test(
-            "trace_id::fs_read::quiet_muted_record_event_logged_0",
-            || fs_read(true),
-        )
-        .requires(Requirement::TraceEvent(DENY_FS))
-        .needs("LANDLOCK_ADD_RULE_QUIET"),
-        audit_test(
-            "trace_id::scope_signal::record_domain_is_event_domain",
-            signal,
-        )
-        .requires(Requirement::TraceEvent(DENY_SIGNAL))
-        .needs("LANDLOCK_SCOPE_SIGNAL"),
+    use llconf_harness::twin::pair;
+    [
+        pair(
+            audit_test("trace_id::fs_read::record_domain_is_event_domain", || {
+                fs_read(false)
+            })
+            .requires(Requirement::TraceEvent(DENY_FS)),
+            audit_test(
+                "trace_id::fs_read::quiet_muted_record_event_logged_0",
+                || fs_read(true),
+            )
+            .requires(Requirement::TraceEvent(DENY_FS))
+            .needs("LANDLOCK_ADD_RULE_QUIET"),
+        ),
+        pair(
+            audit_test(
+                "trace_id::scope_signal::record_domain_is_event_domain",
+                || signal(false),
+            )
+            .requires(Requirement::TraceEvent(DENY_SIGNAL))
+            .needs("LANDLOCK_SCOPE_SIGNAL"),
+            audit_test(
+                "trace_id::scope_signal::quiet_muted_record_event_logged_0",
+                || signal(true),
+            )
+            .requires(Requirement::TraceEvent(DENY_SIGNAL))
+            .needs("LANDLOCK_SCOPE_SIGNAL")
+            .needs("LANDLOCK_ADD_RULE_QUIET"),
+        ),
     ]
+    .concat()
 }
