@@ -82,13 +82,23 @@ fn msghdr(iov: &mut libc::iovec, to: Option<&Addr>) -> libc::msghdr {
 }
 
 pub fn sendmsg(fd: &impl AsRawFd, data: &[u8], to: Option<&Addr>) -> Result<usize, Errno> {
+    sendmsg_raw(fd.as_raw_fd(), data, libc::MSG_DONTWAIT, to)
+}
+
+/// sendmsg(2) with flags, for threads that share a socket by its number.
+pub fn sendmsg_raw(
+    fd: RawFd,
+    data: &[u8],
+    flags: libc::c_int,
+    to: Option<&Addr>,
+) -> Result<usize, Errno> {
     let mut iov = libc::iovec {
         iov_base: data.as_ptr() as *mut libc::c_void,
         iov_len: data.len(),
     };
     let m = msghdr(&mut iov, to);
     // SAFETY: m points to live buffers.
-    let r = unsafe { libc::sendmsg(fd.as_raw_fd(), &m, libc::MSG_DONTWAIT) };
+    let r = unsafe { libc::sendmsg(fd, &m, flags) };
     Errno::result(r).map(|n| n as usize)
 }
 

@@ -139,10 +139,14 @@ pub fn tests() -> Vec<Test> {
             Check::OtherIpFamily,
         ] {
             for &(name, c) in calls(p) {
+                // Twin: the same call with a whole address of the socket's
+                // family, to a port a rule allows, goes through.
+                let twin = format!("{prefix}::{{f}}::{name}_allowed");
                 v.extend(enforced(
                     &prefix,
                     p.feature(),
                     &check.case_name(name),
+                    &twin,
                     move |f| run(p, check, name, c, f),
                 ));
             }
@@ -150,7 +154,13 @@ pub fn tests() -> Vec<Test> {
     }
     for p in [Proto::Tcp, Proto::Udp] {
         let name = format!("net::{}::rule::port_above_65535_einval", p.name());
-        v.push(Test::new(name, move || rule_ports(p.all())).needs(p.feature()));
+        // Twin: a rule for a port in range, which bind_allowed uses.
+        let twin = format!("net::{}::ipv4::bind_allowed", p.name());
+        v.push(
+            Test::new(name, move || rule_ports(p.all()))
+                .needs(p.feature())
+                .twin(twin),
+        );
     }
     v
 }

@@ -109,18 +109,24 @@ pub fn tests() -> Vec<Test> {
             "net::independence",
             TCP,
             "tcp_rights_leave_udp_alone",
+            // One right apart: CONNECT_SEND_UDP handled.
+            "net::udp::{f}::sendto_denied",
             tcp_rights_leave_udp_alone,
         ),
         enforced(
             "net::independence",
             UDP,
             "udp_rights_leave_tcp_alone",
+            // One right apart: CONNECT_TCP handled.
+            "net::tcp::{f}::connect_denied",
             udp_rights_leave_tcp_alone,
         ),
         enforced(
             "net::mptcp",
             TCP,
             "not_restricted_by_tcp_rights",
+            // One protocol apart: a plain TCP socket is restricted.
+            "net::tcp::{f}::connect_denied",
             mptcp_not_restricted,
         ),
     ]

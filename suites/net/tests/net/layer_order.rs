@@ -6,7 +6,7 @@
 //! not what this matrix varies.
 
 use llconf_harness::fixture::enter_loopback_netns;
-use llconf_harness::fixture::layer_order::{cases, LayerCase};
+use llconf_harness::fixture::layer_order::{cases, Deniers, LayerCase};
 use llconf_harness::{expect_result, Errno, Test, TestResult};
 use llconf_net::port::ALLOWED;
 use llconf_net::{call, domain, Addr, Family, Proto};
@@ -28,6 +28,19 @@ fn stack(p: Proto, c: LayerCase) -> TestResult {
     )
 }
 
+/// A stack where some layer denies is twinned with the stack of the same
+/// size where none does, one right apart; that one with the stack where
+/// the youngest alone denies.
+fn twin(p: Proto, c: LayerCase) -> String {
+    let deniers = if c.denied() {
+        Deniers::None
+    } else {
+        Deniers::Youngest
+    };
+    let t = LayerCase { deniers, ..c };
+    format!("net::layer_order::{}::{}", p.name(), t.name())
+}
+
 pub fn tests() -> Vec<Test> {
     [Proto::Tcp, Proto::Udp]
         .into_iter()
@@ -37,6 +50,7 @@ pub fn tests() -> Vec<Test> {
                     stack(p, c)
                 })
                 .needs(p.feature())
+                .twin(twin(p, c))
             })
         })
         .collect()

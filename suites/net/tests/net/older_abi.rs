@@ -4,11 +4,11 @@
 use crate::unchecked;
 use llconf_harness::abi::{self as uapi, net};
 use llconf_harness::{
-    expect_errno, expect_ok, probe, sys, Errno, Requirement, RulesetAttr, Test, TestResult,
+    expect_errno, expect_ok, probe, sys, Errno, OrFail, Requirement, RulesetAttr, Test, TestResult,
 };
-use llconf_net::case::{per_family, TCP};
+use llconf_net::case::{plain, twin_name, TCP};
 use llconf_net::port::{ALLOWED, DENIED, SOURCE};
-use llconf_net::{call, domain, Addr, Family, Listener, Receiver};
+use llconf_net::{call, domain, Addr, Family, Listener, Receiver, BOTH};
 
 const BEFORE_UDP: Requirement = Requirement::AbiBelow {
     version: 10,
@@ -84,6 +84,26 @@ fn handled_net_e2big() -> TestResult {
     .map(drop)
 }
 
+/// The twin of the two argument checks below, on any ABI: a ruleset whose
+/// handled_access_net is zero is accepted at size 16, and a PATH_BENEATH
+/// rule, the rule type every ABI knows, is accepted on it.
+fn fs_ruleset_accepted() -> TestResult {
+    let attr = RulesetAttr {
+        handled_access_fs: uapi::fs::EXECUTE,
+        ..Default::default()
+    };
+    let rs = expect_ok(
+        "create_ruleset(fs=EXECUTE, net=0, size 16)",
+        sys::create_ruleset(&attr, 16, 0),
+    )?;
+    let root = std::fs::File::open("/").or_fail("open /")?;
+    use std::os::fd::AsRawFd;
+    expect_ok(
+        "add_rule(LANDLOCK_RULE_PATH_BENEATH, EXECUTE, /)",
+        sys::add_path_beneath(rs.as_raw_fd(), uapi::fs::EXECUTE, root.as_raw_fd(), 0),
+    )
+}
+
 fn net_port_rule_einval() -> TestResult {
     let attr = RulesetAttr {
         handled_access_fs: uapi::fs::EXECUTE,
@@ -106,21 +126,32 @@ pub fn tests() -> Vec<Test> {
         version: 4,
         what: "handled_access_net past the struct the kernel knows",
     };
+    let twin = "net::older_abi::fs_ruleset_accepted";
     let mut v = vec![
+        // Twin: the TCP rights, which this kernel knows, are accepted.
         Test::new("net::older_abi::udp_rights_einval", udp_rights_einval)
             .needs(TCP)
-            .requires(BEFORE_UDP),
+            .requires(BEFORE_UDP)
+            .twin("net::tcp::ipv4::bind_allowed"),
         Test::new("net::older_abi::handled_net_e2big", handled_net_e2big)
             .requires(Requirement::Landlock)
-            .requires(before_net.clone()),
+            .requires(before_net.clone())
+            .twin(twin),
         Test::new("net::older_abi::net_port_rule_einval", net_port_rule_einval)
             .requires(Requirement::Landlock)
-            .requires(before_net),
+            .requires(before_net)
+            .twin(twin),
+        Test::new(twin, fs_ruleset_accepted)
+            .requires(Requirement::Landlock)
+            .twin("net::older_abi::handled_net_e2big"),
     ];
-    v.extend(
-        per_family("net::older_abi", "udp_unrestricted", udp_unrestricted)
-            .into_iter()
-            .map(|t| t.needs(TCP).requires(BEFORE_UDP).enforcement()),
-    );
+    // Twin: from ABI 10 the same sends to a port with no rule are denied.
+    v.extend(BOTH.map(|f| {
+        plain("net::older_abi", f, "udp_unrestricted", udp_unrestricted)
+            .needs(TCP)
+            .requires(BEFORE_UDP)
+            .enforcement()
+            .twin(twin_name("", f, "net::udp::{f}::sendto_denied"))
+    }));
     v
 }

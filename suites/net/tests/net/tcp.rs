@@ -3,8 +3,8 @@
 
 use crate::bind;
 use llconf_harness::abi::net::{BIND_TCP, CONNECT_TCP};
-use llconf_harness::{expect_errno, expect_ok, Errno, Test, TestResult};
-use llconf_net::case::{enforced, table, Case, TCP};
+use llconf_harness::{expect_eq, expect_errno, expect_ok, Errno, Test, TestResult};
+use llconf_net::case::{table, Case, TCP};
 use llconf_net::port::{ALLOWED, ALLOWED2, DENIED};
 use llconf_net::{call, domain, Addr, Family, Listener, Proto};
 
@@ -110,40 +110,63 @@ fn fastopen_denied(f: Family) -> TestResult {
     l.expect("denied Fast Open connect", 0)
 }
 
+/// The twin of `fastopen_denied`: with a rule for the port, the Fast Open
+/// sendto connects (a plain connect, as no cookie is cached yet) and sends.
+fn fastopen_allowed(f: Family) -> TestResult {
+    let l = Listener::bind(f, ALLOWED)?;
+    domain::enforce(CONNECT_TCP, &[(ALLOWED, CONNECT_TCP)])?;
+    let s = call::tcp(f)?;
+    let r = call::sendto_raw(
+        std::os::fd::AsRawFd::as_raw_fd(&s),
+        b"A",
+        libc::MSG_FASTOPEN,
+        Some(&Addr::loopback(f, ALLOWED)),
+    );
+    expect_eq("sendto(MSG_FASTOPEN, allowed port)", r, Ok(1))?;
+    l.expect("allowed Fast Open connect", 1)
+}
+
 pub fn tests() -> Vec<Test> {
-    let cases: [Case; 10] = [
-        ("bind_allowed", |f| {
+    let cases: [Case; 12] = [
+        ("bind_allowed", "bind_denied", |f| {
             let s = bind::allowed(Proto::Tcp, f)?;
             expect_ok("listen on the allowed port", call::listen(&s))
         }),
-        ("bind_denied", |f| bind::denied(Proto::Tcp, f)),
-        ("bind_port_zero_denied", |f| {
+        ("bind_denied", "bind_allowed", |f| {
+            bind::denied(Proto::Tcp, f)
+        }),
+        ("bind_port_zero_denied", "bind_port_zero_allowed", |f| {
             bind::port_zero_denied(Proto::Tcp, f)
         }),
-        ("bind_port_zero_allowed", |f| {
+        ("bind_port_zero_allowed", "bind_port_zero_denied", |f| {
             bind::port_zero_allowed(Proto::Tcp, f)
         }),
-        ("bind_unhandled_not_checked", bind_unhandled_not_checked),
-        ("connect_allowed", connect_allowed),
-        ("connect_denied", connect_denied),
+        // One right apart: BIND_TCP handled with no rule for the port.
+        (
+            "bind_unhandled_not_checked",
+            "bind_denied",
+            bind_unhandled_not_checked,
+        ),
+        ("connect_allowed", "connect_denied", connect_allowed),
+        ("connect_denied", "connect_allowed", connect_denied),
         (
             "connect_unhandled_not_checked",
+            "connect_denied",
             connect_unhandled_not_checked,
         ),
-        ("connect_layers_intersect", connect_layers_intersect),
-        ("rule_port_host_endian", |f| {
+        // One layer apart: without the second layer the port is allowed.
+        (
+            "connect_layers_intersect",
+            "connect_allowed",
+            connect_layers_intersect,
+        ),
+        ("rule_port_host_endian", "bind_allowed", |f| {
             bind::rule_port_host_endian(Proto::Tcp, f)
         }),
-    ];
-    table("net::tcp", TCP, &cases)
-        .into_iter()
+        ("fastopen_allowed", "fastopen_denied", fastopen_allowed),
         // Kernels without the fix connect anyway: the known issue
         // tcp-fastopen-bypass (suites/known-issues.toml).
-        .chain(enforced(
-            "net::tcp",
-            TCP,
-            "fastopen_denied",
-            fastopen_denied,
-        ))
-        .collect()
+        ("fastopen_denied", "fastopen_allowed", fastopen_denied),
+    ];
+    table("net::tcp", TCP, &cases)
 }

@@ -5,7 +5,7 @@
 use llconf_harness::abi::net::{BIND_UDP, CONNECT_SEND_UDP};
 use llconf_harness::{expect_eq, expect_errno, expect_ok, Errno, OrFail, Test, TestResult};
 use llconf_net::case::{table, Case, UDP};
-use llconf_net::port::{ALLOWED, DENIED, SOURCE};
+use llconf_net::port::{ALLOWED, ALLOWED2, DENIED, SOURCE};
 use llconf_net::setup::udp_connected;
 use llconf_net::{call, domain, Addr, Family, Receiver};
 
@@ -166,19 +166,70 @@ fn autobind_after_explicit_bind(f: Family) -> TestResult {
     )
 }
 
+/// The twin of `reconnect_checked_again`: a re-connect to a port the
+/// domain allows moves the association.
+fn reconnect_allowed(f: Family) -> TestResult {
+    let a = Receiver::bind(f, ALLOWED)?;
+    let a2 = Receiver::bind(f, ALLOWED2)?;
+    domain::enforce(CONNECT, &[(ALLOWED, CONNECT), (ALLOWED2, CONNECT)])?;
+    let s = udp_connected(f, ALLOWED, "connect(allowed port)")?;
+    expect_ok(
+        "re-connect(other allowed port)",
+        call::connect(&s, &Addr::loopback(f, ALLOWED2)),
+    )?;
+    expect_eq(
+        "peer port after the allowed re-connect",
+        call::peer_port(&s).or_fail("getpeername")?,
+        ALLOWED2,
+    )?;
+    expect_ok("send() after the allowed re-connect", call::send(&s, b"x"))?;
+    a2.expect("send goes to the new peer", 1)?;
+    a.expect("nothing to the first peer", 0)
+}
+
 pub fn tests() -> Vec<Test> {
-    let cases: [Case; 8] = [
-        ("connect_allowed", connect_allowed),
-        ("connect_denied", connect_denied),
-        ("reconnect_checked_again", reconnect_checked_again),
-        ("disconnect_unspec_allowed", disconnect_unspec_allowed),
-        ("autobind_connect_denied", autobind_connect_denied),
-        ("autobind_sendto_denied", autobind_sendto_denied),
+    let cases: [Case; 9] = [
+        ("connect_allowed", "connect_denied", connect_allowed),
+        ("connect_denied", "connect_allowed", connect_denied),
+        (
+            "reconnect_allowed",
+            "reconnect_checked_again",
+            reconnect_allowed,
+        ),
+        (
+            "reconnect_checked_again",
+            "reconnect_allowed",
+            reconnect_checked_again,
+        ),
+        // The same socket's connect to an address, not AF_UNSPEC, under
+        // the same deny-all layer is denied.
+        (
+            "disconnect_unspec_allowed",
+            "reconnect_checked_again",
+            disconnect_unspec_allowed,
+        ),
+        (
+            "autobind_connect_denied",
+            "autobind_port_zero_rule_allows",
+            autobind_connect_denied,
+        ),
+        (
+            "autobind_sendto_denied",
+            "autobind_port_zero_rule_allows",
+            autobind_sendto_denied,
+        ),
         (
             "autobind_port_zero_rule_allows",
+            "autobind_connect_denied",
             autobind_port_zero_rule_allows,
         ),
-        ("autobind_after_explicit_bind", autobind_after_explicit_bind),
+        // One step apart: without the explicit bind the first send
+        // autobinds, which no rule allows.
+        (
+            "autobind_after_explicit_bind",
+            "autobind_sendto_denied",
+            autobind_after_explicit_bind,
+        ),
     ];
     table("net::udp", UDP, &cases)
 }

@@ -156,6 +156,23 @@ fn sendmmsg_stops_at_first_denied(f: Family) -> TestResult {
     d.expect("sendmmsg's denied first message", 0)
 }
 
+/// The twin of `sendmmsg_stops_at_first_denied`, one rule apart: with the
+/// middle port allowed too, every message goes out.
+fn sendmmsg_all_allowed(f: Family) -> TestResult {
+    let a = Receiver::bind(f, ALLOWED)?;
+    let a2 = Receiver::bind(f, ALLOWED2)?;
+    domain::enforce(SEND, &[(ALLOWED, SEND), (ALLOWED2, SEND)])?;
+    let s = call::udp(f)?;
+    let (ok, ok2) = (Addr::loopback(f, ALLOWED), Addr::loopback(f, ALLOWED2));
+    expect_eq(
+        "sendmmsg([allowed, other allowed, allowed]) messages sent",
+        call::sendmmsg(&s, b"m", &[ok, ok2, ok]),
+        Ok(3),
+    )?;
+    a.expect("sendmmsg to the allowed port", 2)?;
+    a2.expect("sendmmsg to the other allowed port", 1)
+}
+
 fn recvmsg_once(fd: i32, wait: bool) -> Result<usize, Errno> {
     if wait {
         let mut p = libc::pollfd {
@@ -224,29 +241,52 @@ fn recv_not_restricted(f: Family) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
-    let cases: [Case; 10] = [
-        ("sendto_allowed", |f| allowed(f, "sendto", sendto)),
-        ("sendto_denied", |f| denied(f, "sendto", sendto)),
-        ("sendmsg_allowed", |f| allowed(f, "sendmsg", sendmsg)),
-        ("sendmsg_denied", |f| denied(f, "sendmsg", sendmsg)),
+    let cases: [Case; 11] = [
+        ("sendto_allowed", "sendto_denied", |f| {
+            allowed(f, "sendto", sendto)
+        }),
+        ("sendto_denied", "sendto_allowed", |f| {
+            denied(f, "sendto", sendto)
+        }),
+        ("sendmsg_allowed", "sendmsg_denied", |f| {
+            allowed(f, "sendmsg", sendmsg)
+        }),
+        ("sendmsg_denied", "sendmsg_allowed", |f| {
+            denied(f, "sendmsg", sendmsg)
+        }),
         (
             "sendto_explicit_on_connected_denied",
+            "sendto_explicit_on_connected_allowed",
             sendto_explicit_on_connected_denied,
         ),
         (
             "sendto_explicit_on_connected_allowed",
+            "sendto_explicit_on_connected_denied",
             sendto_explicit_on_connected_allowed,
         ),
-        ("send_connected_not_rechecked", send_connected_not_rechecked),
+        // Twin: the explicit destination on a connected socket is checked.
+        (
+            "send_connected_not_rechecked",
+            "sendto_explicit_on_connected_denied",
+            send_connected_not_rechecked,
+        ),
         (
             "connected_before_sandbox_keeps_sending",
+            "sendto_explicit_on_connected_denied",
             connected_before_sandbox_keeps_sending,
         ),
         (
             "sendmmsg_stops_at_first_denied",
+            "sendmmsg_all_allowed",
             sendmmsg_stops_at_first_denied,
         ),
-        ("recv_not_restricted", recv_not_restricted),
+        (
+            "sendmmsg_all_allowed",
+            "sendmmsg_stops_at_first_denied",
+            sendmmsg_all_allowed,
+        ),
+        // Twin: sending to the same port no rule covers is denied.
+        ("recv_not_restricted", "sendto_denied", recv_not_restricted),
     ];
     table("net::udp", UDP, &cases)
 }

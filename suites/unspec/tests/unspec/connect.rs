@@ -4,6 +4,7 @@
 
 use llconf_harness::abi::net::{BIND_TCP, CONNECT_TCP};
 use llconf_harness::fixture::enter_loopback_netns;
+use llconf_harness::twin;
 use llconf_harness::{expect_errno, expect_ok, Errno, OrFail, Stop, Test, TestResult};
 use llconf_net::case::{table, Case, TCP, UDP};
 use llconf_net::port::{ALLOWED, DENIED};
@@ -82,6 +83,35 @@ fn udp_disconnect_connected(f: Family) -> TestResult {
     r.expect("after the disconnect", 0)
 }
 
+/// The twin of the disconnects: the bytes of the AF_UNSPEC address that
+/// names the denied port, with the socket's own family, are a connect to
+/// that port and denied. A UDP socket stays connected to its peer.
+fn own_family_denied(p: Proto, f: Family) -> TestResult {
+    let s = connected_before_sandbox(p, f)?;
+    let a = Addr::unspec(f, DENIED).with_family(f.af());
+    expect_errno(
+        format!("connect({a}) with every port denied"),
+        call::connect(&s, &a),
+        Errno::EACCES,
+    )?;
+    expect_ok("getpeername: still connected", call::peer_port(&s)).map(drop)
+}
+
+fn tcp_own_family_denied(f: Family) -> TestResult {
+    let _l = Listener::bind(f, ALLOWED)?;
+    let d = Listener::bind(f, DENIED)?;
+    own_family_denied(Proto::Tcp, f)?;
+    d.expect("connect(own family) to the denied port", 0)
+}
+
+fn udp_own_family_denied(f: Family) -> TestResult {
+    let r = Receiver::bind(f, ALLOWED)?;
+    let d = Receiver::bind(f, DENIED)?;
+    own_family_denied(Proto::Udp, f)?;
+    d.expect("connect(own family) to the denied port", 0)?;
+    r.expect("connects send nothing", 0)
+}
+
 /// Too short to be AF_UNSPEC: EINVAL, and the socket stays connected.
 fn short_einval(p: Proto, f: Family) -> TestResult {
     let s = connected_before_sandbox(p, f)?;
@@ -123,26 +153,51 @@ fn unix_case(ty: libc::c_int, expected: Option<Errno>) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
-    let tcp: [Case; 3] = [
-        ("connect_unspec_unconnected_allowed", tcp_disconnect_allowed),
+    let tcp: [Case; 4] = [
+        (
+            "connect_unspec_unconnected_allowed",
+            "connect_own_family_denied",
+            tcp_disconnect_allowed,
+        ),
         (
             "connect_unspec_disconnects_allowed",
+            "connect_own_family_denied",
             tcp_disconnect_connected,
         ),
-        ("connect_unspec_short_einval", |f| {
-            let _l = Listener::bind(f, ALLOWED)?;
-            short_einval(Proto::Tcp, f)
-        }),
+        (
+            "connect_own_family_denied",
+            "connect_unspec_disconnects_allowed",
+            tcp_own_family_denied,
+        ),
+        // Twin: two bytes of AF_UNSPEC, one byte longer, disconnect.
+        (
+            "connect_unspec_short_einval",
+            "connect_unspec_disconnects_allowed",
+            |f| {
+                let _l = Listener::bind(f, ALLOWED)?;
+                short_einval(Proto::Tcp, f)
+            },
+        ),
     ];
-    let udp: [Case; 2] = [
+    let udp: [Case; 3] = [
         (
             "connect_unspec_disconnects_allowed",
+            "connect_own_family_denied",
             udp_disconnect_connected,
         ),
-        ("connect_unspec_short_einval", |f| {
-            let _r = Receiver::bind(f, ALLOWED)?;
-            short_einval(Proto::Udp, f)
-        }),
+        (
+            "connect_own_family_denied",
+            "connect_unspec_disconnects_allowed",
+            udp_own_family_denied,
+        ),
+        (
+            "connect_unspec_short_einval",
+            "connect_unspec_disconnects_allowed",
+            |f| {
+                let _r = Receiver::bind(f, ALLOWED)?;
+                short_einval(Proto::Udp, f)
+            },
+        ),
     ];
     let mut v = [
         table("unspec::tcp", TCP, &tcp),
@@ -157,14 +212,14 @@ pub fn tests() -> Vec<Test> {
         ),
         ("dgram::connect_unspec_disconnects", libc::SOCK_DGRAM, None),
     ];
-    for (name, ty, expected) in unix {
-        v.push(
-            Test::new(format!("unspec::unix::{name}"), move || {
-                unix_case(ty, expected)
-            })
-            .needs(TCP)
-            .enforcement(),
-        );
-    }
+    // Twins of each other, one socket type apart.
+    let [stream, dgram] = unix.map(|(name, ty, expected)| {
+        Test::new(format!("unspec::unix::{name}"), move || {
+            unix_case(ty, expected)
+        })
+        .needs(TCP)
+        .enforcement()
+    });
+    v.extend(twin::pair(stream, dgram));
     v
 }

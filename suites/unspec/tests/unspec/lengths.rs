@@ -173,18 +173,39 @@ fn run(p: Proto, policy: Policy, f: Family) -> TestResult {
 
 pub fn tests() -> Vec<llconf_harness::Test> {
     [
-        enforced("unspec::lengths::tcp", TCP, "table", |f| {
-            domain::enforce(domain::TCP, &[])?;
-            run(Proto::Tcp, Policy::AllHandled, f)
-        }),
-        enforced("unspec::lengths::udp", UDP, "table", |f| {
-            domain::enforce(domain::UDP, &[(0, BIND_UDP)])?;
-            run(Proto::Udp, Policy::AllHandled, f)
-        }),
-        enforced("unspec::lengths::udp", UDP, "autobind_denied_table", |f| {
-            domain::enforce(BIND_UDP, &[])?;
-            run(Proto::Udp, Policy::AutobindDenied, f)
-        }),
+        // The tables hold both verdicts, mostly refusals of a denied port.
+        // TCP's twin is the disconnect that must go through; UDP's two
+        // tables are each other's, one right (CONNECT_SEND_UDP) apart.
+        enforced(
+            "unspec::lengths::tcp",
+            TCP,
+            "table",
+            "unspec::tcp::{f}::connect_unspec_unconnected_allowed",
+            |f| {
+                domain::enforce(domain::TCP, &[])?;
+                run(Proto::Tcp, Policy::AllHandled, f)
+            },
+        ),
+        enforced(
+            "unspec::lengths::udp",
+            UDP,
+            "table",
+            "autobind_denied_table",
+            |f| {
+                domain::enforce(domain::UDP, &[(0, BIND_UDP)])?;
+                run(Proto::Udp, Policy::AllHandled, f)
+            },
+        ),
+        enforced(
+            "unspec::lengths::udp",
+            UDP,
+            "autobind_denied_table",
+            "table",
+            |f| {
+                domain::enforce(BIND_UDP, &[])?;
+                run(Proto::Udp, Policy::AutobindDenied, f)
+            },
+        ),
     ]
     .concat()
 }

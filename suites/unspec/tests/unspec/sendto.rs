@@ -5,7 +5,7 @@
 
 use llconf_harness::abi::net::{BIND_UDP, CONNECT_SEND_UDP};
 use llconf_harness::{expect_eq, expect_errno, expect_ok, Errno, OrFail, Stop, Test, TestResult};
-use llconf_net::case::{one, Case, UDP};
+use llconf_net::case::{one, twin_name, Case, UDP};
 use llconf_net::port::{ALLOWED, DENIED};
 use llconf_net::setup::udp_connected;
 use llconf_net::{call, domain, Addr, Family, Receiver};
@@ -96,29 +96,53 @@ fn v6_unhandled_no_address(f: Family) -> TestResult {
 
 pub fn tests() -> Vec<Test> {
     let v4: [Case; 3] = [
-        ("sendto_unspec_allowed_port", v4_allowed_port),
-        ("sendto_unspec_denied_port", |f| {
-            let a = Addr::unspec(f, DENIED);
-            let what = "AF_UNSPEC read as AF_INET, denied port";
-            v4_refused(f, DENIED, a, Errno::EACCES, what)
-        }),
-        ("sendto_unspec_minimal_einval", |f| {
-            let a = Addr::unspec_minimal();
-            v4_refused(f, ALLOWED, a, Errno::EINVAL, "2-byte AF_UNSPEC address")
-        }),
+        (
+            "sendto_unspec_allowed_port",
+            "sendto_unspec_denied_port",
+            v4_allowed_port,
+        ),
+        (
+            "sendto_unspec_denied_port",
+            "sendto_unspec_allowed_port",
+            |f| {
+                let a = Addr::unspec(f, DENIED);
+                let what = "AF_UNSPEC read as AF_INET, denied port";
+                v4_refused(f, DENIED, a, Errno::EACCES, what)
+            },
+        ),
+        // Twin: the whole 16-byte address reaches the port rules.
+        (
+            "sendto_unspec_minimal_einval",
+            "sendto_unspec_allowed_port",
+            |f| {
+                let a = Addr::unspec_minimal();
+                v4_refused(f, ALLOWED, a, Errno::EINVAL, "2-byte AF_UNSPEC address")
+            },
+        ),
     ];
+    // One right apart: without CONNECT_SEND_UDP handled, AF_UNSPEC on IPv6
+    // is "no address" and a connected socket sends to its peer.
     let v6: [Case; 3] = [
-        ("sendto_unspec_unconnected_denied", v6_denied_unconnected),
-        ("sendto_unspec_connected_denied", v6_denied_connected),
+        (
+            "sendto_unspec_unconnected_denied",
+            "sendto_unspec_unhandled_is_no_address",
+            v6_denied_unconnected,
+        ),
+        (
+            "sendto_unspec_connected_denied",
+            "sendto_unspec_unhandled_is_no_address",
+            v6_denied_connected,
+        ),
         (
             "sendto_unspec_unhandled_is_no_address",
+            "sendto_unspec_connected_denied",
             v6_unhandled_no_address,
         ),
     ];
     let on = |f: Family, cases: [Case; 3]| {
-        cases
-            .into_iter()
-            .map(move |(name, body)| one("unspec::udp", f, name, UDP, body))
+        cases.into_iter().map(move |(name, twin, body)| {
+            one("unspec::udp", f, name, UDP, body).twin(twin_name("unspec::udp", f, twin))
+        })
     };
     on(Family::V4, v4).chain(on(Family::V6, v6)).collect()
 }
