@@ -44,6 +44,15 @@ impl Domains {
     pub fn actor_scope_contains_other(self) -> bool {
         !self.actor
     }
+
+    /// `allowed` or `denied`, as the case names end.
+    pub fn verdict(self) -> &'static str {
+        if self.actor_scope_contains_other() {
+            "allowed"
+        } else {
+            "denied"
+        }
+    }
 }
 
 /// open(2) of a directory for reading, closed at once.
@@ -80,4 +89,19 @@ pub const CASES: [(&str, Domains); 8] = [
 /// The name of a case for one side: `tracer` and `tracee`, say.
 pub fn case_name(name: &str, actor: &str, other: &str) -> String {
     name.replace("actor", actor).replace("other", other)
+}
+
+/// The case one layer apart with the opposite verdict: the same
+/// relation with the actor's own domain added or taken away. Its name in
+/// CASES and its verdict.
+pub fn twin_of(d: Domains) -> (&'static str, &'static str) {
+    let flipped = Domains::new(d.shared, !d.actor, d.other);
+    let name = CASES
+        .iter()
+        .find(|(_, c)| {
+            (c.shared, c.actor, c.other) == (flipped.shared, flipped.actor, flipped.other)
+        })
+        .map(|(name, _)| *name)
+        .expect("CASES holds every relation");
+    (name, flipped.verdict())
 }

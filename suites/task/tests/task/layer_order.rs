@@ -6,7 +6,7 @@
 //! question as a real signal without delivering one.
 
 use llconf_harness::abi::scope;
-use llconf_harness::fixture::layer_order::{cases, LayerCase};
+use llconf_harness::fixture::layer_order::{cases, Deniers, LayerCase};
 use llconf_harness::fixture::peer::sleeper;
 use llconf_harness::{expect_result, Errno, Ruleset, Test, TestResult};
 use nix::sys::signal::kill;
@@ -36,6 +36,18 @@ fn stack(c: LayerCase) -> TestResult {
     )
 }
 
+/// A stack where some layer denies is twinned with the stack of the same
+/// size where none does, one scope apart; that one with the stack where
+/// the youngest alone denies.
+fn twin(c: LayerCase) -> LayerCase {
+    let deniers = if c.denied() {
+        Deniers::None
+    } else {
+        Deniers::Youngest
+    };
+    LayerCase { deniers, ..c }
+}
+
 pub fn tests() -> Vec<Test> {
     cases()
         .into_iter()
@@ -43,6 +55,7 @@ pub fn tests() -> Vec<Test> {
             c.test("task::layer_order::signal", stack)
                 .needs("LANDLOCK_SCOPE_SIGNAL")
                 .needs("LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET")
+                .twin(format!("task::layer_order::signal::{}", twin(c).name()))
         })
         .collect()
 }

@@ -6,7 +6,7 @@
 //! (PTRACE_TRACEME: EPERM). Each allowed case has denied twins one domain
 //! apart.
 
-use crate::domains::{case_name, sandbox, Domains, CASES};
+use crate::domains::{case_name, sandbox, twin_of, Domains, CASES};
 use llconf_harness::fixture::Peer;
 use llconf_harness::Requirement;
 use llconf_harness::{expect_result, fail, Errno, Stop, Test, TestResult};
@@ -136,11 +136,12 @@ pub fn tests() -> Vec<Test> {
         ("traceme", Way::TraceMe),
     ] {
         for (variant, d) in CASES {
-            let verdict = if d.actor_scope_contains_other() {
-                "allowed"
-            } else {
-                "denied"
-            };
+            let verdict = d.verdict();
+            let (twin, twin_verdict) = twin_of(d);
+            let twin = format!(
+                "task::ptrace_{fixture}::{}::{twin_verdict}",
+                case_name(twin, "tracer", "tracee")
+            );
             let variant = case_name(variant, "tracer", "tracee");
             let name = format!("task::ptrace_{fixture}::{variant}::{verdict}");
             let body = move || -> Result<(), Stop> {
@@ -149,7 +150,8 @@ pub fn tests() -> Vec<Test> {
                     _ => tracer_acts(d, way),
                 }
             };
-            let test = Test::new(name, body);
+            // One layer apart: the tracer's own domain added or removed.
+            let test = Test::new(name, body).twin(twin);
             // Without a domain Landlock must not deny: a check of Landlock,
             // skipped where it is missing, though it enforces nothing.
             tests.push(if d.any() {

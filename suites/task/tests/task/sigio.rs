@@ -15,7 +15,7 @@
 use crate::domains::sandbox;
 use llconf_harness::abi::scope;
 use llconf_harness::fixture::Peer;
-use llconf_harness::{ensure, fail, Ruleset, Stop, Test, TestResult};
+use llconf_harness::{ensure, fail, twin, Ruleset, Stop, Test, TestResult};
 use nix::sys::signal::{SigSet, Signal};
 use nix::unistd::{getpid, getppid, pipe, read, write, Pid};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -210,46 +210,50 @@ fn to_own_group(owner: Owner) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
-    let cases: [(&str, Owner, bool); 3] = [
+    // (case, twin): each case's twin is one scope or one domain apart.
+    let cases: [(&str, Owner, bool, &str); 3] = [
         (
             "scoped_owner::to_parent_outside::denied",
             Owner::Scoped,
             false,
+            "unscoped_owner::to_parent_outside::allowed",
         ),
         (
             "unscoped_owner::to_parent_outside::allowed",
             Owner::NotScoped,
             false,
+            "scoped_owner::to_parent_outside::denied",
         ),
         (
             "scoped_owner::to_parent_same_domain::allowed",
             Owner::Scoped,
             true,
+            "scoped_owner::to_parent_outside::denied",
         ),
     ];
     let mut tests: Vec<Test> = cases
         .into_iter()
-        .map(|(name, owner, shared)| {
+        .map(|(name, owner, shared, twin)| {
             Test::new(format!("task::sigio::{name}"), move || {
                 to_parent(owner, shared)
             })
+            .twin(format!("task::sigio::{twin}"))
         })
         .collect();
-    tests.push(Test::new(
-        "task::sigio::scoped_owner::to_itself::allowed",
-        to_itself,
-    ));
-    for (name, owner) in [
-        ("scoped_owner::to_own_group::outsider_denied", Owner::Scoped),
-        (
-            "unscoped_owner::to_own_group::outsider_allowed",
-            Owner::NotScoped,
+    tests.push(
+        Test::new("task::sigio::scoped_owner::to_itself::allowed", to_itself)
+            .twin("task::sigio::scoped_owner::to_parent_outside::denied"),
+    );
+    tests.extend(twin::pair(
+        Test::new(
+            "task::sigio::scoped_owner::to_own_group::outsider_denied",
+            || to_own_group(Owner::Scoped),
         ),
-    ] {
-        tests.push(Test::new(format!("task::sigio::{name}"), move || {
-            to_own_group(owner)
-        }));
-    }
+        Test::new(
+            "task::sigio::unscoped_owner::to_own_group::outsider_allowed",
+            || to_own_group(Owner::NotScoped),
+        ),
+    ));
     tests
         .into_iter()
         .map(|t| t.needs("LANDLOCK_SCOPE_SIGNAL").enforcement())

@@ -6,7 +6,7 @@
 //! signal each other, whatever their domains (erratum 2: where the kernel
 //! does not claim the fix and denies, a known failure).
 
-use crate::domains::{case_name, Domains, CASES};
+use crate::domains::{case_name, twin_of, Domains, CASES};
 use llconf_harness::abi::scope;
 use llconf_harness::fixture::Peer;
 use llconf_harness::{expect_result, fail, Requirement, Ruleset, Test, TestResult};
@@ -133,20 +133,22 @@ pub fn tests() -> Vec<Test> {
         thread_to_own_process,
     )
     .needs("LANDLOCK_SCOPE_SIGNAL")
-    .enforcement();
+    .enforcement()
+    // The same scoped sender, its target another process: denied.
+    .twin("task::signal_scope::sender_domain::denied");
     std::iter::once(threads)
         .chain(CASES.into_iter().map(|(variant, d)| {
-            let verdict = if d.actor_scope_contains_other() {
-                "allowed"
-            } else {
-                "denied"
-            };
+            let verdict = d.verdict();
+            let (twin, twin_verdict) = twin_of(d);
+            let twin = case_name(twin, "sender", "target");
             let variant = case_name(variant, "sender", "target");
+            // One layer apart: the sender's own domain added or removed.
             let t = Test::new(
                 format!("task::signal_scope::{variant}::{verdict}"),
                 move || signal_child(d),
             )
-            .needs("LANDLOCK_SCOPE_SIGNAL");
+            .needs("LANDLOCK_SCOPE_SIGNAL")
+            .twin(format!("task::signal_scope::{twin}::{twin_verdict}"));
             if d.any() {
                 t.enforcement()
             } else {

@@ -9,7 +9,9 @@ use crate::domains::open_dir;
 use llconf_harness::abi::{fs, restrict};
 use llconf_harness::fixture::TempTree;
 use llconf_harness::sys::SYS_RESTRICT_SELF;
-use llconf_harness::{expect_eq, expect_result, fail, Errno, Ruleset, Stop, Test, TestResult};
+use llconf_harness::{
+    expect_eq, expect_result, fail, twin, Errno, Ruleset, Stop, Test, TestResult,
+};
 use std::sync::mpsc;
 
 fn no_new_privs() -> i32 {
@@ -102,17 +104,21 @@ fn check(own: bool, tsync: bool) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
+    // Each case's twin is the same threads one flag apart (TSYNC or not).
     [
         ("sibling_thread::restricted", false, true),
         ("sibling_thread_without_flag::unrestricted", false, false),
         ("sibling_own_domain::overridden", true, true),
         ("sibling_own_domain_without_flag::kept", true, false),
     ]
-    .into_iter()
-    .map(|(name, own, tsync)| {
-        Test::new(format!("task::tsync::{name}"), move || check(own, tsync))
-            .needs("LANDLOCK_RESTRICT_SELF_TSYNC")
-            .enforcement()
+    .chunks(2)
+    .flat_map(|two| {
+        let [a, b] = [two[0], two[1]].map(|(name, own, tsync)| {
+            Test::new(format!("task::tsync::{name}"), move || check(own, tsync))
+                .needs("LANDLOCK_RESTRICT_SELF_TSYNC")
+                .enforcement()
+        });
+        twin::pair(a, b)
     })
     .collect()
 }
