@@ -11,6 +11,7 @@ mod cred_transfer;
 mod domains;
 mod layer_order;
 mod ptrace;
+mod relations;
 mod sigio;
 mod signal_scope;
 mod tsync;
@@ -25,6 +26,7 @@ fn main() {
         cred_transfer::tests(),
         tsync::tests(),
         layer_order::tests(),
+        relations::tests(),
     ]
     .concat();
     llconf_harness::runner::main("task", tests)
