@@ -13,6 +13,7 @@ mod older_abi;
 mod precedence;
 mod ruleset;
 mod same_domain;
+mod scope_relations;
 mod send;
 mod server;
 mod sock;
@@ -29,6 +30,7 @@ fn main() {
         unaffected::tests(),
         precedence::tests(),
         abstract_scope::tests(),
+        scope_relations::tests(),
         older_abi::tests(),
     ]
     .concat();
