@@ -6,7 +6,7 @@
 //! that denies too much fails as surely as one that allows too much.
 
 use crate::common::try_open;
-use llconf_harness::fixture::layer_order::{cases, LayerCase};
+use llconf_harness::fixture::layer_order::{cases, Deniers, LayerCase};
 use llconf_harness::fixture::TempTree;
 use llconf_harness::{expect_result, Errno, Test, TestResult};
 
@@ -30,8 +30,20 @@ pub fn tests() -> Vec<Test> {
     cases()
         .into_iter()
         .map(|c| {
-            let t =
-                Test::new(format!("fs::layer_order::{}", c.name()), move || stack(c)).enforcement();
+            // The stack where none denies is the twin of every other of
+            // its size; its own twin is the one whose youngest layer
+            // lacks READ_FILE, one right apart.
+            let twin = LayerCase {
+                layers: c.layers,
+                deniers: if c.denied() {
+                    Deniers::None
+                } else {
+                    Deniers::Youngest
+                },
+            };
+            let t = Test::new(format!("fs::layer_order::{}", c.name()), move || stack(c))
+                .enforcement()
+                .twin(format!("fs::layer_order::{}", twin.name()));
             match c.requirement() {
                 Some(r) => t.requires(r),
                 None => t,

@@ -94,8 +94,11 @@ fn resolve_unix_rule_einval_before_abi9() -> TestResult {
 
 pub fn tests() -> Vec<Test> {
     let mut v = vec![
+        // Unknown bits against a known one accepted: the oldest right
+        // that came after ABI 1.
         Test::new("fs::abi::unknown_bits::einval", unknown_bits_einval)
-            .requires(Requirement::Landlock),
+            .requires(Requirement::Landlock)
+            .twin("fs::abi::refer::handled_accepted"),
     ];
     for f in uapi::ACCESS_FS.iter().filter(|f| f.abi > 1) {
         let name = f
@@ -123,13 +126,18 @@ pub fn tests() -> Vec<Test> {
             .requires(Requirement::AbiBelow {
                 version: f.abi,
                 what: f.name,
-            }),
+            })
+            .twin(format!("fs::abi::{name}::handled_accepted")),
         );
         v.push(
             Test::new(format!("fs::abi::{name}::handled_accepted"), move || {
                 expect_result(format!("create_ruleset({bit:#x})"), create(bit), None)
             })
-            .needs(f.name),
+            .needs(f.name)
+            .twin(format!(
+                "fs::abi::{name}::handled_below_abi{}_einval",
+                f.abi
+            )),
         );
     }
     v.push(
@@ -141,7 +149,8 @@ pub fn tests() -> Vec<Test> {
             version: 3,
             what: "truncate(2) outside Landlock's control",
         })
-        .enforcement(),
+        .enforcement()
+        .twin("fs::truncate::no_rule::denied"),
     );
     v.push(
         Test::new(
@@ -152,7 +161,8 @@ pub fn tests() -> Vec<Test> {
             version: 5,
             what: "device ioctls outside Landlock's control",
         })
-        .enforcement(),
+        .enforcement()
+        .twin("fs::ioctl_dev::no_rule::denied"),
     );
     v.push(
         Test::new(
@@ -162,7 +172,8 @@ pub fn tests() -> Vec<Test> {
         .requires(Requirement::AbiBelow {
             version: 9,
             what: "LANDLOCK_ACCESS_FS_RESOLVE_UNIX unknown in a rule",
-        }),
+        })
+        .twin("fs::rule_object::on_file::resolve_unix_accepted"),
     );
     v
 }

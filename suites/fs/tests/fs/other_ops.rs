@@ -6,6 +6,7 @@
 use crate::common::*;
 use llconf_harness::abi::{fs, scope};
 use llconf_harness::fixture::TempTree;
+use llconf_harness::twin::pair;
 use llconf_harness::{expect_result, Errno, Ruleset, Test, TestResult};
 use nix::sys::socket::{bind, socket, AddressFamily, SockFlag, SockType, UnixAddr};
 use std::os::fd::AsRawFd;
@@ -72,21 +73,34 @@ fn fs_free_domain_reparents() -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
-    vec![
+    let [bind_allowed, bind_denied] = pair(
         Test::new("fs::make_sock::unix_bind::allowed", || unix_bind(true)).enforcement(),
         Test::new("fs::make_sock::unix_bind::denied", || unix_bind(false)).enforcement(),
+    );
+    let [creat_allowed, creat_denied] = pair(
         Test::new("fs::make_reg::open_o_creat::allowed", || open_creat(true)).enforcement(),
         Test::new("fs::make_reg::open_o_creat::denied", || open_creat(false)).enforcement(),
+    );
+    vec![
+        bind_allowed,
+        bind_denied,
+        creat_allowed,
+        creat_denied,
+        // One file apart: the same open of a name that does not exist yet.
         Test::new(
             "fs::make_reg::open_o_creat::existing_file_allowed",
             open_creat_existing,
         )
-        .enforcement(),
+        .enforcement()
+        .twin("fs::make_reg::open_o_creat::denied"),
+        // One right apart: a domain that handles filesystem rights (and
+        // not REFER) denies the same move across directories.
         Test::new(
             "fs::refer::implicit::fs_free_domain::reparent_allowed",
             fs_free_domain_reparents,
         )
         .needs("LANDLOCK_SCOPE_SIGNAL")
-        .enforcement(),
+        .enforcement()
+        .twin("fs::refer::implicit::not_handled::rename_across_exdev"),
     ]
 }

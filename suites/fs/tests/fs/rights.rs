@@ -308,10 +308,25 @@ pub fn tests() -> Vec<Test> {
     let mut v = Vec::new();
     for &r in RIGHTS {
         let flag = flag(r.bit);
+        // Twins, one rule apart: a rule on `dir` against the same rule on
+        // its sibling, one on the parent against none, one on the file
+        // against one on the other file; a right left unhandled against
+        // the same right handled with no rule.
+        let twin_of = |variant: &str| match variant {
+            "rule_on_dir" => "rule_on_sibling::denied",
+            "rule_on_sibling" => "rule_on_dir::allowed",
+            "rule_on_parent" => "no_rule::denied",
+            "no_rule" => "rule_on_parent::allowed",
+            "not_handled" if r.bit == fs::REFER => "rule_on_dir::allowed",
+            "not_handled" => "no_rule::denied",
+            "rule_on_file" => "rule_on_other_file::denied",
+            _ => "rule_on_file::allowed",
+        };
         let t = |variant: &str, case: &str, body: Box<dyn Fn() -> TestResult + Send + Sync>| {
             let t = Test::new(format!("fs::{}::{variant}::{case}", r.name), body)
                 .needs(flag.name)
-                .enforcement();
+                .enforcement()
+                .twin(format!("fs::{}::{}", r.name, twin_of(variant)));
             match r.mknod {
                 Mknod::Always => t.requires(Requirement::Root),
                 Mknod::WhenAllowed if case == "allowed" => t.requires(Requirement::Root),

@@ -36,14 +36,15 @@ fn fs_root(unmount: bool) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
-    vec![
+    // Twins, one umount apart.
+    llconf_harness::twin::pair(
         Test::new("fs::rule_object::mounted_fs_root::allowed", || {
             fs_root(false)
         }),
         Test::new("fs::rule_object::unmounted_fs_root::denied", || {
             fs_root(true)
         }),
-    ]
+    )
     .into_iter()
     .map(|t| t.requires(Requirement::Root).enforcement())
     .collect()
