@@ -5,6 +5,7 @@
 use crate::common::*;
 use llconf_harness::abi::{self as uapi, fs};
 use llconf_harness::fixture::TempTree;
+use llconf_harness::twin::pair;
 use llconf_harness::{expect_result, sys, Errno, OrFail, Requirement, Ruleset, Test, TestResult};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
@@ -45,30 +46,32 @@ fn objects() -> Vec<(&'static str, MakeObject)> {
     ]
 }
 
+/// Each right on the object: accepted, or EINVAL for a directory right on
+/// a non-directory (twinned with the same right on a directory). An
+/// accepted rule has a twin one right apart: the same rule in a ruleset
+/// that handles every other right but not this one, which is EINVAL.
 fn per_right(variant: &'static str, make: MakeObject) -> Vec<Test> {
-    uapi::ACCESS_FS
-        .iter()
-        .map(|f| {
-            let bit = f.bit;
-            let is_dir = variant == "on_dir";
-            let expect = (!is_dir && bit & FILE_RIGHTS == 0).then_some(Errno::EINVAL);
-            let case = if expect.is_some() {
-                "einval"
-            } else {
-                "accepted"
-            };
-            let name = f
-                .name
-                .trim_start_matches("LANDLOCK_ACCESS_FS_")
-                .to_lowercase();
+    let mut v = Vec::new();
+    for f in uapi::ACCESS_FS {
+        let bit = f.bit;
+        let is_dir = variant == "on_dir";
+        let object_einval = !is_dir && bit & FILE_RIGHTS == 0;
+        let name = f
+            .name
+            .trim_start_matches("LANDLOCK_ACCESS_FS_")
+            .to_lowercase();
+        let case = |case: &str, handled: fn(u64) -> u64, expect: Option<Errno>| {
             let t = Test::new(
                 format!("fs::rule_object::{variant}::{name}_{case}"),
                 move || {
                     let t = TempTree::with(&["d/", "f"])?;
                     let obj = make(&t)?;
+                    let handled = handled(bit);
                     expect_result(
-                        format!("add_rule(PATH_BENEATH {variant}, {:#x})", bit),
-                        add_rule_on(&obj, bit, bit),
+                        format!(
+                            "add_rule(PATH_BENEATH {variant}, {bit:#x}) to a ruleset handling {handled:#x}"
+                        ),
+                        add_rule_on(&obj, handled, bit),
                         expect,
                     )
                 },
@@ -80,8 +83,24 @@ fn per_right(variant: &'static str, make: MakeObject) -> Vec<Test> {
             } else {
                 t
             }
-        })
-        .collect()
+        };
+        if object_einval {
+            v.push(
+                case("einval", |bit| bit, Some(Errno::EINVAL))
+                    .twin(format!("fs::rule_object::on_dir::{name}_accepted")),
+            );
+        } else {
+            v.extend(pair(
+                case("accepted", |bit| bit, None),
+                case(
+                    "not_handled_einval",
+                    |bit| known_fs() & !bit,
+                    Some(Errno::EINVAL),
+                ),
+            ));
+        }
+    }
+    v
 }
 
 /// All file rights together on a file, and then one directory right more.
@@ -157,21 +176,24 @@ pub fn tests() -> Vec<Test> {
             "fs::rule_object::on_file::all_file_rights_then_one_more",
             file_rights_together,
         )
-        .requires(Requirement::Landlock),
+        .requires(Requirement::Landlock)
+        .twin("fs::rule_object::on_file::read_dir_einval"),
     );
     v.push(
         Test::new(
             "fs::rule_object::on_file::covers_only_that_file",
             file_rule_covers_only_that_file,
         )
-        .enforcement(),
+        .enforcement()
+        .twin("fs::read_file::rule_on_file::allowed"),
     );
     v.push(
         Test::new(
             "fs::rule_object::on_file::follows_the_inode",
             file_rule_follows_inode,
         )
-        .enforcement(),
+        .enforcement()
+        .twin("fs::read_file::rule_on_other_file::denied"),
     );
     v
 }
