@@ -42,6 +42,22 @@ fn union_same_dir() -> TestResult {
     check("read", t.path("b/f"), read(&t.path("b/f")), DENIED)
 }
 
+/// The twin of the unions, one rule apart: READ_FILE alone on `a` does
+/// not open a/f for reading and writing.
+fn one_rule_short() -> TestResult {
+    let t = tree()?;
+    let rs = Ruleset::fs(RW)?;
+    rs.allow_path(&t.path("a"), fs::READ_FILE)?;
+    rs.enforce()?;
+    check(
+        "rdwr",
+        t.path("a/f"),
+        try_open(&t.path("a/f"), libc::O_RDWR),
+        DENIED,
+    )?;
+    check("read", t.path("a/f"), read(&t.path("a/f")), None)
+}
+
 /// A rule on a parent and one on a child in one layer add up beneath the
 /// child, and a narrower child rule takes nothing away from the parent's.
 fn union_parent_and_child() -> TestResult {
@@ -228,37 +244,71 @@ fn interleaved_masks() -> TestResult {
 type CaseFn = fn() -> TestResult;
 
 pub fn tests() -> Vec<Test> {
-    let cases: [(&str, CaseFn); 10] = [
-        ("one_layer::union_same_dir", union_same_dir),
-        ("one_layer::union_parent_and_child", union_parent_and_child),
+    // (name, body, twin): the twin is the case one rule, right or layer
+    // apart whose main verdict is the opposite.
+    let cases: [(&str, CaseFn, &str); 11] = [
+        (
+            "one_layer::union_same_dir",
+            union_same_dir,
+            "fs::layers::one_layer::one_rule_short_denied",
+        ),
+        (
+            "one_layer::one_rule_short_denied",
+            one_rule_short,
+            "fs::layers::one_layer::union_same_dir",
+        ),
+        (
+            "one_layer::union_parent_and_child",
+            union_parent_and_child,
+            "fs::layers::one_layer::one_rule_short_denied",
+        ),
         (
             "two_layers::intersect_disjoint_rules",
             intersect_disjoint_rules,
+            "fs::layers::two_layers::intersect_overlapping_rules",
         ),
         (
             "two_layers::intersect_overlapping_rules",
             intersect_overlapping_rules,
+            "fs::layers::two_layers::intersect_disjoint_rules",
         ),
-        ("two_layers::nested_never_loosens", nested_never_loosens),
+        (
+            "two_layers::nested_never_loosens",
+            nested_never_loosens,
+            "fs::layers::two_layers::unrelated_layer_keeps_access",
+        ),
         (
             "two_layers::different_handled_rights",
             layers_handle_different_rights,
+            "fs::layers::two_layers::unrelated_layer_keeps_access",
         ),
         (
             "two_layers::unrelated_layer_keeps_access",
             unrelated_layer_keeps_access,
+            "fs::layers::two_layers::different_handled_rights",
         ),
         (
             "reuse::ruleset_changes_cannot_widen",
             ruleset_reuse_cannot_widen,
+            "fs::layers::one_layer::union_same_dir",
         ),
-        ("limit::sixteen_then_e2big", sixteen_layers_then_e2big),
-        ("seven_layers::interleaved_masks", interleaved_masks),
+        (
+            "limit::sixteen_then_e2big",
+            sixteen_layers_then_e2big,
+            "fs::layer_order::layers_16::none_deny",
+        ),
+        (
+            "seven_layers::interleaved_masks",
+            interleaved_masks,
+            "fs::layers::two_layers::intersect_overlapping_rules",
+        ),
     ];
     cases
         .into_iter()
-        .map(|(name, body)| {
-            let t = Test::new(format!("fs::layers::{name}"), body).enforcement();
+        .map(|(name, body, twin)| {
+            let t = Test::new(format!("fs::layers::{name}"), body)
+                .enforcement()
+                .twin(twin);
             if name.starts_with("limit::") {
                 t.requires(llconf_harness::Requirement::StartDepth)
             } else {

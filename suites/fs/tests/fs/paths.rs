@@ -146,11 +146,13 @@ fn proc_reopen(rule: bool) -> TestResult {
 }
 
 /// An fd opened for reading cannot be reopened for writing by its magic
-/// link when WRITE_FILE is denied.
-fn proc_reopen_wider() -> TestResult {
+/// link when WRITE_FILE is denied; with WRITE_FILE granted too (the twin,
+/// one right apart) it can.
+fn proc_reopen_wider(write_granted: bool) -> TestResult {
     let t = TempTree::with(&["d/f"])?;
     let rs = Ruleset::fs(R | fs::WRITE_FILE)?;
-    rs.allow_path(&t.path("d"), R)?;
+    let grant = if write_granted { R | fs::WRITE_FILE } else { R };
+    rs.allow_path(&t.path("d"), grant)?;
     rs.enforce()?;
     let fd = setup("open d/f O_RDONLY", open(&t.path("d/f"), libc::O_RDONLY))?;
     expect_result(
@@ -161,7 +163,7 @@ fn proc_reopen_wider() -> TestResult {
     expect_result(
         "reopen /proc/self/fd/N O_WRONLY",
         try_open(&proc_fd(&fd), libc::O_WRONLY),
-        DENIED,
+        (!write_granted).then_some(Errno::EACCES),
     )
 }
 
@@ -200,64 +202,95 @@ fn proc_truncate(rule: bool) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
-    let root = |name: &str, body: fn() -> TestResult| {
+    // Each case names its twin (below fs::paths): one rule, right or
+    // mount apart, with the opposite main verdict.
+    let root = |name: &str, body: fn() -> TestResult, twin: &str| {
         Test::new(format!("fs::paths::{name}"), body)
             .requires(Requirement::Root)
             .enforcement()
+            .twin(format!("fs::paths::{twin}"))
     };
-    let plain = |name: &str, body: Box<dyn Fn() -> TestResult + Send + Sync>| {
-        Test::new(format!("fs::paths::{name}"), body).enforcement()
+    let plain = |name: &str, body: Box<dyn Fn() -> TestResult + Send + Sync>, twin: &str| {
+        Test::new(format!("fs::paths::{name}"), body)
+            .enforcement()
+            .twin(format!("fs::paths::{twin}"))
     };
     vec![
         root(
             "bind_mount::rule_on_source_dir::allowed_both_ways",
             bind_rule_on_source_dir,
+            "bind_mount::rule_on_source_parent::denied_through_mount",
         ),
         root(
             "bind_mount::rule_on_source_parent::denied_through_mount",
             bind_rule_on_source_parent,
+            "bind_mount::rule_on_source_dir::allowed_both_ways",
         ),
+        // The mirror: a parent of the mount point reaches through the
+        // mount, a parent of the source does not.
         root(
             "bind_mount::rule_on_mountpoint_parent::allowed_through_mount_only",
             bind_rule_on_mountpoint_parent,
+            "bind_mount::rule_on_source_parent::denied_through_mount",
         ),
+        // The same rule on mp/at, taken after the mount and before it.
         root(
             "bind_mount::rule_through_mountpoint::covers_source",
             bind_rule_through_mountpoint,
+            "bind_mount::rule_on_covered_dir::denied",
         ),
         root(
             "bind_mount::rule_on_covered_dir::denied",
             bind_rule_on_covered_dir,
+            "bind_mount::rule_through_mountpoint::covers_source",
         ),
         root(
             "overlayfs::rule_on_layers::denied_in_merged",
             overlay_rule_on_layers,
+            "overlayfs::rule_on_merged::allowed_only_there",
         ),
         root(
             "overlayfs::rule_on_merged::allowed_only_there",
             overlay_rule_on_merged,
+            "overlayfs::rule_on_layers::denied_in_merged",
         ),
         plain(
             "proc_self_fd::o_path_fd::reopen_allowed",
             Box::new(|| proc_reopen(true)),
+            "proc_self_fd::o_path_fd::reopen_denied",
         ),
         plain(
             "proc_self_fd::o_path_fd::reopen_denied",
             Box::new(|| proc_reopen(false)),
+            "proc_self_fd::o_path_fd::reopen_allowed",
         ),
         plain(
             "proc_self_fd::read_fd::reopen_for_write_denied",
-            Box::new(proc_reopen_wider),
+            Box::new(|| proc_reopen_wider(false)),
+            "proc_self_fd::read_fd::reopen_for_write_allowed",
         ),
-        plain("proc_self_fd::pipe::reopen_allowed", Box::new(proc_pipe)),
+        plain(
+            "proc_self_fd::read_fd::reopen_for_write_allowed",
+            Box::new(|| proc_reopen_wider(true)),
+            "proc_self_fd::read_fd::reopen_for_write_denied",
+        ),
+        // A regular file's magic link under a domain with no rule for it
+        // is denied.
+        plain(
+            "proc_self_fd::pipe::reopen_allowed",
+            Box::new(proc_pipe),
+            "proc_self_fd::o_path_fd::reopen_denied",
+        ),
         plain(
             "proc_self_fd::truncate::allowed",
             Box::new(|| proc_truncate(true)),
+            "proc_self_fd::truncate::denied",
         )
         .needs("LANDLOCK_ACCESS_FS_TRUNCATE"),
         plain(
             "proc_self_fd::truncate::denied",
             Box::new(|| proc_truncate(false)),
+            "proc_self_fd::truncate::allowed",
         )
         .needs("LANDLOCK_ACCESS_FS_TRUNCATE"),
     ]

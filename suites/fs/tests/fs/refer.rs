@@ -45,6 +45,8 @@ type Layer = (u64, &'static [(&'static str, u64)]);
 
 struct Case {
     name: &'static str,
+    /// The case one rule, right or layer apart with the opposite verdict.
+    twin: &'static str,
     layers: &'static [Layer],
     op: Op,
     expect: Option<Errno>,
@@ -64,133 +66,170 @@ const CASES: &[Case] = &[
     // link(2): the new name needs MAKE_REG; across directories REFER too.
     Case {
         name: "link::same_dir::allowed_without_refer",
+        twin: "link::same_dir::no_make_reg_eacces",
         layers: &[(H, &[("src", MR)])],
         op: SAME_DIR_LINK,
         expect: None,
     },
     Case {
         name: "link::same_dir::no_make_reg_eacces",
+        twin: "link::same_dir::allowed_without_refer",
         layers: &[(H, &[("src", RF | RE)])],
         op: SAME_DIR_LINK,
         expect: EACCES,
     },
     Case {
         name: "link::across::refer_both_sides_allowed",
+        twin: "link::across::refer_on_source_only_exdev",
         layers: &[(H, &[("src", RE), ("dst", RE | MR)])],
         op: ACROSS_LINK,
         expect: None,
     },
     Case {
         name: "link::across::refer_on_common_parent_allowed",
+        twin: "link::across::common_parent_without_refer_exdev",
         layers: &[(H, &[("", RE | MR)])],
         op: ACROSS_LINK,
         expect: None,
     },
     Case {
+        name: "link::across::common_parent_without_refer_exdev",
+        twin: "link::across::refer_on_common_parent_allowed",
+        layers: &[(H, &[("", MR)])],
+        op: ACROSS_LINK,
+        expect: EXDEV,
+    },
+    Case {
         name: "link::across::no_refer_exdev",
+        twin: "link::across::refer_both_sides_allowed",
         layers: &[(H, &[("src", MR), ("dst", MR)])],
         op: ACROSS_LINK,
         expect: EXDEV,
     },
     Case {
         name: "link::across::refer_on_source_only_exdev",
+        twin: "link::across::refer_both_sides_allowed",
         layers: &[(H, &[("src", RE), ("dst", MR)])],
         op: ACROSS_LINK,
         expect: EXDEV,
     },
     Case {
         name: "link::across::refer_on_destination_only_exdev",
+        twin: "link::across::refer_both_sides_allowed",
         layers: &[(H, &[("src", MR), ("dst", RE | MR)])],
         op: ACROSS_LINK,
         expect: EXDEV,
     },
     Case {
         name: "link::across::no_make_reg_eacces_over_exdev",
+        twin: "link::across::refer_both_sides_allowed",
         layers: &[(H, &[("src", MR), ("dst", RF)])],
         op: ACROSS_LINK,
         expect: EACCES,
     },
     Case {
         name: "link::across::to_less_restricted_exdev",
+        twin: "link::across::to_equally_restricted_allowed",
         layers: &[(H | RD, &[("src", RE), ("dst", RE | MR | RD)])],
         op: ACROSS_LINK,
         expect: EXDEV,
     },
+    // READ_FILE on the source too: the destination is no less restricted.
+    Case {
+        name: "link::across::to_equally_restricted_allowed",
+        twin: "link::across::to_less_restricted_exdev",
+        layers: &[(H | RD, &[("src", RE | RD), ("dst", RE | MR | RD)])],
+        op: ACROSS_LINK,
+        expect: None,
+    },
     // rename(2): MAKE_REG in the destination, REMOVE_FILE in the source.
     Case {
         name: "rename::same_dir::allowed_without_refer",
+        twin: "rename::same_dir::no_remove_file_eacces",
         layers: &[(H, &[("src", MR | RF)])],
         op: SAME_DIR_RENAME,
         expect: None,
     },
     Case {
         name: "rename::same_dir::no_remove_file_eacces",
+        twin: "rename::same_dir::allowed_without_refer",
         layers: &[(H, &[("src", MR | RE)])],
         op: SAME_DIR_RENAME,
         expect: EACCES,
     },
     Case {
         name: "rename::same_dir::no_make_reg_eacces",
+        twin: "rename::same_dir::allowed_without_refer",
         layers: &[(H, &[("src", RF | RE)])],
         op: SAME_DIR_RENAME,
         expect: EACCES,
     },
     Case {
         name: "rename::across::refer_both_sides_allowed",
+        twin: "rename::across::no_make_reg_with_refer_eacces",
         layers: &[(H, &[("src", RE | RF), ("dst", RE | MR)])],
         op: ACROSS_RENAME,
         expect: None,
     },
     Case {
         name: "rename::across::no_refer_exdev",
+        twin: "rename::across::refer_both_sides_allowed",
         layers: &[(H, &[("src", RF), ("dst", MR)])],
         op: ACROSS_RENAME,
         expect: EXDEV,
     },
     Case {
         name: "rename::across::no_remove_file_eacces_over_exdev",
+        twin: "rename::across::refer_both_sides_allowed",
         layers: &[(H, &[("src", MR), ("dst", MR)])],
         op: ACROSS_RENAME,
         expect: EACCES,
     },
     Case {
         name: "rename::across::no_make_reg_with_refer_eacces",
+        twin: "rename::across::refer_both_sides_allowed",
         layers: &[(H, &[("src", RE | RF), ("dst", RE)])],
         op: ACROSS_RENAME,
         expect: EACCES,
     },
     Case {
         name: "rename::across::to_less_restricted_exdev",
+        twin: "rename::across::to_more_restricted_allowed",
         layers: &[(H | RD, &[("src", RE | RF), ("dst", RE | MR | RD)])],
         op: ACROSS_RENAME,
         expect: EXDEV,
     },
     Case {
         name: "rename::across::to_more_restricted_allowed",
+        twin: "rename::across::to_less_restricted_exdev",
         layers: &[(H | RD, &[("src", RE | RF | RD), ("dst", RE | MR)])],
         op: ACROSS_RENAME,
         expect: None,
     },
     Case {
         name: "rename::across::overwrite_needs_remove_in_destination_eacces",
+        twin: "rename::across::overwrite_allowed",
         layers: &[(H, &[("src", RE | RF), ("dst", RE | MR)])],
         op: Op::Rename("src/f", "dst/h"),
         expect: EACCES,
     },
     Case {
         name: "rename::across::overwrite_allowed",
+        twin: "rename::across::overwrite_needs_remove_in_destination_eacces",
         layers: &[(H, &[("src", RE | RF), ("dst", RE | MR | RF)])],
         op: Op::Rename("src/f", "dst/h"),
         expect: None,
     },
     Case {
         name: "rename::across::directory_allowed",
+        twin: "rename::across::directory_no_refer_exdev",
         layers: &[(HD, &[("src", HD), ("dst", HD)])],
         op: MOVE_DIR,
         expect: None,
     },
     Case {
         name: "rename::across::directory_no_refer_exdev",
+        twin: "rename::across::directory_allowed",
         layers: &[(HD, &[("src", MD | RMD), ("dst", MD | RMD)])],
         op: MOVE_DIR,
         expect: EXDEV,
@@ -199,6 +238,7 @@ const CASES: &[Case] = &[
     // destination that allows MAKE_DIR where the source did not widens.
     Case {
         name: "rename::across::directory_to_less_restricted_exdev",
+        twin: "rename::across::directory_allowed",
         layers: &[(HD, &[("src", RE | RMD), ("dst", HD)])],
         op: MOVE_DIR,
         expect: EXDEV,
@@ -207,6 +247,7 @@ const CASES: &[Case] = &[
     // alone does not make it less restricted.
     Case {
         name: "rename::across::file_ignores_directory_rights_allowed",
+        twin: "rename::across::to_less_restricted_exdev",
         layers: &[(H, &[("src", RE | RF), ("dst", RE | MR | RF)])],
         op: ACROSS_RENAME,
         expect: None,
@@ -214,42 +255,49 @@ const CASES: &[Case] = &[
     // RENAME_EXCHANGE: each side makes and removes a file.
     Case {
         name: "exchange::same_dir::allowed_without_refer",
+        twin: "exchange::same_dir::no_make_reg_eacces",
         layers: &[(H, &[("src", MR | RF)])],
         op: SAME_DIR_EXCHANGE,
         expect: None,
     },
     Case {
         name: "exchange::same_dir::no_make_reg_eacces",
+        twin: "exchange::same_dir::allowed_without_refer",
         layers: &[(H, &[("src", RF | RE)])],
         op: SAME_DIR_EXCHANGE,
         expect: EACCES,
     },
     Case {
         name: "exchange::same_dir::no_remove_file_eacces",
+        twin: "exchange::same_dir::allowed_without_refer",
         layers: &[(H, &[("src", MR | RE)])],
         op: SAME_DIR_EXCHANGE,
         expect: EACCES,
     },
     Case {
         name: "exchange::across::refer_both_sides_allowed",
+        twin: "exchange::across::no_refer_exdev",
         layers: &[(H, &[("src", H), ("dst", H)])],
         op: ACROSS_EXCHANGE,
         expect: None,
     },
     Case {
         name: "exchange::across::no_refer_exdev",
+        twin: "exchange::across::refer_both_sides_allowed",
         layers: &[(H, &[("src", MR | RF), ("dst", MR | RF)])],
         op: ACROSS_EXCHANGE,
         expect: EXDEV,
     },
     Case {
         name: "exchange::across::destination_no_remove_eacces_over_exdev",
+        twin: "exchange::across::refer_both_sides_allowed",
         layers: &[(H, &[("src", MR | RF), ("dst", MR)])],
         op: ACROSS_EXCHANGE,
         expect: EACCES,
     },
     Case {
         name: "exchange::across::source_no_make_reg_with_refer_eacces",
+        twin: "exchange::across::refer_both_sides_allowed",
         layers: &[(H, &[("src", RE | RF), ("dst", H)])],
         op: ACROSS_EXCHANGE,
         expect: EACCES,
@@ -257,12 +305,14 @@ const CASES: &[Case] = &[
     // Exchange moves both ways, so any difference in rights is a widening.
     Case {
         name: "exchange::across::asymmetric_rights_exdev",
+        twin: "exchange::across::symmetric_rights_allowed",
         layers: &[(H | RD, &[("src", H | RD), ("dst", H)])],
         op: ACROSS_EXCHANGE,
         expect: EXDEV,
     },
     Case {
         name: "exchange::across::symmetric_rights_allowed",
+        twin: "exchange::across::asymmetric_rights_exdev",
         layers: &[(H | RD, &[("src", H | RD), ("dst", H | RD)])],
         op: ACROSS_EXCHANGE,
         expect: None,
@@ -270,51 +320,73 @@ const CASES: &[Case] = &[
     // REFER is denied by default by every layer, handled or not.
     Case {
         name: "implicit::not_handled::rename_across_exdev",
+        twin: "rename::across::refer_both_sides_allowed",
         layers: &[(MR | RF, &[("src", MR | RF), ("dst", MR | RF)])],
         op: ACROSS_RENAME,
         expect: EXDEV,
     },
     Case {
         name: "implicit::not_handled::link_across_exdev",
+        twin: "link::across::refer_both_sides_allowed",
         layers: &[(MR | RF, &[("src", MR | RF), ("dst", MR | RF)])],
         op: ACROSS_LINK,
         expect: EXDEV,
     },
     Case {
         name: "implicit::not_handled::exchange_across_exdev",
+        twin: "exchange::across::refer_both_sides_allowed",
         layers: &[(MR | RF, &[("src", MR | RF), ("dst", MR | RF)])],
         op: ACROSS_EXCHANGE,
         expect: EXDEV,
     },
     Case {
         name: "implicit::not_handled::rename_same_dir_allowed",
+        twin: "implicit::not_handled::rename_across_exdev",
         layers: &[(MR | RF, &[("src", MR | RF)])],
         op: SAME_DIR_RENAME,
         expect: None,
     },
     Case {
         name: "implicit::not_handled::exchange_same_dir_allowed",
+        twin: "implicit::not_handled::exchange_across_read_only_domain_exdev",
         layers: &[(RD, &[])],
         op: SAME_DIR_EXCHANGE,
         expect: None,
     },
     Case {
+        name: "implicit::not_handled::exchange_across_read_only_domain_exdev",
+        twin: "implicit::not_handled::exchange_same_dir_allowed",
+        layers: &[(RD, &[])],
+        op: ACROSS_EXCHANGE,
+        expect: EXDEV,
+    },
+    Case {
         name: "implicit::second_layer_without_refer_exdev",
+        twin: "implicit::both_layers_grant_refer_allowed",
         layers: &[(H, &[("", H)]), (RD, &[("", RD)])],
         op: ACROSS_RENAME,
         expect: EXDEV,
     },
     Case {
         name: "implicit::both_layers_grant_refer_allowed",
+        twin: "implicit::second_layer_without_refer_exdev",
         layers: &[(H, &[("", H)]), (RE | RD, &[("", RE | RD)])],
         op: ACROSS_RENAME,
         expect: None,
     },
     Case {
         name: "layers::second_layer_denies_remove_eacces",
+        twin: "layers::second_layer_grants_remove_allowed",
         layers: &[(H, &[("", H)]), (H, &[("src", RE | MR), ("dst", H)])],
         op: ACROSS_RENAME,
         expect: EACCES,
+    },
+    Case {
+        name: "layers::second_layer_grants_remove_allowed",
+        twin: "layers::second_layer_denies_remove_eacces",
+        layers: &[(H, &[("", H)]), (H, &[("src", H), ("dst", H)])],
+        op: ACROSS_RENAME,
+        expect: None,
     },
 ];
 
@@ -359,6 +431,7 @@ pub fn tests() -> Vec<Test> {
             Test::new(format!("fs::refer::{}", c.name), move || run(&CASES[i]))
                 .needs("LANDLOCK_ACCESS_FS_REFER")
                 .enforcement()
+                .twin(format!("fs::refer::{}", c.twin))
         })
         .collect()
 }

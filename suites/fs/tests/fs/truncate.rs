@@ -136,6 +136,23 @@ fn write_file_does_not_govern_truncation() -> TestResult {
     s.len_is(1)
 }
 
+/// The twin of the above, one handled right apart: with TRUNCATE handled
+/// too and only WRITE_FILE granted, every form of truncation is denied,
+/// while the write open itself is not.
+fn write_file_without_truncate() -> TestResult {
+    let s = Tr::new()?;
+    s.layer(T | fs::WRITE_FILE, Some(("d", fs::WRITE_FILE)))?;
+    expect_result("truncate(d/f)", truncate(&s.f(), 2), DENIED)?;
+    let fd = s.open_w()?;
+    expect_result("ftruncate", ftruncate(fd.as_raw_fd(), 1), DENIED)?;
+    expect_result(
+        "open(d/g, O_WRONLY|O_TRUNC)",
+        try_open(&s.t.path("d/g"), libc::O_WRONLY | libc::O_TRUNC),
+        DENIED,
+    )?;
+    s.len_is(FULL)
+}
+
 /// truncate(2) needs TRUNCATE and nothing else, not even WRITE_FILE.
 fn truncate_without_write() -> TestResult {
     let s = Tr::new()?;
@@ -149,85 +166,133 @@ fn truncate_without_write() -> TestResult {
     s.len_is(0)
 }
 
+/// The twin of the above, one right apart: WRITE_FILE granted, TRUNCATE
+/// not, so the write open works and truncate(2) does not.
+fn write_without_truncate() -> TestResult {
+    let s = Tr::new()?;
+    s.layer(T | fs::WRITE_FILE, Some(("d", fs::WRITE_FILE)))?;
+    expect_result(
+        "open(d/f, O_WRONLY)",
+        try_open(&s.f(), libc::O_WRONLY),
+        None,
+    )?;
+    expect_result("truncate(d/f)", truncate(&s.f(), 0), DENIED)?;
+    s.len_is(FULL)
+}
+
 pub fn tests() -> Vec<Test> {
-    let cases: Vec<(&str, Body)> = vec![
+    const O_CREAT_TRUNC: i32 = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC;
+    // (name, body, twin): the twin is one rule, right or layer apart with
+    // the opposite main verdict.
+    let cases: Vec<(&str, Body, &str)> = vec![
         (
             "ftruncate::opened_in_domain::allowed",
             Box::new(|| ftruncate_opened_in_domain(true)),
+            "ftruncate::opened_in_domain::denied",
         ),
         (
             "ftruncate::opened_in_domain::denied",
             Box::new(|| ftruncate_opened_in_domain(false)),
+            "ftruncate::opened_in_domain::allowed",
         ),
         (
             "ftruncate::opened_before_domain::keeps_right",
             Box::new(ftruncate_opened_before_domain),
+            "ftruncate::opened_in_domain::denied",
         ),
         (
             "ftruncate::opened_under_earlier_layer::keeps_right",
             Box::new(ftruncate_fd_from_earlier_layer),
+            "ftruncate::opened_in_domain::denied",
         ),
         (
             "open_trunc::write_only::allowed",
             Box::new(|| open_trunc(true, libc::O_WRONLY)),
+            "open_trunc::write_only::denied",
         ),
         (
             "open_trunc::write_only::denied",
             Box::new(|| open_trunc(false, libc::O_WRONLY)),
+            "open_trunc::write_only::allowed",
         ),
         (
             "open_trunc::read_only::allowed",
             Box::new(|| open_trunc(true, libc::O_RDONLY)),
+            "open_trunc::read_only::denied",
         ),
         (
             "open_trunc::read_only::denied",
             Box::new(|| open_trunc(false, libc::O_RDONLY)),
+            "open_trunc::read_only::allowed",
+        ),
+        (
+            "open_trunc::read_write::allowed",
+            Box::new(|| open_trunc(true, libc::O_RDWR)),
+            "open_trunc::read_write::denied",
         ),
         (
             "open_trunc::read_write::denied",
             Box::new(|| open_trunc(false, libc::O_RDWR)),
+            "open_trunc::read_write::allowed",
         ),
         (
             "creat::existing::allowed",
             Box::new(|| creat_existing(true)),
+            "creat::existing::denied",
         ),
         (
             "creat::existing::denied",
             Box::new(|| creat_existing(false)),
+            "creat::existing::allowed",
         ),
         (
             "creat::new_file::allowed_without_truncate",
             Box::new(|| create_new(None, T, None)),
+            "creat::new_file::make_reg_denied",
         ),
         (
             "creat::new_file::make_reg_denied",
             Box::new(|| create_new(None, T | fs::MAKE_REG, Some(Errno::EACCES))),
+            "creat::new_file::allowed_without_truncate",
         ),
         (
             "open_trunc::o_creat_new_file::allowed_without_truncate",
-            Box::new(|| {
-                create_new(
-                    Some(libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC),
-                    T,
-                    None,
-                )
-            }),
+            Box::new(|| create_new(Some(O_CREAT_TRUNC), T, None)),
+            "open_trunc::o_creat_new_file::make_reg_denied",
+        ),
+        (
+            "open_trunc::o_creat_new_file::make_reg_denied",
+            Box::new(|| create_new(Some(O_CREAT_TRUNC), T | fs::MAKE_REG, Some(Errno::EACCES))),
+            "open_trunc::o_creat_new_file::allowed_without_truncate",
         ),
         (
             "not_handled::write_file_alone::allowed",
             Box::new(write_file_does_not_govern_truncation),
+            "handled::write_file_and_truncate::denied",
+        ),
+        (
+            "handled::write_file_and_truncate::denied",
+            Box::new(write_file_without_truncate),
+            "not_handled::write_file_alone::allowed",
         ),
         (
             "truncate::without_write_file::allowed",
             Box::new(truncate_without_write),
+            "truncate::write_file_without_truncate::denied",
+        ),
+        (
+            "truncate::write_file_without_truncate::denied",
+            Box::new(write_without_truncate),
+            "truncate::without_write_file::allowed",
         ),
     ];
     cases
         .into_iter()
-        .map(|(name, body)| {
+        .map(|(name, body, twin)| {
             Test::new(format!("fs::truncation::{name}"), body)
                 .needs("LANDLOCK_ACCESS_FS_TRUNCATE")
                 .enforcement()
+                .twin(format!("fs::truncation::{twin}"))
         })
         .collect()
 }
