@@ -237,20 +237,28 @@ fn non_device(kind: &'static str) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
-    let mut v: Vec<(String, Body)> = Vec::new();
+    // (case, body, twin), names below fs::ioctl_dev: the twin is one rule,
+    // one fd (opened before or in the domain) or one command or object
+    // apart, with the opposite verdict.
+    let mut v: Vec<(String, Body, String)> = Vec::new();
     for d in [Dev::Null, Dev::Zero, Dev::Pty] {
         let n = d.name();
+        let denied = format!("{n}::no_rule::fionread_denied");
+        let allowed = format!("{n}::rule_on_dev::fionread_allowed");
         v.push((
-            format!("{n}::no_rule::fionread_denied"),
+            denied.clone(),
             Box::new(move || fionread_case(d, None)),
+            allowed.clone(),
         ));
         v.push((
-            format!("{n}::rule_on_dev::fionread_allowed"),
+            allowed,
             Box::new(move || fionread_case(d, Some("/dev"))),
+            denied.clone(),
         ));
         v.push((
             format!("{n}::opened_before_domain::fionread_allowed"),
             Box::new(move || opened_before(d)),
+            denied.clone(),
         ));
         for (cmd, cname) in [
             (libc::FIOCLEX, "fioclex"),
@@ -261,48 +269,60 @@ pub fn tests() -> Vec<Test> {
             v.push((
                 format!("{n}::no_rule::{cname}_allowed"),
                 Box::new(move || always_allowed(d, cmd, cname)),
+                denied.clone(),
             ));
         }
     }
+    let null_denied = || "dev_null::no_rule::fionread_denied".to_string();
     v.push((
         "dev_null::rule_on_file::only_that_device".into(),
         Box::new(rule_on_device_file),
+        null_denied(),
     ));
     v.push((
         "dev_null::opened_under_earlier_layer::keeps_right".into(),
         Box::new(earlier_layer),
+        null_denied(),
     ));
     v.push((
         "pty::no_rule::tcgets_denied".into(),
         Box::new(|| tty_tcgets(None)),
+        "pty::rule_on_dev::tcgets_allowed".into(),
     ));
     v.push((
         "pty::rule_on_dev::tcgets_allowed".into(),
         Box::new(|| tty_tcgets(Some("/dev"))),
+        "pty::no_rule::tcgets_denied".into(),
     ));
     v.push((
         "pty::rule_on_dev_pts::tcgets_allowed".into(),
         Box::new(|| tty_tcgets(Some("/dev/pts"))),
+        "pty::no_rule::tcgets_denied".into(),
     ));
     v.push((
         "ptmx::no_rule::tiocgptn_denied".into(),
         Box::new(|| ptmx_master(None)),
+        "ptmx::rule_on_dev::tiocgptn_allowed".into(),
     ));
     v.push((
         "ptmx::rule_on_dev::tiocgptn_allowed".into(),
         Box::new(|| ptmx_master(Some("/dev"))),
+        "ptmx::no_rule::tiocgptn_denied".into(),
     ));
     for kind in ["regular_file", "named_pipe", "pipe"] {
+        // The same domain and command on a device is denied.
         v.push((
             format!("not_a_device::{kind}::fionread_allowed"),
             Box::new(move || non_device(kind)),
+            null_denied(),
         ));
     }
     v.into_iter()
-        .map(|(name, body)| {
+        .map(|(name, body, twin)| {
             Test::new(format!("fs::ioctl_dev::{name}"), body)
                 .needs("LANDLOCK_ACCESS_FS_IOCTL_DEV")
                 .enforcement()
+                .twin(format!("fs::ioctl_dev::{twin}"))
         })
         .collect()
 }
