@@ -661,21 +661,41 @@ fn disconnected_read(at: &'static str, fixed: Option<Errno>, old: Option<Errno>)
     judge(&DISCONNECTED, &[obs], &[])
 }
 
-/// A rename inside the disconnected directory, with MAKE_REG and
-/// REMOVE_FILE granted on the bind mount's parent only.
-fn disconnected_same_dir_rename() -> TestResult {
+/// A rename inside the disconnected directory, with `granted` (MAKE_REG
+/// and REMOVE_FILE, or one of them less: the denied twins) on the bind
+/// mount's parent only. A fixed kernel allows it with both and denies it
+/// with one missing; an old one denied it either way.
+fn disconnected_same_dir_rename(granted: u64) -> TestResult {
     let s = Disconnected::new()?;
     let rights = fs::MAKE_REG | fs::REMOVE_FILE;
-    s.enforce(fs::READ_FILE | rights, "mnt/parent", rights)?;
+    s.enforce(fs::READ_FILE | rights, "mnt/parent", granted)?;
     let d = s.d.as_raw_fd();
     let obs = Obs::new(
-        "renameat([disconnected d], \"f\", [disconnected d], \"f2\") with MAKE_REG and \
-         REMOVE_FILE on fs/mnt/parent",
+        format!(
+            "renameat([disconnected d], \"f\", [disconnected d], \"f2\") with {} on \
+             fs/mnt/parent",
+            grant_names(granted)
+        ),
         renameat2(d, Path::new("f"), d, Path::new("f2"), 0),
-        ALLOWED,
+        if granted == rights { ALLOWED } else { EACCES },
         EACCES,
     );
     judge(&DISCONNECTED, &[obs], &[])
+}
+
+/// The rights of the disconnected cases, by name, for messages.
+fn grant_names(granted: u64) -> String {
+    let names: Vec<&str> = [
+        (fs::READ_FILE, "READ_FILE"),
+        (fs::REFER, "REFER"),
+        (fs::MAKE_REG, "MAKE_REG"),
+        (fs::REMOVE_FILE, "REMOVE_FILE"),
+    ]
+    .into_iter()
+    .filter(|(b, _)| granted & b != 0)
+    .map(|(_, n)| n)
+    .collect();
+    names.join("|")
 }
 
 /// The widening the erratum is about. READ_FILE, REFER, MAKE_REG and
@@ -693,9 +713,18 @@ fn disconnected_same_dir_rename() -> TestResult {
 /// warning taints the kernel and fails a VM run as a whole. There the test
 /// checks the read alone.
 fn disconnected_rename_out() -> TestResult {
+    disconnected_rename_out_with(RENAME_OUT_RIGHTS, ALLOWED)
+}
+
+const RENAME_OUT_RIGHTS: u64 = fs::READ_FILE | fs::REFER | fs::MAKE_REG | fs::REMOVE_FILE;
+
+/// The rename out of the disconnected directory with `granted` on the bind
+/// mount's parent; `denial` is what the rename gives on a fixed kernel
+/// (None for every right granted). The denied twins, one right less, leave
+/// the file where it was.
+fn disconnected_rename_out_with(granted: u64, denial: Option<Errno>) -> TestResult {
     let s = Disconnected::new()?;
-    let rights = fs::READ_FILE | fs::REFER | fs::MAKE_REG | fs::REMOVE_FILE;
-    s.enforce(rights, "mnt/parent", rights)?;
+    s.enforce(RENAME_OUT_RIGHTS, "mnt/parent", granted)?;
     let before = s.read_d("g");
     let before_obs = Obs::new(
         "openat([disconnected d], \"g\", O_RDONLY) before any rename",
@@ -712,6 +741,14 @@ fn disconnected_rename_out() -> TestResult {
             "no rename through the disconnected directory: a kernel without the fix for \
              erratum 3 warns in collect_domain_accesses() (WARN_ON_ONCE(IS_ROOT(dir)))"
         );
+        if denial.is_some() {
+            // The read is the subject of the allowed case; here the
+            // rename is, and it cannot be tried.
+            return Err(skip(
+                "a kernel without the fix for erratum 3 warns in collect_domain_accesses() on \
+                 any rename out of a disconnected directory, so the denied rename is not tried",
+            ));
+        }
         return judge(&DISCONNECTED, &[before_obs], &[]);
     }
     let moved = renameat2(
@@ -722,21 +759,35 @@ fn disconnected_rename_out() -> TestResult {
         0,
     );
     let after = openat(s.view.as_raw_fd(), "f", libc::O_RDONLY).map(drop);
+    let (after_expect, left) = match denial {
+        None => (ALLOWED, Some(Errno::ENOENT)),
+        Some(_) => (Some(Errno::ENOENT), ALLOWED),
+    };
     judge(
         &DISCONNECTED,
         &[
             before_obs,
             Obs::new(
-                "renameat([disconnected d], \"f\", [bind mount root], \"f\")",
+                format!(
+                    "renameat([disconnected d], \"f\", [bind mount root], \"f\") with {} on \
+                     fs/mnt/parent",
+                    grant_names(granted)
+                ),
                 moved,
-                ALLOWED,
-                ALLOWED,
+                denial,
+                denial,
             ),
             Obs::new(
                 "openat([bind mount root], \"f\", O_RDONLY) after the rename",
                 after,
-                ALLOWED,
-                ALLOWED,
+                after_expect,
+                after_expect,
+            ),
+            Obs::new(
+                "openat([disconnected d], \"f\", O_RDONLY) after the rename",
+                s.read_d("f"),
+                left,
+                left,
             ),
         ],
         &[],
@@ -749,12 +800,16 @@ pub fn tests() -> Vec<Test> {
         "LANDLOCK_ACCESS_FS_MAKE_REG",
         "LANDLOCK_ACCESS_FS_MAKE_CHAR",
     ];
-    let whiteout = |case: String, body: Box<dyn Fn() -> TestResult + Send + Sync>| {
+    // Every case names its twin below fs::errata::whiteout: the same
+    // operation with the other grant, whose verdict on a fixed kernel is
+    // the opposite.
+    let whiteout = |case: String, body: Box<dyn Fn() -> TestResult + Send + Sync>, twin: &str| {
         let mut t = Test::new(format!("fs::errata::whiteout::{case}"), body);
         for n in make {
             t = t.needs(n);
         }
         t.enforcement()
+            .twin(format!("fs::errata::whiteout::{twin}"))
     };
     for op in [
         WhiteoutOp::Mknod,
@@ -768,9 +823,15 @@ pub fn tests() -> Vec<Test> {
                 Grant::MakeChar => "make_char_only",
                 Grant::Neither => "neither",
             };
+            let twin = match (op, g) {
+                (WhiteoutOp::RenameWhiteout, Grant::MakeReg) => "neither",
+                (_, Grant::MakeReg) => "make_char_only",
+                _ => "make_reg_only",
+            };
             v.push(whiteout(
                 format!("{}_{suffix}", op.name()),
                 Box::new(move || whiteout_case(op, g)),
+                &format!("{}_{twin}", op.name()),
             ));
         }
     }
@@ -778,45 +839,103 @@ pub fn tests() -> Vec<Test> {
         whiteout(
             "rename_whiteout_reparent".into(),
             Box::new(whiteout_reparent),
+            "rename_whiteout_neither",
         )
         .needs("LANDLOCK_ACCESS_FS_REFER"),
     );
-    for (case, g) in [
-        ("char_device_make_reg_only", Grant::MakeReg),
-        ("char_device_make_char_only", Grant::MakeChar),
+    for (case, g, twin) in [
+        (
+            "char_device_make_reg_only",
+            Grant::MakeReg,
+            "char_device_make_char_only",
+        ),
+        (
+            "char_device_make_char_only",
+            Grant::MakeChar,
+            "char_device_make_reg_only",
+        ),
     ] {
         // CAP_MKNOD for a real device.
-        v.push(whiteout(case.into(), Box::new(move || char_device(g))).requires(Requirement::Root));
+        v.push(
+            whiteout(case.into(), Box::new(move || char_device(g)), twin)
+                .requires(Requirement::Root),
+        );
     }
 
-    let disconnected = |case: &str, body: Box<dyn Fn() -> TestResult + Send + Sync>| {
+    // Twins below fs::errata::disconnected: the read with a rule that
+    // must not reach, and each rename with one right less.
+    let disconnected = |case: &str, body: Box<dyn Fn() -> TestResult + Send + Sync>, twin: &str| {
         Test::new(format!("fs::errata::disconnected::{case}"), body)
             .requires(Requirement::Root)
             .needs("LANDLOCK_ACCESS_FS_READ_FILE")
             .enforcement()
+            .twin(format!("fs::errata::disconnected::{twin}"))
     };
     v.push(disconnected(
         "read_with_rule_on_mount_parent",
         Box::new(|| disconnected_read("mnt/parent", ALLOWED, EACCES)),
+        "read_with_rule_on_old_parent",
     ));
     v.push(disconnected(
         "read_with_rule_on_new_parent",
         Box::new(|| disconnected_read("away", ALLOWED, ALLOWED)),
+        "read_with_rule_on_old_parent",
     ));
     v.push(disconnected(
         "read_with_rule_on_old_parent",
         Box::new(|| disconnected_read("src/old", EACCES, EACCES)),
+        "read_with_rule_on_mount_parent",
     ));
+    let rename_rights = fs::MAKE_REG | fs::REMOVE_FILE;
     v.push(disconnected(
         "same_dir_rename_with_rule_on_mount_parent",
-        Box::new(disconnected_same_dir_rename),
+        Box::new(move || disconnected_same_dir_rename(rename_rights)),
+        "same_dir_rename_without_remove_file_eacces",
     ));
+    for (case, missing) in [
+        (
+            "same_dir_rename_without_remove_file_eacces",
+            fs::REMOVE_FILE,
+        ),
+        ("same_dir_rename_without_make_reg_eacces", fs::MAKE_REG),
+    ] {
+        v.push(disconnected(
+            case,
+            Box::new(move || disconnected_same_dir_rename(rename_rights & !missing)),
+            "same_dir_rename_with_rule_on_mount_parent",
+        ));
+    }
     v.push(
         disconnected(
             "rename_out_does_not_widen",
             Box::new(disconnected_rename_out),
+            "rename_out_without_refer_exdev",
         )
         .needs("LANDLOCK_ACCESS_FS_REFER"),
     );
+    for (case, missing, denial) in [
+        ("rename_out_without_refer_exdev", fs::REFER, Errno::EXDEV),
+        (
+            "rename_out_without_make_reg_eacces",
+            fs::MAKE_REG,
+            Errno::EACCES,
+        ),
+        (
+            "rename_out_without_remove_file_eacces",
+            fs::REMOVE_FILE,
+            Errno::EACCES,
+        ),
+    ] {
+        v.push(
+            disconnected(
+                case,
+                Box::new(move || {
+                    disconnected_rename_out_with(RENAME_OUT_RIGHTS & !missing, Some(denial))
+                }),
+                "rename_out_does_not_widen",
+            )
+            .needs("LANDLOCK_ACCESS_FS_REFER"),
+        );
+    }
     v
 }
