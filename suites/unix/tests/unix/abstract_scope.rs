@@ -4,7 +4,7 @@
 //! sockets alone.
 
 use crate::domain::{
-    enforce_abstract_scope, enforce_fs, expect_read_denied, scope_case, RESOLVE_UNIX,
+    enforce_abstract_scope, enforce_fs, expect_read_denied, scope_case, with_twin, RESOLVE_UNIX,
 };
 use crate::server::{self, listen_at};
 use crate::sock::{
@@ -125,42 +125,69 @@ fn resolve_unix_eacces_scope_eperm(ty: Type) -> TestResult {
 pub fn tests() -> Vec<Test> {
     let f = "abstract_scope";
     [
-        scope_case(
-            f,
-            "created_outside_domain_eperm",
-            created_outside_domain_eperm,
+        with_twin(
+            scope_case(
+                f,
+                "created_outside_domain_eperm",
+                created_outside_domain_eperm,
+            ),
+            "abstract_scope::unscoped_domain_allowed",
         ),
-        scope_case(
-            f,
-            "created_inside_domain_allowed",
-            created_inside_domain_allowed,
+        with_twin(
+            scope_case(
+                f,
+                "created_inside_domain_allowed",
+                created_inside_domain_allowed,
+            ),
+            "abstract_scope::created_outside_domain_eperm",
         ),
-        scope_case(
-            f,
-            "empty_name_outside_domain_eperm",
-            empty_name_outside_domain_eperm,
+        with_twin(
+            scope_case(
+                f,
+                "empty_name_outside_domain_eperm",
+                empty_name_outside_domain_eperm,
+            ),
+            "abstract_scope::unscoped_domain_allowed",
         ),
-        scope_case(f, "pathname_unaffected", pathname_unaffected),
-        scope_case(
-            f,
-            "connected_before_restrict_keeps_working",
-            connected_before_restrict_keeps_working,
+        with_twin(
+            scope_case(f, "pathname_unaffected", pathname_unaffected),
+            "abstract_scope::resolve_unix_eacces_scope_eperm",
         ),
-        scope_case(
-            f,
-            "server_from_parent_domain_eperm",
-            server_from_parent_domain_eperm,
+        with_twin(
+            scope_case(
+                f,
+                "connected_before_restrict_keeps_working",
+                connected_before_restrict_keeps_working,
+            ),
+            "abstract_scope::created_outside_domain_eperm",
         ),
-        scope_case(
-            f,
-            "server_from_nested_domain_allowed",
-            server_from_nested_domain_allowed,
+        with_twin(
+            scope_case(
+                f,
+                "server_from_parent_domain_eperm",
+                server_from_parent_domain_eperm,
+            ),
+            "abstract_scope::server_from_nested_domain_allowed",
         ),
-        scope_case(f, "unscoped_domain_allowed", unscoped_domain_allowed),
-        scope_case(
-            f,
-            "resolve_unix_eacces_scope_eperm",
-            resolve_unix_eacces_scope_eperm,
+        with_twin(
+            scope_case(
+                f,
+                "server_from_nested_domain_allowed",
+                server_from_nested_domain_allowed,
+            ),
+            "abstract_scope::server_from_parent_domain_eperm",
+        ),
+        with_twin(
+            scope_case(f, "unscoped_domain_allowed", unscoped_domain_allowed),
+            "abstract_scope::created_outside_domain_eperm",
+        ),
+        with_twin(
+            scope_case(
+                f,
+                "resolve_unix_eacces_scope_eperm",
+                resolve_unix_eacces_scope_eperm,
+            ),
+            "abstract_scope::pathname_unaffected",
         )
         .into_iter()
         .map(|t| t.needs(RESOLVE_UNIX))

@@ -2,7 +2,9 @@
 //! created outside the domain is allowed only by a RESOLVE_UNIX rule on the
 //! socket file or one of its parent directories.
 
-use crate::domain::{all_fs_rights, enforce_fs, enforce_resolve, expect_read_denied, resolve_case};
+use crate::domain::{
+    all_fs_rights, enforce_fs, enforce_resolve, expect_read_denied, resolve_case, with_twin,
+};
 use crate::server;
 use crate::sock::{expect_reach, path_addr, Type};
 use llconf_harness::abi::fs;
@@ -82,27 +84,45 @@ fn symlink_checked_at_target(ty: Type) -> TestResult {
 
 pub fn tests() -> Vec<Test> {
     [
-        resolve_case("connect", "denied_outside_rule", denied_outside_rule),
-        resolve_case("connect", "denied_without_rules", denied_without_rules),
-        resolve_case(
-            "connect",
-            "allowed_by_rule_on_socket_file",
-            allowed_by_rule_on_socket_file,
+        with_twin(
+            resolve_case("connect", "denied_outside_rule", denied_outside_rule),
+            "connect::allowed_by_rule_on_parent_dir",
         ),
-        resolve_case(
-            "connect",
-            "allowed_by_rule_on_parent_dir",
-            allowed_by_rule_on_parent_dir,
+        with_twin(
+            resolve_case("connect", "denied_without_rules", denied_without_rules),
+            "connect::allowed_by_rule_on_socket_file",
         ),
-        resolve_case(
-            "connect",
-            "allowed_when_not_handled",
-            allowed_when_not_handled,
+        with_twin(
+            resolve_case(
+                "connect",
+                "allowed_by_rule_on_socket_file",
+                allowed_by_rule_on_socket_file,
+            ),
+            "connect::denied_without_rules",
         ),
-        resolve_case(
-            "connect",
-            "symlink_checked_at_target",
-            symlink_checked_at_target,
+        with_twin(
+            resolve_case(
+                "connect",
+                "allowed_by_rule_on_parent_dir",
+                allowed_by_rule_on_parent_dir,
+            ),
+            "connect::denied_outside_rule",
+        ),
+        with_twin(
+            resolve_case(
+                "connect",
+                "allowed_when_not_handled",
+                allowed_when_not_handled,
+            ),
+            "connect::denied_without_rules",
+        ),
+        with_twin(
+            resolve_case(
+                "connect",
+                "symlink_checked_at_target",
+                symlink_checked_at_target,
+            ),
+            "connect::denied_outside_rule",
         ),
     ]
     .concat()

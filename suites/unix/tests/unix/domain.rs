@@ -81,3 +81,20 @@ pub fn scope_case(fixture: &str, case: &str, body: fn(Type) -> TestResult) -> Ve
         .map(|t| t.needs(SCOPE_ABSTRACT).enforcement())
         .collect()
 }
+
+/// Names each test's twin: the case `twin` (`<fixture>::<case>`) of the
+/// same socket type, one rule, right, scope or layer apart.
+pub fn with_twin(tests: Vec<Test>, twin: &str) -> Vec<Test> {
+    tests
+        .into_iter()
+        .map(|t| {
+            let ty = t
+                .name
+                .split("::")
+                .nth(1)
+                .expect("unix::<type>::...")
+                .to_owned();
+            t.twin(format!("unix::{ty}::{twin}"))
+        })
+        .collect()
+}

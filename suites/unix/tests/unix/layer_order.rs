@@ -11,7 +11,7 @@ use crate::domain::SCOPE_ABSTRACT;
 use crate::server;
 use crate::sock::{abstract_addr, expect_reach, Type};
 use llconf_harness::abi::{fs, scope};
-use llconf_harness::fixture::layer_order::{cases, LayerCase};
+use llconf_harness::fixture::layer_order::{cases, Deniers, LayerCase};
 use llconf_harness::{Errno, Ruleset, Test, TestResult};
 
 fn stack(ty: Type, c: LayerCase) -> TestResult {
@@ -27,6 +27,18 @@ fn stack(ty: Type, c: LayerCase) -> TestResult {
     expect_reach(ty, &abs, c.denied().then_some(Errno::EPERM))
 }
 
+/// A stack where some layer denies is twinned with the stack of the same
+/// size where none does, one scope apart; that one with the stack where
+/// the youngest alone denies.
+fn twin(c: LayerCase) -> LayerCase {
+    let deniers = if c.denied() {
+        Deniers::None
+    } else {
+        Deniers::Youngest
+    };
+    LayerCase { deniers, ..c }
+}
+
 pub fn tests() -> Vec<Test> {
     [Type::Stream, Type::Dgram]
         .into_iter()
@@ -34,6 +46,7 @@ pub fn tests() -> Vec<Test> {
             cases().into_iter().map(move |c| {
                 c.test(&format!("unix::layer_order::{ty}"), move |c| stack(ty, c))
                     .needs(SCOPE_ABSTRACT)
+                    .twin(format!("unix::layer_order::{ty}::{}", twin(c).name()))
             })
         })
         .collect()

@@ -1,7 +1,7 @@
 //! `unix::<type>::layers`: every layer that handles RESOLVE_UNIX must allow
 //! the socket; a layer that does not handle it has no say.
 
-use crate::domain::{enforce_fs, enforce_resolve, resolve_case};
+use crate::domain::{enforce_fs, enforce_resolve, resolve_case, with_twin};
 use crate::server;
 use crate::sock::{expect_reach, path_addr, Type};
 use llconf_harness::abi::fs;
@@ -62,18 +62,33 @@ fn unhandling_layer_ignored(ty: Type) -> TestResult {
 
 pub fn tests() -> Vec<Test> {
     [
-        resolve_case("layers", "every_layer_allows", every_layer_allows),
-        resolve_case("layers", "first_layer_denies", first_layer_denies),
-        resolve_case("layers", "second_layer_denies", second_layer_denies),
-        resolve_case(
-            "layers",
-            "later_rule_does_not_widen",
-            later_rule_does_not_widen,
+        with_twin(
+            resolve_case("layers", "every_layer_allows", every_layer_allows),
+            "layers::first_layer_denies",
         ),
-        resolve_case(
-            "layers",
-            "unhandling_layer_ignored",
-            unhandling_layer_ignored,
+        with_twin(
+            resolve_case("layers", "first_layer_denies", first_layer_denies),
+            "layers::every_layer_allows",
+        ),
+        with_twin(
+            resolve_case("layers", "second_layer_denies", second_layer_denies),
+            "layers::every_layer_allows",
+        ),
+        with_twin(
+            resolve_case(
+                "layers",
+                "later_rule_does_not_widen",
+                later_rule_does_not_widen,
+            ),
+            "layers::second_layer_denies",
+        ),
+        with_twin(
+            resolve_case(
+                "layers",
+                "unhandling_layer_ignored",
+                unhandling_layer_ignored,
+            ),
+            "layers::second_layer_denies",
         ),
     ]
     .concat()

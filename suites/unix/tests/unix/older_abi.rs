@@ -2,7 +2,7 @@
 //! without the abstract scope (ABI < 6) must do: nothing about UNIX sockets
 //! can be restricted, even by a sandbox that handles everything they know.
 
-use crate::domain::{all_fs_rights, all_net_rights, expect_read_denied, per_type};
+use crate::domain::{all_fs_rights, all_net_rights, expect_read_denied, per_type, with_twin};
 use crate::server;
 use crate::sock::{abstract_addr, expect_reach, path_addr, Type};
 use llconf_harness::fixture::TempTree;
@@ -34,10 +34,13 @@ fn abstract_reachable_with_all_rights_handled(ty: Type) -> TestResult {
 pub fn tests() -> Vec<Test> {
     let below = |version, what| Requirement::AbiBelow { version, what };
     [
-        per_type(
-            "older_abi",
-            "pathname_reachable_with_all_fs_rights_handled",
-            pathname_reachable_with_all_fs_rights_handled,
+        with_twin(
+            per_type(
+                "older_abi",
+                "pathname_reachable_with_all_fs_rights_handled",
+                pathname_reachable_with_all_fs_rights_handled,
+            ),
+            "connect::denied_without_rules",
         )
         .into_iter()
         .map(|t| {
@@ -45,10 +48,13 @@ pub fn tests() -> Vec<Test> {
                 .enforcement()
         })
         .collect::<Vec<_>>(),
-        per_type(
-            "older_abi",
-            "abstract_reachable_with_all_rights_handled",
-            abstract_reachable_with_all_rights_handled,
+        with_twin(
+            per_type(
+                "older_abi",
+                "abstract_reachable_with_all_rights_handled",
+                abstract_reachable_with_all_rights_handled,
+            ),
+            "abstract_scope::created_outside_domain_eperm",
         )
         .into_iter()
         .map(|t| {

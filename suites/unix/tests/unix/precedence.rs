@@ -3,7 +3,7 @@
 //! asks Landlock, so lookup errors (ENOENT, ECONNREFUSED, EPROTOTYPE) come
 //! first, whether or not a rule covers the path.
 
-use crate::domain::{enforce_resolve, resolve_case};
+use crate::domain::{enforce_resolve, resolve_case, with_twin};
 use crate::server::{self, listen_at};
 use crate::sock::{expect_reach, path_addr, Type};
 use llconf_harness::fixture::{Peer, TempTree};
@@ -57,10 +57,23 @@ fn check(ty: Type, target: Target, inside_rule: bool) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
+    // An error that comes before Landlock's check wins over it. Outside
+    // the rule, the twin is the same rule with a live socket there, which
+    // Landlock denies (EACCES); inside it, the twin is the same target one
+    // rule apart, outside it, with the same errno.
     macro_rules! case {
-        ($name:literal, $target:expr, $inside:expr) => {
-            resolve_case("precedence", $name, |ty| check(ty, $target, $inside))
-        };
+        ($name:literal, $target:expr, $inside:expr) => {{
+            let outside = $name.replace("_inside_rule_", "_outside_rule_");
+            let twin = if $inside {
+                format!("precedence::{outside}")
+            } else {
+                "connect::denied_outside_rule".to_string()
+            };
+            with_twin(
+                resolve_case("precedence", $name, |ty| check(ty, $target, $inside)),
+                &twin,
+            )
+        }};
     }
     [
         case!("missing_path_outside_rule_enoent", Target::Missing, false),

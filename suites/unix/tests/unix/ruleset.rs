@@ -49,6 +49,20 @@ fn older_handled_einval() -> TestResult {
     )
 }
 
+fn older_known_rights_accepted() -> TestResult {
+    let t = TempTree::with(&["srv/"])?;
+    create(
+        "create_ruleset(handled_access_fs = every known right)",
+        handled_fs(all_fs_rights()),
+        None,
+    )?;
+    let rs = Ruleset::fs(all_fs_rights())?;
+    expect_ok(
+        "add_rule(srv/, every known right) on a ruleset handling them",
+        add_rule(&rs, &t.path("srv"), all_fs_rights()),
+    )
+}
+
 fn older_rule_einval() -> TestResult {
     let t = TempTree::with(&["srv/"])?;
     let rs = Ruleset::fs(all_fs_rights())?;
@@ -126,31 +140,54 @@ pub fn tests() -> Vec<Test> {
             "unix::ruleset::older_abi::handled_resolve_unix_einval",
             older_handled_einval,
         )
-        .requires(below(9, "RESOLVE_UNIX as an unknown right")),
+        .requires(below(9, "RESOLVE_UNIX as an unknown right"))
+        .twin("unix::ruleset::older_abi::known_rights_accepted"),
         Test::new(
             "unix::ruleset::older_abi::rule_with_resolve_unix_einval",
             older_rule_einval,
         )
-        .requires(below(9, "RESOLVE_UNIX as an unknown right")),
+        .requires(below(9, "RESOLVE_UNIX as an unknown right"))
+        .twin("unix::ruleset::older_abi::known_rights_accepted"),
         Test::new(
             "unix::ruleset::older_abi::abstract_scope_e2big",
             older_scope_e2big,
         )
-        .requires(below(6, "the scoped field as unknown")),
+        .requires(below(6, "the scoped field as unknown"))
+        .twin("unix::ruleset::older_abi::zero_scope_accepted"),
         Test::new(
             "unix::ruleset::resolve_unix::handled_accepted",
             handled_accepted,
         )
-        .needs(RESOLVE_UNIX),
+        .needs(RESOLVE_UNIX)
+        .twin("unix::ruleset::older_abi::handled_resolve_unix_einval"),
         Test::new(
             "unix::ruleset::resolve_unix::rule_targets_accepted",
             rule_targets_accepted,
         )
-        .needs(RESOLVE_UNIX),
+        .needs(RESOLVE_UNIX)
+        .twin("unix::ruleset::resolve_unix::rule_unhandled_einval"),
         Test::new(
             "unix::ruleset::resolve_unix::rule_unhandled_einval",
             rule_unhandled_einval,
         )
-        .needs(RESOLVE_UNIX),
+        .needs(RESOLVE_UNIX)
+        .twin("unix::ruleset::resolve_unix::rule_targets_accepted"),
+        // What an older kernel accepts one right apart: every right it
+        // knows, handled and in a rule.
+        Test::new(
+            "unix::ruleset::older_abi::known_rights_accepted",
+            older_known_rights_accepted,
+        )
+        .requires(below(9, "RESOLVE_UNIX as an unknown right"))
+        .twin("unix::ruleset::older_abi::rule_with_resolve_unix_einval"),
+        Test::new("unix::ruleset::older_abi::zero_scope_accepted", || {
+            expect_ok(
+                "create_ruleset(handled_access_fs = EXECUTE, scoped = 0, size of ABI 6)",
+                sys::create_ruleset(&handled_fs(fs::EXECUTE), ruleset_attr_size(6), 0),
+            )
+            .map(drop)
+        })
+        .requires(below(6, "the scoped field as unknown"))
+        .twin("unix::ruleset::older_abi::abstract_scope_e2big"),
     ]
 }

@@ -2,7 +2,7 @@
 //! own domain (or in a domain nested in it) is reachable without a rule.
 //! What counts is the domain of the process that created the socket.
 
-use crate::domain::{enforce_fs, enforce_resolve, resolve_case};
+use crate::domain::{enforce_fs, enforce_resolve, resolve_case, with_twin};
 use crate::server::{self, listen_at};
 use crate::sock::{expect_reach, path_addr, socket, Type};
 use llconf_harness::abi::fs;
@@ -95,40 +95,61 @@ fn server_from_sibling_domain_denied(ty: Type) -> TestResult {
 
 pub fn tests() -> Vec<Test> {
     [
-        resolve_case(
-            "same_domain",
-            "server_created_in_same_domain_allowed",
-            server_created_in_same_domain_allowed,
+        with_twin(
+            resolve_case(
+                "same_domain",
+                "server_created_in_same_domain_allowed",
+                server_created_in_same_domain_allowed,
+            ),
+            "same_domain::server_from_no_domain_denied",
         ),
-        resolve_case(
-            "same_domain",
-            "server_from_no_domain_denied",
-            server_from_no_domain_denied,
+        with_twin(
+            resolve_case(
+                "same_domain",
+                "server_from_no_domain_denied",
+                server_from_no_domain_denied,
+            ),
+            "same_domain::server_created_in_same_domain_allowed",
         ),
-        resolve_case(
-            "same_domain",
-            "socket_created_before_restrict_denied",
-            socket_created_before_restrict_denied,
+        with_twin(
+            resolve_case(
+                "same_domain",
+                "socket_created_before_restrict_denied",
+                socket_created_before_restrict_denied,
+            ),
+            "same_domain::server_created_in_same_domain_allowed",
         ),
-        resolve_case(
-            "same_domain",
-            "server_from_parent_domain_denied",
-            server_from_parent_domain_denied,
+        with_twin(
+            resolve_case(
+                "same_domain",
+                "server_from_parent_domain_denied",
+                server_from_parent_domain_denied,
+            ),
+            "same_domain::server_from_parent_domain_allowed_if_new_layer_unhandled",
         ),
-        resolve_case(
-            "same_domain",
-            "server_from_parent_domain_allowed_if_new_layer_unhandled",
-            server_from_parent_domain_allowed_if_new_layer_unhandled,
+        with_twin(
+            resolve_case(
+                "same_domain",
+                "server_from_parent_domain_allowed_if_new_layer_unhandled",
+                server_from_parent_domain_allowed_if_new_layer_unhandled,
+            ),
+            "same_domain::server_from_parent_domain_denied",
         ),
-        resolve_case(
-            "same_domain",
-            "server_from_nested_domain_allowed",
-            server_from_nested_domain_allowed,
+        with_twin(
+            resolve_case(
+                "same_domain",
+                "server_from_nested_domain_allowed",
+                server_from_nested_domain_allowed,
+            ),
+            "same_domain::server_from_sibling_domain_denied",
         ),
-        resolve_case(
-            "same_domain",
-            "server_from_sibling_domain_denied",
-            server_from_sibling_domain_denied,
+        with_twin(
+            resolve_case(
+                "same_domain",
+                "server_from_sibling_domain_denied",
+                server_from_sibling_domain_denied,
+            ),
+            "same_domain::server_from_nested_domain_allowed",
         ),
     ]
     .concat()

@@ -2,7 +2,7 @@
 //! it every time; sends on a connected socket do not. Stream and seqpacket
 //! sockets never resolve a send's address, which these cases pin down too.
 
-use crate::domain::{enforce_resolve, resolve_case};
+use crate::domain::{enforce_resolve, resolve_case, with_twin};
 use crate::server;
 use crate::sock::{
     connect, connected_explicit, expect_reach, expect_sent, path_addr, send, sendmsg_to, sendto,
@@ -89,20 +89,29 @@ fn connected_before_restrict_keeps_working(ty: Type) -> TestResult {
 
 pub fn tests() -> Vec<Test> {
     [
-        resolve_case(
-            "send",
-            "explicit_address_checked_each_time",
-            explicit_address_checked_each_time,
+        with_twin(
+            resolve_case(
+                "send",
+                "explicit_address_checked_each_time",
+                explicit_address_checked_each_time,
+            ),
+            "connect::allowed_by_rule_on_parent_dir",
         ),
-        resolve_case(
-            "send",
-            "plain_send_after_allowed_connect_not_rechecked",
-            plain_send_after_allowed_connect_not_rechecked,
+        with_twin(
+            resolve_case(
+                "send",
+                "plain_send_after_allowed_connect_not_rechecked",
+                plain_send_after_allowed_connect_not_rechecked,
+            ),
+            "connect::denied_without_rules",
         ),
-        resolve_case(
-            "send",
-            "connected_before_restrict_keeps_working",
-            connected_before_restrict_keeps_working,
+        with_twin(
+            resolve_case(
+                "send",
+                "connected_before_restrict_keeps_working",
+                connected_before_restrict_keeps_working,
+            ),
+            "connect::denied_without_rules",
         ),
     ]
     .concat()

@@ -2,7 +2,7 @@
 //! here resolves a path: abstract names, socketpair(2), and sockets that
 //! arrive already connected through SCM_RIGHTS.
 
-use crate::domain::{enforce_resolve, resolve_case};
+use crate::domain::{enforce_resolve, resolve_case, with_twin};
 use crate::server::{self, listen_at};
 use crate::sock::{abstract_addr, expect_reach, expect_sent, path_addr, send, Type, MSG};
 use llconf_harness::fixture::{Peer, TempTree};
@@ -160,13 +160,22 @@ fn expect_ack(channel: &OwnedFd) -> TestResult {
 
 pub fn tests() -> Vec<Test> {
     [
-        resolve_case(
-            "unaffected",
-            "abstract_socket_reachable",
-            abstract_socket_reachable,
+        with_twin(
+            resolve_case(
+                "unaffected",
+                "abstract_socket_reachable",
+                abstract_socket_reachable,
+            ),
+            "connect::denied_without_rules",
         ),
-        resolve_case("unaffected", "socketpair_works", socketpair_works),
-        resolve_case("unaffected", "scm_rights_fd_usable", scm_rights_fd_usable),
+        with_twin(
+            resolve_case("unaffected", "socketpair_works", socketpair_works),
+            "connect::denied_without_rules",
+        ),
+        with_twin(
+            resolve_case("unaffected", "scm_rights_fd_usable", scm_rights_fd_usable),
+            "connect::denied_without_rules",
+        ),
     ]
     .concat()
 }
