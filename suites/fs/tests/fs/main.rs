@@ -5,7 +5,6 @@
 
 mod common;
 mod errata;
-mod file_passing;
 mod ioctl;
 mod layer_order;
 mod layers;
@@ -15,6 +14,7 @@ mod older_abi;
 mod other_ops;
 mod paths;
 mod refer;
+mod rename_matrix;
 mod rights;
 mod rule_objects;
 mod truncate;
@@ -30,6 +30,7 @@ fn main() {
         layers::tests(),
         layer_order::tests(),
         refer::tests(),
+        rename_matrix::tests(),
         truncate::tests(),
         ioctl::tests(),
         mounts::tests(),
@@ -38,7 +39,6 @@ fn main() {
         errata::tests(),
         unmounted::tests(),
         object_kinds::tests(),
-        file_passing::tests(),
     ]
     .concat();
     llconf_harness::runner::main("fs", tests)
