@@ -23,6 +23,9 @@ struct Layer {
 
 struct Case {
     variant: &'static str,
+    /// The case one rule, right or layer apart: no event where this one
+    /// has one, or the access denied where this one is allowed.
+    twin: &'static str,
     layers: &'static [Layer],
 }
 
@@ -33,10 +36,12 @@ const fn l(handled: u64, rule: Option<u64>) -> Layer {
 const INODE: &[Case] = &[
     Case {
         variant: "one_layer::grants",
+        twin: "rule_elsewhere::no_event",
         layers: &[l(fs::MAKE_DIR, Some(fs::MAKE_DIR))],
     },
     Case {
         variant: "two_layers::grants_per_layer",
+        twin: "two_layers::second_grants_none",
         layers: &[
             l(fs::MAKE_DIR, Some(fs::MAKE_DIR)),
             l(fs::MAKE_DIR, Some(fs::MAKE_DIR)),
@@ -46,6 +51,7 @@ const INODE: &[Case] = &[
     // one event shows layer 2 empty, and mkdir is denied.
     Case {
         variant: "two_layers::second_grants_none",
+        twin: "two_layers::grants_per_layer",
         layers: &[
             l(fs::MAKE_DIR | fs::MAKE_REG, Some(fs::MAKE_DIR)),
             l(fs::MAKE_DIR | fs::MAKE_REG, Some(fs::MAKE_REG)),
@@ -53,6 +59,7 @@ const INODE: &[Case] = &[
     },
     Case {
         variant: "rule_elsewhere::no_event",
+        twin: "one_layer::grants",
         layers: &[l(fs::MAKE_DIR, None)],
     },
 ];
@@ -60,10 +67,12 @@ const INODE: &[Case] = &[
 const NET: &[Case] = &[
     Case {
         variant: "one_layer::grants",
+        twin: "rule_elsewhere::no_event",
         layers: &[l(net::BIND_TCP, Some(net::BIND_TCP))],
     },
     Case {
         variant: "two_layers::second_grants_none",
+        twin: "one_layer::grants",
         layers: &[
             l(net::BIND_TCP | net::CONNECT_TCP, Some(net::BIND_TCP)),
             l(net::BIND_TCP | net::CONNECT_TCP, Some(net::CONNECT_TCP)),
@@ -71,6 +80,7 @@ const NET: &[Case] = &[
     },
     Case {
         variant: "rule_elsewhere::no_event",
+        twin: "one_layer::grants",
         layers: &[l(net::BIND_TCP, None)],
     },
 ];
@@ -163,7 +173,8 @@ pub fn tests() -> Vec<Test> {
                 CHECK_RULE_INODE,
                 move || inode(c),
             )
-            .enforcement(),
+            .enforcement()
+            .twin(format!("trace::check_rule_inode::{}", c.twin)),
         );
     }
     for c in NET {
@@ -174,7 +185,8 @@ pub fn tests() -> Vec<Test> {
                 move || net_port(c),
             )
             .needs("LANDLOCK_ACCESS_NET_BIND_TCP")
-            .enforcement(),
+            .enforcement()
+            .twin(format!("trace::check_rule_net_port::{}", c.twin)),
         );
     }
     v

@@ -72,6 +72,24 @@ fn disabled(event: &'static str) -> TestResult {
     off.none(event, "in an instance where it is not enabled")
 }
 
+/// The case of the suite where the event is enabled and emitted once:
+/// one instance setting apart, the event is there.
+fn enabled_twin(event: &str) -> &'static str {
+    match event {
+        CREATE_RULESET => "create_ruleset::created::one_event",
+        FREE_RULESET => "free_ruleset::last_fd_closed::one_event",
+        ADD_RULE_PATH => "add_rule_path_beneath::added::one_event",
+        ADD_RULE_NET => "add_rule_net_port::added::one_event",
+        CREATE_DOMAIN => "create_domain::first_layer::one_event",
+        ENFORCE_DOMAIN => "enforce_domain::no_tsync::caller_only",
+        CHECK_RULE_INODE => "check_rule_inode::one_layer::grants",
+        CHECK_RULE_NET => "check_rule_net_port::one_layer::grants",
+        DENY_FS => "deny_access_fs::open_denied::one_event",
+        DENY_NET => "deny_access_net::bind_denied::one_event",
+        _ => unreachable!("{event} is not in the scenario"),
+    }
+}
+
 pub fn tests() -> Vec<Test> {
     SCENARIO
         .iter()
@@ -82,6 +100,7 @@ pub fn tests() -> Vec<Test> {
             })
             .needs("LANDLOCK_ACCESS_NET_BIND_TCP")
             .enforcement()
+            .twin(format!("trace::{}", enabled_twin(event)))
         })
         .collect()
 }

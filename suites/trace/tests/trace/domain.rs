@@ -236,49 +236,69 @@ fn freed(denials: u32, exits: bool) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
+    use llconf_harness::twin::pair;
     let e = |t: Test| t.enforcement();
-    vec![
-        e(case(
-            "create_domain::first_layer::one_event",
-            CREATE_DOMAIN,
-            || created(1),
-        )),
+    [
+        // One flag apart: a domain created, or restrict_self refused.
+        pair(
+            e(case(
+                "create_domain::first_layer::one_event",
+                CREATE_DOMAIN,
+                || created(1),
+            )),
+            case("create_domain::refused::no_event", CREATE_DOMAIN, refused),
+        ),
+        pair(
+            e(case(
+                "enforce_domain::tsync::sibling_and_caller",
+                ENFORCE_DOMAIN,
+                || threads(true),
+            )
+            .needs("LANDLOCK_RESTRICT_SELF_TSYNC")),
+            e(case(
+                "enforce_domain::no_tsync::caller_only",
+                ENFORCE_DOMAIN,
+                || threads(false),
+            )),
+        ),
+        // The same three denials, the task gone or alive.
+        pair(
+            e(case(
+                "free_domain::last_task_exited::denials_3",
+                FREE_DOMAIN,
+                || freed(3, true),
+            )),
+            e(case(
+                "free_domain::task_alive::no_event",
+                FREE_DOMAIN,
+                || freed(3, false),
+            )),
+        ),
+    ]
+    .concat()
+    .into_iter()
+    .chain([
+        // One layer apart: parent=0 for the first layer.
         e(case(
             "create_domain::nested::parent_is_outer",
             CREATE_DOMAIN,
             || created(2),
-        )),
-        case("create_domain::refused::no_event", CREATE_DOMAIN, refused),
+        ))
+        .twin("trace::create_domain::first_layer::one_event"),
+        // The same enforcement after prctl(PR_SET_NO_NEW_PRIVS) shows 1.
         e(case(
             "enforce_domain::no_new_privs_unset::flag_0",
             ENFORCE_DOMAIN,
             without_nnp,
-        )),
-        e(case(
-            "enforce_domain::tsync::sibling_and_caller",
-            ENFORCE_DOMAIN,
-            || threads(true),
-        )
-        .needs("LANDLOCK_RESTRICT_SELF_TSYNC")),
-        e(case(
-            "enforce_domain::no_tsync::caller_only",
-            ENFORCE_DOMAIN,
-            || threads(false),
-        )),
+        ))
+        .twin("trace::create_domain::first_layer::one_event"),
+        // Three denials apart: denials=0 against denials=3.
         e(case(
             "free_domain::last_task_exited::no_denial",
             FREE_DOMAIN,
             || freed(0, true),
-        )),
-        e(case(
-            "free_domain::last_task_exited::denials_3",
-            FREE_DOMAIN,
-            || freed(3, true),
-        )),
-        e(case(
-            "free_domain::task_alive::no_event",
-            FREE_DOMAIN,
-            || freed(3, false),
-        )),
-    ]
+        ))
+        .twin("trace::free_domain::last_task_exited::denials_3"),
+    ])
+    .collect()
 }

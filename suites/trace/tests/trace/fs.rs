@@ -24,6 +24,9 @@ use std::os::fd::AsRawFd;
 /// How the domain is built, and what the event's `logged` must be.
 struct Case {
     variant: &'static str,
+    /// The case one rule, quiet bit or flag apart: no event where this one
+    /// has one (or the other way), or the other `logged`.
+    twin: &'static str,
     /// The file's name in directory d.
     file: &'static str,
     /// A READ_FILE rule on d (the open is allowed, no event).
@@ -40,6 +43,7 @@ struct Case {
 const CASES: &[Case] = &[
     Case {
         variant: "open_denied::one_event",
+        twin: "open_allowed::no_event",
         file: "f",
         allowed: false,
         quiet_rule: None,
@@ -49,6 +53,7 @@ const CASES: &[Case] = &[
     },
     Case {
         variant: "open_allowed::no_event",
+        twin: "open_denied::one_event",
         file: "f",
         allowed: true,
         quiet_rule: None,
@@ -58,6 +63,7 @@ const CASES: &[Case] = &[
     },
     Case {
         variant: "escaped_name::octal",
+        twin: "escaped_name_allowed::no_event",
         file: "a b\nc=\u{e9}",
         allowed: false,
         quiet_rule: None,
@@ -65,8 +71,20 @@ const CASES: &[Case] = &[
         logged: "1",
         needs: &[],
     },
+    // The escaped name's open allowed by a rule: no event at all.
+    Case {
+        variant: "escaped_name_allowed::no_event",
+        twin: "escaped_name::octal",
+        file: "a b\nc=\u{e9}",
+        allowed: true,
+        quiet_rule: None,
+        restrict_flags: 0,
+        logged: "1",
+        needs: &[],
+    },
     Case {
         variant: "quiet_rule::logged_0",
+        twin: "same_rule_not_quiet::logged_1",
         file: "f",
         allowed: false,
         quiet_rule: Some(true),
@@ -76,6 +94,7 @@ const CASES: &[Case] = &[
     },
     Case {
         variant: "same_rule_not_quiet::logged_1",
+        twin: "quiet_rule::logged_0",
         file: "f",
         allowed: false,
         quiet_rule: Some(false),
@@ -85,6 +104,7 @@ const CASES: &[Case] = &[
     },
     Case {
         variant: "log_same_exec_off::logged_0",
+        twin: "open_denied::one_event",
         file: "f",
         allowed: false,
         quiet_rule: None,
@@ -155,6 +175,7 @@ pub fn tests() -> Vec<Test> {
                 t = t.needs(n);
             }
             t.enforcement()
+                .twin(format!("trace::deny_access_fs::{}", c.twin))
         })
         .collect()
 }

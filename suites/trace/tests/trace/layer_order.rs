@@ -13,7 +13,7 @@
 use crate::common::*;
 use llconf_harness::abi::{fs, net, restrict, scope};
 use llconf_harness::fixture::enter_loopback_netns;
-use llconf_harness::fixture::layer_order::{cases, LayerCase};
+use llconf_harness::fixture::layer_order::{cases, Deniers, LayerCase};
 use llconf_harness::fixture::peer::sleeper;
 use llconf_harness::fixture::trace::Instance;
 use llconf_harness::fixture::TempTree;
@@ -123,16 +123,27 @@ fn log_flag_layer(flagged: u32) -> TestResult {
     e.expect("logged", if flagged == 1 { "0" } else { "1" })
 }
 
+/// The case one layer apart with the other verdict: for a denial, the
+/// same stack where no layer denies (no event); for that one, the stack
+/// where only the oldest layer denies (an event naming it).
+fn twin_name(prefix: &str, c: LayerCase) -> String {
+    let deniers = if c.denied() {
+        Deniers::None
+    } else {
+        Deniers::Oldest
+    };
+    format!("{prefix}::{}", LayerCase { deniers, ..c }.name())
+}
+
 pub fn tests() -> Vec<Test> {
     let matrix = |event: &'static str, body: fn(LayerCase) -> TestResult, feature: &'static str| {
         cases().into_iter().map(move |c| {
-            c.test(
-                &format!("trace::{}::layer_order", &event["landlock_".len()..]),
-                body,
-            )
-            .requires(llconf_harness::Requirement::TraceEvent(event))
-            .requires(llconf_harness::Requirement::TraceEvent(CREATE_DOMAIN))
-            .needs(feature)
+            let prefix = format!("trace::{}::layer_order", &event["landlock_".len()..]);
+            c.test(&prefix, body)
+                .twin(twin_name(&prefix, c))
+                .requires(llconf_harness::Requirement::TraceEvent(event))
+                .requires(llconf_harness::Requirement::TraceEvent(CREATE_DOMAIN))
+                .needs(feature)
         })
     };
     let mut tests: Vec<Test> = matrix(DENY_FS, fs_read, "LANDLOCK_ACCESS_FS_READ_FILE")
@@ -142,10 +153,12 @@ pub fn tests() -> Vec<Test> {
                 .map(|t| t.needs("LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET")),
         )
         .collect();
-    for (name, flagged) in [
-        ("flag_on_denying_layer::not_logged", 1),
-        ("flag_on_older_layer::logged", 0),
-        ("flag_on_younger_layer::logged", 2),
+    // logged=0 against logged=1, the flag one layer apart.
+    let not_logged = "flag_on_denying_layer::not_logged";
+    for (name, flagged, twin) in [
+        (not_logged, 1, "flag_on_older_layer::logged"),
+        ("flag_on_older_layer::logged", 0, not_logged),
+        ("flag_on_younger_layer::logged", 2, not_logged),
     ] {
         tests.push(
             case(
@@ -155,7 +168,8 @@ pub fn tests() -> Vec<Test> {
             )
             .requires(llconf_harness::Requirement::TraceEvent(CREATE_DOMAIN))
             .needs("LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF")
-            .enforcement(),
+            .enforcement()
+            .twin(format!("trace::deny_access_fs::log_flag_layer::{twin}")),
         );
     }
     tests

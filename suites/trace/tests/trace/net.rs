@@ -38,12 +38,13 @@ pub fn tests() -> Vec<Test> {
             .needs("LANDLOCK_ACCESS_NET_BIND_TCP")
             .enforcement()
     };
-    vec![
+    llconf_harness::twin::pair(
         t("deny_access_net::bind_denied::one_event", || {
             bind_port(false)
         }),
         t("deny_access_net::bind_allowed::no_event", || {
             bind_port(true)
         }),
-    ]
+    )
+    .into()
 }

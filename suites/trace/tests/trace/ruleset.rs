@@ -85,6 +85,9 @@ fn free_ruleset(closed: bool) -> TestResult {
 /// is refused.
 struct PathRule {
     variant: &'static str,
+    /// The rule one right or one target apart that is refused (no event),
+    /// or for that one, the rule added.
+    twin: &'static str,
     handled: fn() -> u64,
     access: u64,
     target: &'static str,
@@ -94,6 +97,7 @@ struct PathRule {
 const PATH_RULES: &[PathRule] = &[
     PathRule {
         variant: "added::one_event",
+        twin: "dir_right_on_file::no_event",
         handled: all_fs,
         access: fs::READ_FILE | fs::READ_DIR,
         target: "d",
@@ -103,6 +107,7 @@ const PATH_RULES: &[PathRule] = &[
     // rights made absolute (refer excepted: it is denied until granted).
     PathRule {
         variant: "relative_rights::made_absolute",
+        twin: "dir_right_on_file::no_event",
         handled: || fs::READ_FILE,
         access: fs::READ_FILE,
         target: "d",
@@ -111,6 +116,7 @@ const PATH_RULES: &[PathRule] = &[
     // A directory right on a regular file: EINVAL, no rule, no event.
     PathRule {
         variant: "dir_right_on_file::no_event",
+        twin: "added::one_event",
         handled: all_fs,
         access: fs::READ_DIR,
         target: "d/f",
@@ -242,51 +248,71 @@ fn add_net_rule(refused: bool) -> TestResult {
 }
 
 pub fn tests() -> Vec<Test> {
-    let mut v = vec![
-        case("create_ruleset::created::one_event", CREATE_RULESET, || {
-            create_ruleset(true)
-        }),
-        case("create_ruleset::refused::no_event", CREATE_RULESET, || {
-            create_ruleset(false)
-        }),
-        case(
-            "free_ruleset::last_fd_closed::one_event",
-            FREE_RULESET,
-            || free_ruleset(true),
+    use llconf_harness::twin::pair;
+    const PRINTING: &str = "checks how the event prints a path: its presence against its \
+        absence is twinned by add_rule_path_beneath::added::one_event and \
+        dir_right_on_file::no_event";
+    let mut v = [
+        pair(
+            case("create_ruleset::created::one_event", CREATE_RULESET, || {
+                create_ruleset(true)
+            }),
+            case("create_ruleset::refused::no_event", CREATE_RULESET, || {
+                create_ruleset(false)
+            }),
         ),
-        case(
-            "free_ruleset::dup_still_open::no_event",
-            FREE_RULESET,
-            || free_ruleset(false),
+        pair(
+            case(
+                "free_ruleset::last_fd_closed::one_event",
+                FREE_RULESET,
+                || free_ruleset(true),
+            ),
+            case(
+                "free_ruleset::dup_still_open::no_event",
+                FREE_RULESET,
+                || free_ruleset(false),
+            ),
         ),
+        // One byte apart: printed whole against truncated with the marker.
+        pair(
+            case(
+                "add_rule_path_beneath::long_path::whole",
+                ADD_RULE_PATH,
+                || long_path(false),
+            ),
+            case(
+                "add_rule_path_beneath::long_path::truncated",
+                ADD_RULE_PATH,
+                || long_path(true),
+            ),
+        ),
+        pair(
+            case("add_rule_net_port::added::one_event", ADD_RULE_NET, || {
+                add_net_rule(false)
+            }),
+            case("add_rule_net_port::refused::no_event", ADD_RULE_NET, || {
+                add_net_rule(true)
+            }),
+        ),
+    ]
+    .concat();
+    v.push(
         case(
             "add_rule_path_beneath::escaped_name::octal",
             ADD_RULE_PATH,
             escaped_name,
-        ),
-        case(
-            "add_rule_path_beneath::long_path::whole",
-            ADD_RULE_PATH,
-            || long_path(false),
-        ),
-        case(
-            "add_rule_path_beneath::long_path::truncated",
-            ADD_RULE_PATH,
-            || long_path(true),
-        ),
-        case("add_rule_net_port::added::one_event", ADD_RULE_NET, || {
-            add_net_rule(false)
-        }),
-        case("add_rule_net_port::refused::no_event", ADD_RULE_NET, || {
-            add_net_rule(true)
-        }),
-    ];
+        )
+        .untwinned(PRINTING),
+    );
     for r in PATH_RULES {
-        v.push(case(
-            &format!("add_rule_path_beneath::{}", r.variant),
-            ADD_RULE_PATH,
-            move || add_path_rule(r),
-        ));
+        v.push(
+            case(
+                &format!("add_rule_path_beneath::{}", r.variant),
+                ADD_RULE_PATH,
+                move || add_path_rule(r),
+            )
+            .twin(format!("trace::add_rule_path_beneath::{}", r.twin)),
+        );
     }
     v.into_iter()
         .map(|t| {

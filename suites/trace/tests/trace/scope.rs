@@ -314,29 +314,45 @@ pub fn tests() -> Vec<Test> {
         )
         .needs("LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET")
     };
-    vec![
-        ptrace("attach_unsandboxed_parent::one_event", || {
-            attach_parent(false)
-        }),
+    use llconf_harness::twin::pair;
+    // Denied (an event) against allowed (none), one party or scope apart;
+    // the denial from an outer domain's child names the same allowed twin.
+    let mut v = [
+        pair(
+            ptrace("attach_unsandboxed_parent::one_event", || {
+                attach_parent(false)
+            }),
+            ptrace("attach_sandboxed_child::no_event", attach_child),
+        ),
+        pair(
+            ptrace("traceme_sandboxed_parent::one_event", || traceme_case(true)),
+            ptrace("traceme_unsandboxed_parent::no_event", || {
+                traceme_case(false)
+            }),
+        ),
+        pair(
+            signal("kill_unsandboxed_parent::one_event", || {
+                signal_parent(false)
+            }),
+            signal("kill_self::no_event", signal_self),
+        ),
+        pair(
+            unix("connect_outside::one_event", unix_outside),
+            unix("connect_inside::no_event", unix_inside),
+        ),
+    ]
+    .concat();
+    v.push(
         ptrace("attach_sandboxed_parent::tracee_domain", || {
             attach_parent(true)
-        }),
-        ptrace("attach_sandboxed_child::no_event", attach_child),
-        ptrace("traceme_sandboxed_parent::one_event", || traceme_case(true)),
-        ptrace("traceme_unsandboxed_parent::no_event", || {
-            traceme_case(false)
-        }),
-        signal("kill_unsandboxed_parent::one_event", || {
-            signal_parent(false)
-        }),
+        })
+        .twin("trace::deny_ptrace::attach_sandboxed_child::no_event"),
+    );
+    v.push(
         signal("kill_sandboxed_parent::target_domain", || {
             signal_parent(true)
-        }),
-        signal("kill_self::no_event", signal_self),
-        unix("connect_outside::one_event", unix_outside),
-        unix("connect_inside::no_event", unix_inside),
-    ]
-    .into_iter()
-    .map(Test::enforcement)
-    .collect()
+        })
+        .twin("trace::deny_scope_signal::kill_self::no_event"),
+    );
+    v.into_iter().map(Test::enforcement).collect()
 }
