@@ -5,6 +5,7 @@
 
 mod common;
 mod errata;
+mod file_passing;
 mod ioctl;
 mod layer_order;
 mod layers;
@@ -39,6 +40,7 @@ fn main() {
         errata::tests(),
         unmounted::tests(),
         object_kinds::tests(),
+        file_passing::tests(),
     ]
     .concat();
     llconf_harness::runner::main("fs", tests)
