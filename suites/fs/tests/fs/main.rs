@@ -17,6 +17,7 @@ mod paths;
 mod refer;
 mod rename_matrix;
 mod rights;
+mod rule_merge;
 mod rule_objects;
 mod truncate;
 mod unmounted;
@@ -32,6 +33,7 @@ fn main() {
         layer_order::tests(),
         refer::tests(),
         rename_matrix::tests(),
+        rule_merge::tests(),
         truncate::tests(),
         ioctl::tests(),
         mounts::tests(),
