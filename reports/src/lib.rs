@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod diff;
 pub mod html;
 pub mod junit;
+pub mod kcidb;
 pub mod ksft_tap;
 pub mod ktap;
 pub mod layout;

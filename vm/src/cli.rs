@@ -222,6 +222,20 @@ pub struct ReportArgs {
     /// Where to write the Markdown summary [default: <RUN>/report.md].
     #[arg(long, value_name = "PATH")]
     pub md: Option<PathBuf>,
+
+    /// Also write the run in KernelCI's KCIDB I/O format (schema 5): a
+    /// checkout and build per kernel, a test per case and target.
+    #[arg(long, value_name = "PATH")]
+    pub kcidb: Option<PathBuf>,
+
+    /// The KCIDB `origin`: the CI system submitting ([a-z0-9_]+).
+    #[arg(long, value_name = "NAME", default_value = "llconf")]
+    pub kcidb_origin: String,
+
+    /// What makes this run's KCIDB ids unique for the origin (a pipeline
+    /// id) [default: the time of the report, as YYYYMMDDhhmmss].
+    #[arg(long, value_name = "ID")]
+    pub kcidb_run_id: Option<String>,
 }
 
 #[derive(Debug, Args)]

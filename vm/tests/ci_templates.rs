@@ -152,7 +152,10 @@ fn github_workflow_runs_a_job_per_kernel_then_a_report() {
     let download = uses(report, "actions/download-artifact@");
     assert_eq!(download[0]["with"]["path"].as_str(), Some("out"));
     let run = scripts(report);
-    assert!(run.contains("-p llconf -- report out"), "{run}");
+    assert!(
+        run.contains("-p llconf -- report out --kcidb out/kcidb.json"),
+        "{run}"
+    );
     assert!(run.contains("cat out/report.md >> \"$GITHUB_STEP_SUMMARY\""));
 }
 
@@ -203,7 +206,7 @@ fn gitlab_pipeline_runs_a_generated_child_pipeline_with_junit_reports() {
     assert_eq!(report["when"].as_str(), Some("always"));
     assert!(strings(&report["script"])
         .iter()
-        .any(|s| s.ends_with("-p llconf -- report out")));
+        .any(|s| s.contains("-p llconf -- report out --kcidb out/kcidb.json")));
     let needs = child["llconf report"]["needs"].as_sequence().unwrap();
     assert_eq!(needs.len(), ci_kernels().len());
     assert_eq!(

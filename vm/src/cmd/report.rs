@@ -7,7 +7,7 @@ use crate::cli::ReportArgs;
 use anyhow::{Context, Result};
 use llconf_reports::matrix::Matrix;
 use llconf_reports::text::count;
-use llconf_reports::{html, markdown, mutants, run_results};
+use llconf_reports::{html, kcidb, markdown, mutants, run_results};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -58,6 +58,19 @@ pub fn report(args: ReportArgs) -> Result<ExitCode> {
     };
     write(&html_path, &html::render(&matrix, &page))?;
     write(&md_path, &markdown::render(&matrix))?;
+    if let Some(path) = &args.kcidb {
+        let origin = &args.kcidb_origin;
+        if origin.is_empty()
+            || !origin
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            anyhow::bail!("--kcidb-origin {origin:?}: KCIDB wants [a-z0-9_]+");
+        }
+        let id = args.kcidb_run_id.clone().unwrap_or_else(run_stamp);
+        let data = kcidb::render(&run, origin, &id);
+        write(path, &(serde_json::to_string_pretty(&data)? + "\n"))?;
+    }
     let mut t = llconf_reports::matrix::Tally::default();
     for h in &matrix.heads {
         t.add_tally(&h.tally);
@@ -102,15 +115,32 @@ fn write(path: &Path, text: &str) -> Result<()> {
 
 /// `generated 2025-06-01 12:00 UTC`; `SOURCE_DATE_EPOCH` pins it, for
 /// reproducible reports.
-fn generated_at() -> String {
-    let secs = std::env::var("SOURCE_DATE_EPOCH")
+/// `YYYYMMDDhhmmss` of now (or SOURCE_DATE_EPOCH), for KCIDB ids.
+fn run_stamp() -> String {
+    let secs = now_secs();
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn now_secs() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.parse::<i64>().ok())
         .unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64)
-        });
+        })
+}
+
+fn generated_at() -> String {
+    let secs = now_secs();
     let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
     let (y, m, d) = civil_from_days(days);
     format!(
