@@ -11,6 +11,7 @@ mod layer_order;
 mod layers;
 mod older_abi;
 mod precedence;
+mod races;
 mod ruleset;
 mod same_domain;
 mod scope_relations;
@@ -32,6 +33,7 @@ fn main() {
         abstract_scope::tests(),
         scope_relations::tests(),
         older_abi::tests(),
+        races::tests(),
     ]
     .concat();
     llconf_harness::runner::main("unix", tests)
