@@ -14,14 +14,14 @@
 use llconf_harness::abi::net::{BIND_UDP, CONNECT_SEND_UDP, CONNECT_TCP};
 use llconf_harness::ruleset::verify_domain_in_effect;
 use llconf_harness::{
-    ensure, expect_ok, fail, sys, Errno, OrFail, Ruleset, Stop, Test, TestResult,
+    ensure, expect_eq, expect_ok, fail, sys, Errno, OrFail, Ruleset, Stop, Test, TestResult,
 };
-use llconf_net::case::{one, TCP, UDP};
+use llconf_net::case::{one, twin_name, TCP, UDP};
 use llconf_net::port::{ALLOWED, DENIED};
 use llconf_net::{call, Addr, Family, Listener, Receiver};
 use std::collections::BTreeMap;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering::SeqCst};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
@@ -116,6 +116,28 @@ pub struct Race<'a> {
     pub denied: &'a dyn Fn() -> usize,
     /// Those that reached the control port.
     pub control: &'a dyn Fn() -> usize,
+    /// Each call's correct results, whatever the state it met ("ok" or an
+    /// errno name): any other result of a call listed here fails the race
+    /// once it is over. Calls not listed are only counted.
+    pub outcomes: &'a [(&'static str, &'a [&'a str])],
+}
+
+/// Every result of a call that `outcomes` lists is one of its correct ones.
+fn check_outcomes(tally: &Tally, outcomes: &[(&'static str, &[&str])]) -> TestResult {
+    let mut wrong = Vec::new();
+    for (op, correct) in outcomes {
+        for (k, n) in tally.0.get(op).into_iter().flatten() {
+            if !correct.contains(&k.as_str()) {
+                wrong.push(format!("{op} gave {k} {n} times (correct: {correct:?})"));
+            }
+        }
+    }
+    ensure!(
+        wrong.is_empty(),
+        "results no state allows: {}",
+        wrong.join("; ")
+    );
+    Ok(())
 }
 
 pub fn run(race: Race) -> TestResult {
@@ -192,6 +214,7 @@ pub fn run(race: Race) -> TestResult {
     if let Some(e) = broken {
         return Err(e);
     }
+    check_outcomes(&tally, race.outcomes)?;
     ensure!(
         control > 0,
         "the control port {ALLOWED} received nothing in {done} iterations: the race did not run"
@@ -288,6 +311,7 @@ fn tcp_connect_vs_reconnect(f: Family) -> TestResult {
         after: &|_, _| {},
         denied: &|| denied.drain(),
         control: &|| control.drain(),
+        outcomes: &[],
     })
 }
 
@@ -328,6 +352,7 @@ fn udp_connect_vs_reconnect(f: Family) -> TestResult {
         after: &|_, _| {},
         denied: &|| denied.drain().len(),
         control: &|| control.drain().len(),
+        outcomes: &[],
     })?;
     sent.ensure_none()
 }
@@ -376,44 +401,168 @@ fn udp_sendto_vs_addrform(f: Family) -> TestResult {
         },
         denied: &|| denied.drain().len(),
         control: &|| control.drain().len(),
+        outcomes: &[],
     })?;
     sent.ensure_none()
 }
 
+/// UDP: A sends to the denied and to the allowed port (sendto and
+/// sendmsg, explicit addresses) and without an address, while B connects
+/// the socket to the allowed port, sends, tries the denied port and
+/// disconnects with AF_UNSPEC. Whatever state A meets, an explicit
+/// destination is checked on its own: the denied port is EACCES and the
+/// allowed one goes through; a send without an address goes to the
+/// connected peer (the allowed port) or finds none (EDESTADDRREQ: the
+/// autobind it needs first is allowed by the rule for port 0). Every
+/// datagram a call reported sent reaches the allowed port, and none the
+/// denied one.
+fn udp_send_vs_reconnect(f: Family) -> TestResult {
+    let control = Receiver::bind(f, ALLOWED)?;
+    let denied = Receiver::bind(f, DENIED)?;
+    restrict(
+        CONNECT_SEND_UDP | BIND_UDP,
+        &[(ALLOWED, CONNECT_SEND_UDP), (0, BIND_UDP)],
+    )?;
+    let (to_denied, to_allowed) = (Addr::loopback(f, DENIED), Addr::loopback(f, ALLOWED));
+    // Blocking sends: no EAGAIN to tell apart from the outcomes.
+    // (call, destination, sendmsg rather than sendto)
+    let sends: [(&'static str, Option<&Addr>, bool); 5] = [
+        ("A sendto(denied port)", Some(&to_denied), false),
+        ("A sendmsg(denied port)", Some(&to_denied), true),
+        ("A sendto(allowed port)", Some(&to_allowed), false),
+        ("A sendmsg(allowed port)", Some(&to_allowed), true),
+        ("A send()", None, false),
+    ];
+    let a_sent = std::cell::Cell::new(0usize);
+    let delivered = std::cell::Cell::new(0usize);
+    let (b_sent, b_turn) = (AtomicU64::new(0), AtomicU64::new(0));
+    run(Race {
+        name: "udp sendto/sendmsg vs connect(AF_UNSPEC) and reconnect",
+        make: &|| call::udp(f),
+        a: &|fd, i, t| {
+            // Each call leads in turn, so that each meets B's calls.
+            for k in 0..sends.len() {
+                let (name, to, msg) = sends[(k + i as usize) % sends.len()];
+                let r = if msg {
+                    call::sendmsg_raw(fd, b"m", 0, to)
+                } else {
+                    call::sendto_raw(fd, b"t", 0, to)
+                };
+                t.note(name, &r);
+                if to.is_some_and(|a| a.port() == DENIED) && r.is_ok() {
+                    return Err(fail(format!(
+                        "{name} went through at iteration {i}: an explicit destination \
+                         is checked whatever the socket's state"
+                    )));
+                }
+                a_sent.set(a_sent.get() + usize::from(r.is_ok()));
+            }
+            Ok(())
+        },
+        b: &|fd, t| {
+            // On one CPU (UML) B would run its four calls before A runs at
+            // all: B yields after one of them, in turn, so that A meets the
+            // socket connected, being disconnected and disconnected.
+            let pause = b_turn.fetch_add(1, SeqCst) % 4;
+            let maybe_yield = |step| {
+                if step == pause {
+                    std::thread::yield_now();
+                }
+            };
+            reconnect(fd, &to_allowed, t);
+            maybe_yield(0);
+            let r = call::sendto_raw(fd, b"b", 0, None);
+            if r.is_ok() {
+                b_sent.fetch_add(1, SeqCst);
+            }
+            t.note("B send()", &r);
+            maybe_yield(1);
+            t.note("B connect(denied port)", &call::connect_raw(fd, &to_denied));
+            maybe_yield(2);
+            unconnect(fd, t);
+        },
+        after: &|_, _| {},
+        denied: &|| denied.drain().len(),
+        control: &|| {
+            let n = control.drain().len();
+            delivered.set(delivered.get() + n);
+            n
+        },
+        outcomes: &[
+            ("A sendto(denied port)", &["EACCES"]),
+            ("A sendmsg(denied port)", &["EACCES"]),
+            ("A sendto(allowed port)", &["ok"]),
+            ("A sendmsg(allowed port)", &["ok"]),
+            ("A send()", &["ok", "EDESTADDRREQ"]),
+            ("B connect(allowed port)", &["ok"]),
+            ("B send()", &["ok", "EDESTADDRREQ"]),
+            ("B connect(denied port)", &["EACCES"]),
+            ("B connect(AF_UNSPEC)", &["ok"]),
+        ],
+    })?;
+    // Loopback delivers within the call, but a loaded machine may defer it.
+    let reported = a_sent.get() + b_sent.load(SeqCst) as usize;
+    let late = reported.saturating_sub(delivered.get());
+    let total = delivered.get() + control.count_within(late, llconf_net::count::ARRIVAL_WAIT);
+    expect_eq(
+        "datagrams on the allowed port: every send reported sent, and only those",
+        total,
+        reported,
+    )?;
+    denied.expect("the denied port after the race", 0)
+}
+
+type Body = fn(Family) -> TestResult;
+
 pub fn tests() -> Vec<Test> {
     let timeout = Duration::from_secs(30);
-    let mut v = Vec::new();
-    for f in llconf_net::BOTH {
-        v.push(
-            one(
-                "unspec::race::tcp",
-                f,
-                "connect_unspec_vs_reconnect",
-                TCP,
-                tcp_connect_vs_reconnect,
-            )
-            .timeout(timeout),
-        );
-        v.push(
-            one(
-                "unspec::race::udp",
-                f,
-                "connect_unspec_vs_reconnect",
-                UDP,
-                udp_connect_vs_reconnect,
-            )
-            .timeout(timeout),
-        );
-    }
-    v.push(
-        one(
-            "unspec::race::udp",
-            Family::V6,
+    // (fixture, case, families, body, twin): each race's twin is the plain
+    // case of the call whose verdict it holds while the socket changes
+    // under it.
+    let v6: &[Family] = &[Family::V6];
+    let races: [(&str, &str, &[Family], Body, &str); 4] = [
+        (
+            "tcp",
+            "connect_unspec_vs_reconnect",
+            &llconf_net::BOTH,
+            tcp_connect_vs_reconnect,
+            "unspec::tcp::{f}::connect_unspec_disconnects_allowed",
+        ),
+        (
+            "udp",
+            "connect_unspec_vs_reconnect",
+            &llconf_net::BOTH,
+            udp_connect_vs_reconnect,
+            "unspec::udp::{f}::connect_unspec_disconnects_allowed",
+        ),
+        (
+            "udp",
+            "send_vs_reconnect",
+            &llconf_net::BOTH,
+            udp_send_vs_reconnect,
+            "unspec::udp::{f}::connect_own_family_denied",
+        ),
+        (
+            "udp",
             "sendto_unspec_vs_addrform",
-            UDP,
+            v6,
             udp_sendto_vs_addrform,
-        )
-        .timeout(timeout),
-    );
+            "unspec::udp::{f}::sendto_unspec_unhandled_is_no_address",
+        ),
+    ];
+    let mut v = Vec::new();
+    for (proto, case, families, body, twin) in races {
+        let (prefix, feature) = match proto {
+            "tcp" => ("unspec::race::tcp", TCP),
+            _ => ("unspec::race::udp", UDP),
+        };
+        for &f in families {
+            v.push(
+                one(prefix, f, case, feature, body)
+                    .timeout(timeout)
+                    .twin(twin_name(prefix, f, twin)),
+            );
+        }
+    }
     v
 }
