@@ -12,6 +12,7 @@ mod bind;
 mod independence;
 mod layer_order;
 mod older_abi;
+mod rule_merge;
 mod tcp;
 mod udp_bind;
 mod udp_connect;
@@ -30,6 +31,7 @@ fn main() {
         independence::tests(),
         layer_order::tests(),
         older_abi::tests(),
+        rule_merge::tests(),
     ]
     .concat();
     llconf_harness::runner::main("net", tests)
