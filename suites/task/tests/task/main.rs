@@ -11,6 +11,7 @@ mod cred_transfer;
 mod domains;
 mod layer_order;
 mod ptrace;
+mod races;
 mod relations;
 mod sigio;
 mod signal_scope;
@@ -27,6 +28,7 @@ fn main() {
         tsync::tests(),
         layer_order::tests(),
         relations::tests(),
+        races::tests(),
     ]
     .concat();
     llconf_harness::runner::main("task", tests)

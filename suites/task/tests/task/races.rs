@@ -1,0 +1,268 @@
+//! `task::tsync::race::threads_cloned_during_the_call`:
+//! landlock_restrict_self with LANDLOCK_RESTRICT_SELF_TSYNC (ABI 8) while
+//! other threads of the process keep cloning threads. Every thread alive
+//! once the call has returned is in the new domain, including threads
+//! that a sibling cloned while the call was finding and preparing the
+//! siblings: the kernel must keep looking until no thread is new.
+//!
+//! Each iteration forks a child (a domain cannot be undone). The child
+//! starts cloner threads, each cloning leaf threads: some leave at once
+//! (threads come and go during the call), the others wait for the call to
+//! return. The main thread sets no_new_privs on itself alone and enforces
+//! a domain that allows reading a/ only, with TSYNC, while the cloners run.
+//! Then every thread still there (main, cloners, waiting leaves) checks
+//! that it is in the domain: a/ opens, other/ gives EACCES, and
+//! no_new_privs is set (TSYNC hands it to the siblings).
+//!
+//! Fixed: the iteration count, the seed of each thread's jitter, and a
+//! time limit after which the iterations done so far count.
+
+use crate::domains::open_dir;
+use llconf_harness::abi::{fs, restrict};
+use llconf_harness::fixture::TempTree;
+use llconf_harness::{fail, sys, Errno, OrFail, Ruleset, Stop, Test, TestResult};
+use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+const ITERATIONS: u64 = 40;
+const CLONERS: u64 = 3;
+/// Leaves each cloner clones at most, in one iteration.
+const LEAVES: u64 = 16;
+const SEED: u64 = 0x6c6c_636f_6e66_0008;
+const TIME_LIMIT: Duration = Duration::from_secs(20);
+const TEST_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// xorshift64*: varies the interleavings, the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Spins a little, and now and then yields, so that one CPU (UML)
+    /// interleaves the threads too.
+    fn jitter(&mut self) {
+        let r = self.next();
+        for _ in 0..r % 2048 {
+            std::hint::spin_loop();
+        }
+        if r & 0x3000 == 0 {
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// What the threads of one child share.
+struct Shared {
+    a: PathBuf,
+    other: PathBuf,
+    /// Set just before the call, and once it has returned.
+    calling: AtomicBool,
+    returned: Mutex<bool>,
+    wake: Condvar,
+    /// Leaves whose clone returned while the call was under way.
+    born_during: AtomicU64,
+    checked: AtomicU64,
+    wrong: Mutex<Vec<String>>,
+}
+
+impl Shared {
+    fn has_returned(&self) -> bool {
+        *self.returned.lock().unwrap()
+    }
+
+    fn wait_returned(&self) {
+        let mut r = self.returned.lock().unwrap();
+        while !*r {
+            r = self.wake.wait(r).unwrap();
+        }
+    }
+
+    /// The calling thread is in the domain: a/ allowed, other/ denied,
+    /// no_new_privs set.
+    fn check(&self, who: &str) {
+        let a = open_dir(&self.a);
+        let other = open_dir(&self.other);
+        // SAFETY: a plain prctl query.
+        let nnp = unsafe { libc::prctl(libc::PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) };
+        self.checked.fetch_add(1, SeqCst);
+        if a.is_ok() && other == Err(Errno::EACCES) && nnp == 1 {
+            return;
+        }
+        self.wrong.lock().unwrap().push(format!(
+            "{who}: open(a/) = {a:?} (must be Ok), open(other/) = {other:?} (must be \
+             EACCES), no_new_privs = {nnp} (must be 1)"
+        ));
+    }
+}
+
+fn leaf(s: Arc<Shared>, stays: bool, name: String) {
+    let during = s.calling.load(SeqCst) && !s.has_returned();
+    if during {
+        s.born_during.fetch_add(1, SeqCst);
+    }
+    if !stays && !s.has_returned() {
+        // Gone (or going) before the call ends: nothing to check.
+        return;
+    }
+    s.wait_returned();
+    s.check(&name);
+}
+
+fn cloner(s: Arc<Shared>, k: u64, seed: u64) {
+    let mut rng = Rng(seed ^ (k + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let mut leaves = Vec::new();
+    for j in 0..LEAVES {
+        if s.has_returned() {
+            break;
+        }
+        let stays = rng.next().is_multiple_of(2);
+        let (s2, name) = (s.clone(), format!("leaf {j} of cloner {k}"));
+        match std::thread::Builder::new().spawn(move || leaf(s2, stays, name)) {
+            Ok(h) => leaves.push(h),
+            Err(e) => s
+                .wrong
+                .lock()
+                .unwrap()
+                .push(format!("cloner {k}: clone: {e}")),
+        }
+        rng.jitter();
+    }
+    s.wait_returned();
+    s.check(&format!("cloner {k}"));
+    for h in leaves {
+        let _ = h.join();
+    }
+}
+
+/// The child's body: its report, one line.
+fn child(a: &Path, other: &Path, ruleset: i32, seed: u64) -> String {
+    let s = Arc::new(Shared {
+        a: a.to_owned(),
+        other: other.to_owned(),
+        calling: AtomicBool::new(false),
+        returned: Mutex::new(false),
+        wake: Condvar::new(),
+        born_during: AtomicU64::new(0),
+        checked: AtomicU64::new(0),
+        wrong: Mutex::new(Vec::new()),
+    });
+    let cloners: Vec<_> = (0..CLONERS)
+        .map(|k| {
+            let s2 = s.clone();
+            std::thread::spawn(move || cloner(s2, k, seed))
+        })
+        .collect();
+    let mut rng = Rng(seed);
+    rng.jitter();
+    let nnp = sys::set_no_new_privs();
+    s.calling.store(true, SeqCst);
+    let r = sys::restrict_self(ruleset, restrict::TSYNC);
+    *s.returned.lock().unwrap() = true;
+    s.wake.notify_all();
+    if let Err(e) = nnp.and(r) {
+        s.wrong
+            .lock()
+            .unwrap()
+            .push(format!("restrict_self(TSYNC) = {e} (must be 0)"));
+    }
+    s.check("the calling thread");
+    for h in cloners {
+        let _ = h.join();
+    }
+    let wrong = s.wrong.lock().unwrap();
+    if wrong.is_empty() {
+        format!(
+            "ok {} {}",
+            s.checked.load(SeqCst),
+            s.born_during.load(SeqCst)
+        )
+    } else {
+        format!(
+            "{} threads not in the domain: {}",
+            wrong.len(),
+            wrong.join("; ")
+        )
+    }
+}
+
+/// Forks, runs [`child`] there, and hands back its report.
+fn in_child(t: &TempTree, rs: &Ruleset, seed: u64) -> Result<String, Stop> {
+    let (rx, tx): (OwnedFd, OwnedFd) = nix::unistd::pipe().or_fail("pipe")?;
+    // SAFETY: the test process is single-threaded here; the child writes
+    // its report and leaves with _exit.
+    match unsafe { nix::unistd::fork() }.or_fail("fork")? {
+        nix::unistd::ForkResult::Child => {
+            drop(rx);
+            let report = child(&t.path("a"), &t.path("other"), rs.fd(), seed);
+            let _ = std::fs::File::from(tx).write_all(report.as_bytes());
+            // SAFETY: leaves without running the parent's destructors.
+            unsafe { libc::_exit(0) }
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            drop(tx);
+            let mut report = String::new();
+            let read = std::fs::File::from(rx).read_to_string(&mut report);
+            let status = nix::sys::wait::waitpid(child, None).or_fail("waitpid")?;
+            read.or_fail("read the child's report")?;
+            if !matches!(status, nix::sys::wait::WaitStatus::Exited(_, 0)) {
+                return Err(fail(format!("the child ended with {status:?}: {report}")));
+            }
+            Ok(report)
+        }
+    }
+}
+
+fn threads_cloned_during_the_call() -> TestResult {
+    let t = TempTree::with(&["a/", "other/"])?;
+    let rs = Ruleset::fs(fs::READ_DIR)?;
+    rs.allow_path(&t.path("a"), fs::READ_DIR)?;
+    let t0 = Instant::now();
+    let (mut done, mut checked, mut born_during) = (0u64, 0u64, 0u64);
+    let mut result = Ok(());
+    for i in 0..ITERATIONS {
+        if t0.elapsed() > TIME_LIMIT {
+            break;
+        }
+        let report = in_child(&t, &rs, SEED.wrapping_add(i))?;
+        let counts: Vec<u64> = report
+            .strip_prefix("ok ")
+            .map(|r| r.split(' ').filter_map(|n| n.parse().ok()).collect())
+            .unwrap_or_default();
+        if let [c, b] = counts[..] {
+            checked += c;
+            born_during += b;
+        } else {
+            result = Err(fail(format!("iteration {i}: {report}")));
+            break;
+        }
+        done = i + 1;
+    }
+    println!(
+        "race restrict_self(TSYNC) vs clone: seed {SEED:#x}, {done} of {ITERATIONS} iterations \
+         in {:.2} s, {CLONERS} cloners of up to {LEAVES} threads each; {checked} threads \
+         checked after the call, {born_during} threads cloned while it ran",
+        t0.elapsed().as_secs_f64()
+    );
+    result
+}
+
+pub fn tests() -> Vec<Test> {
+    vec![Test::new(
+        "task::tsync::race::threads_cloned_during_the_call",
+        threads_cloned_during_the_call,
+    )
+    .needs("LANDLOCK_RESTRICT_SELF_TSYNC")
+    .enforcement()
+    .timeout(TEST_TIMEOUT)
+    // One flag apart: without TSYNC a sibling thread stays unrestricted.
+    .twin("task::tsync::sibling_thread_without_flag::unrestricted")]
+}
