@@ -1,8 +1,9 @@
 //! `task::signal_relation` and `task::ptrace_relation`: one actor, one
 //! target, and every relation of their domains the harness builds
 //! (`fixture::relation`): same domain, target in the actor's parent
-//! domain, nested one or three layers deeper, sibling, cousin, and no
-//! domain at all on the target's side.
+//! domain, nested one or three layers deeper, sibling, cousin, an
+//! unrelated domain of the same depth, and no domain at all on the
+//! target's side.
 //!
 //! Signals (LANDLOCK_SCOPE_SIGNAL, ABI 6): the scope sits on the actor's
 //! older layer, its younger one, both, or neither. kill(SIGUSR1) is

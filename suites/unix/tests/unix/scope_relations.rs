@@ -2,8 +2,9 @@
 //! (ABI 6) between a client and a server whose domains stand in every
 //! relation the harness builds (`fixture::relation`): same domain, server
 //! in the client's parent domain, nested one or three layers deeper,
-//! sibling, cousin, and a server outside any domain. The scope sits on the
-//! client's older layer, its younger one, both, or neither.
+//! sibling, cousin, an unrelated domain of the same depth, and a server
+//! outside any domain. The scope sits on the client's older layer, its
+//! younger one, both, or neither.
 //!
 //! The server's domain is the one it had when it created its socket. The
 //! client reaches it (connect, and for a datagram socket sendto and
