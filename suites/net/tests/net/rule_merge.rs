@@ -19,7 +19,6 @@ use llconf_harness::fixture::enter_loopback_netns;
 use llconf_harness::{
     expect_errno, expect_ok, expect_result, ruleset, sys, Errno, RulesetAttr, Test, TestResult,
 };
-use llconf_net::case::twin_name;
 use llconf_net::port::{ALLOWED, DENIED};
 use llconf_net::{call, Addr, Family, Listener, BOTH};
 use std::os::fd::AsRawFd;
@@ -493,7 +492,7 @@ pub fn tests() -> Vec<Test> {
                 run(&CELLS[i], f)
             })
             .needs("LANDLOCK_ACCESS_NET_BIND_TCP")
-            .twin(twin_name(PREFIX, f, c.twin));
+            .twin(format!("{PREFIX}::{}::{}", f.name(), c.twin));
             let t = if c.quiet() {
                 t.needs("LANDLOCK_ADD_RULE_QUIET")
             } else {
