@@ -63,6 +63,10 @@ pub enum Command {
     Doctor,
     /// List the kernel catalogue and what of it is cached.
     Kernels(KernelsArgs),
+    /// Build, once, what runs need (the runner, every suite static, the
+    /// guest programs) into a folder that `run --bins` takes without
+    /// compiling: a CI pipeline's build job.
+    Build(BuildArgs),
     /// What a CI system needs: the job matrix generated from kernels/.
     #[command(subcommand)]
     Ci(CiCommand),
@@ -371,6 +375,12 @@ pub struct SuiteArgs {
     #[arg(long = "suite-bin", value_name = "NAME=PATH", value_parser = parse_suite_bin)]
     pub suite_bins: Vec<SuiteBin>,
 
+    /// Use the binaries `llconf build --out DIR` made: every suite in
+    /// DIR/suites and the guest programs in DIR/guest. Nothing is compiled;
+    /// a selected suite missing from DIR is an error.
+    #[arg(long, value_name = "DIR")]
+    pub bins: Option<PathBuf>,
+
     /// Passed to every suite binary: test name filters, --exact, --ignored,
     /// --test-threads N, ...
     #[arg(last = true, value_name = "SUITE ARGS")]
@@ -415,6 +425,17 @@ pub struct KernelsArgs {
 pub enum KernelsFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The folder to fill: llconf, suites/<suite>, guest/init, guest/true.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Only this suite; repeat for several [default: every suite].
+    #[arg(long = "suite", value_name = "NAME")]
+    pub suites: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -79,6 +79,7 @@ fn main() -> ExitCode {
         cli::Command::Setup(args) => cmd::setup::setup(args),
         cli::Command::Doctor => cmd::doctor::doctor(&kernels),
         cli::Command::Kernels(args) => cmd::kernels::kernels(&kernels, args),
+        cli::Command::Build(args) => cmd::build::build(&root, args),
         cli::Command::Ci(cli::CiCommand::Matrix(args)) => cmd::ci::matrix(&root, &kernels, args),
         cli::Command::Fetch(args) => cmd::fetch::fetch(&kernels, args),
         cli::Command::Bench(args) if args.tree.is_some() => {

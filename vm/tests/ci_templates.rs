@@ -118,7 +118,7 @@ fn github_workflow_runs_a_job_per_kernel_then_a_report() {
     );
     assert!(run.contains(">> \"$GITHUB_OUTPUT\""), "{run}");
     let kernel = &wf["jobs"]["kernel"];
-    assert_eq!(kernel["needs"].as_str(), Some("matrix"));
+    assert_eq!(strings(&kernel["needs"]), ["matrix", "build"]);
     assert_eq!(
         kernel["strategy"]["matrix"].as_str(),
         Some("${{ fromJSON(needs.matrix.outputs.matrix) }}")
@@ -129,9 +129,16 @@ fn github_workflow_runs_a_job_per_kernel_then_a_report() {
     assert_eq!(kernel["strategy"]["fail-fast"], Value::Bool(false));
     let run = scripts(kernel);
     assert!(
-        run.contains("run --kernel \"${{ matrix.kernel }}\" --out \"out/${{ matrix.kernel }}\""),
+        run.contains(
+            "bins/llconf run --bins bins --kernel \"${{ matrix.kernel }}\" --out \"out/${{ matrix.kernel }}\""
+        ),
         "{run}"
     );
+    // One build job compiles; the kernel jobs take its binaries.
+    assert!(!run.contains("cargo"), "{run}");
+    assert!(scripts(&wf["jobs"]["build"]).contains("-p llconf -- build --out bins"));
+    let bins = uses(kernel, "actions/download-artifact@");
+    assert_eq!(bins[0]["with"]["name"].as_str(), Some("build-bins"));
     let cache = uses(kernel, "actions/cache@");
     // Keyed by what it holds, so a run saves no new entry unless that changed.
     assert!(cache
@@ -147,13 +154,16 @@ fn github_workflow_runs_a_job_per_kernel_then_a_report() {
         .contains("out/${{ matrix.kernel }}"));
 
     let report = &wf["jobs"]["report"];
-    assert_eq!(report["needs"].as_str(), Some("kernel"));
+    assert_eq!(strings(&report["needs"]), ["build", "kernel"]);
     assert_eq!(report["if"].as_str(), Some("always()"));
     let download = uses(report, "actions/download-artifact@");
-    assert_eq!(download[0]["with"]["path"].as_str(), Some("out"));
+    assert!(download
+        .iter()
+        .any(|d| d["with"]["path"].as_str() == Some("out")
+            && d["with"]["pattern"].as_str() == Some("llconf-*")));
     let run = scripts(report);
     assert!(
-        run.contains("-p llconf -- report out --kcidb out/kcidb.json"),
+        run.contains("bins/llconf report out --kcidb out/kcidb.json"),
         "{run}"
     );
     assert!(run.contains("cat out/report.md >> \"$GITHUB_STEP_SUMMARY\""));
@@ -186,7 +196,14 @@ fn gitlab_pipeline_runs_a_generated_child_pipeline_with_junit_reports() {
     assert_eq!(child[".llconf-kernel"], jobs[".llconf-kernel"]);
     let job = &jobs[".llconf-kernel"];
     let script = strings(&job["script"]).join("\n");
-    assert!(script.contains("run --kernel \"$KERNEL\" --out \"out/$KERNEL\""));
+    assert!(
+        script.contains("bins/llconf run --bins bins --kernel \"$KERNEL\" --out \"out/$KERNEL\"")
+    );
+    assert!(!script.contains("cargo"), "{script}");
+    assert_eq!(job["needs"][0]["job"].as_str(), Some("build"));
+    assert!(strings(&ci["build"]["script"])
+        .join("\n")
+        .contains("-p llconf -- build --out bins"));
     assert_eq!(
         job["artifacts"]["reports"]["junit"].as_str(),
         Some("out/$KERNEL/junit.xml")
@@ -206,9 +223,13 @@ fn gitlab_pipeline_runs_a_generated_child_pipeline_with_junit_reports() {
     assert_eq!(report["when"].as_str(), Some("always"));
     assert!(strings(&report["script"])
         .iter()
-        .any(|s| s.contains("-p llconf -- report out --kcidb out/kcidb.json")));
+        .any(|s| s.contains("llconf report out --kcidb out/kcidb.json")));
     let needs = child["llconf report"]["needs"].as_sequence().unwrap();
-    assert_eq!(needs.len(), ci_kernels().len());
+    assert_eq!(
+        needs.len(),
+        ci_kernels().len() + 1,
+        "the kernels and the build"
+    );
     assert_eq!(
         strings(&child["stages"]),
         [

@@ -82,7 +82,10 @@ pub fn gitlab(jobs: &[Job], templates: &str) -> String {
             q(&j.cache_key)
         ));
     }
-    out.push_str("\n\"llconf report\":\n  extends: \".llconf-report\"\n  needs:\n");
+    out.push_str(
+        "\n\"llconf report\":\n  extends: \".llconf-report\"\n  needs:\n    \
+         - pipeline: $PARENT_PIPELINE_ID\n      job: build\n",
+    );
     for j in jobs {
         out.push_str(&format!(
             "    - job: {}\n      artifacts: true\n",

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_tree;
+pub mod build;
 pub mod ci;
 pub mod coverage;
 pub mod diff;

@@ -337,7 +337,10 @@ fn build_kit(
     }
     if kernels.uses(Backend::QemuInitramfs) || kernels.uses(Backend::Uml) {
         progress.line("building the static guest init for qemu-initramfs and uml");
-        let guest = build::guest_binaries(root)?;
+        let guest = match &args.suites.bins {
+            Some(dir) => crate::suites::prebuilt::guest(dir)?,
+            None => build::guest_binaries(root)?,
+        };
         let dir = run_dir.guest_bins();
         let copy = |name: &str, path: &Path| -> Result<PathBuf> {
             let bin = SuiteBinary {

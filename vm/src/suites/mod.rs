@@ -6,5 +6,6 @@ pub mod binary;
 pub mod build;
 pub mod elf;
 pub mod list;
+pub mod prebuilt;
 pub mod selection;
 pub mod store;

@@ -5,6 +5,7 @@ use crate::cli::SuiteArgs;
 use crate::host::workspace;
 use crate::suites::binary::SuiteBinary;
 use crate::suites::build;
+use crate::suites::prebuilt;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -28,6 +29,20 @@ fn resolve_with(root: &Path, args: &SuiteArgs, linked_static: bool) -> Result<Ve
     for b in &args.suite_bins {
         if given.insert(b.suite.clone(), b.path.clone()).is_some() {
             bail!("--suite-bin given twice for suite `{}`", b.suite);
+        }
+    }
+    if let Some(dir) = &args.bins {
+        for b in prebuilt::suites(dir)? {
+            given.entry(b.suite).or_insert(b.path);
+        }
+        if let Some(missing) = args.suites.iter().find(|s| !given.contains_key(*s)) {
+            bail!(
+                "suite `{missing}` is not among the binaries of --bins {} ({}); \
+                 build it there with `llconf build --out {}`",
+                dir.display(),
+                given.keys().cloned().collect::<Vec<_>>().join(", "),
+                dir.display()
+            );
         }
     }
 
