@@ -350,11 +350,10 @@ fn perform(kind: Kind, op: Op, t: &TempTree, keep: &Keep) -> Result<Result<(), E
             let fd = match kind {
                 Kind::Memfd => setup("memfd_create", memfd())?,
                 Kind::OPath => setup("open d/obj O_PATH", open(&obj, libc::O_PATH))?,
-                _ => match &keep.early {
-                    Some(fd) => setup("dup the early fd", nix::unistd::dup(fd.as_raw_fd()))
-                        .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })?,
-                    None => return Err(fail("no early fd prepared")),
-                },
+                _ => {
+                    let early = keep.early.as_ref().ok_or_else(|| fail("no early fd"))?;
+                    setup("dup the early fd", early.try_clone().map_err(errno_of))?
+                }
             };
             try_open(&proc_fd(fd.as_raw_fd()), libc::O_RDONLY)
         }
