@@ -81,10 +81,12 @@ pub fn download_and_extract(
     let tmp = cache.kernels_dir().join(format!(".{name}.partial"));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let mut downloaded = Vec::new();
     for p in packages {
         let (pkg, ver) = p.split_once('=').expect("name=version");
         let deb = apt.download(pkg, ver, &debs)?;
         debian::extract(&deb, &tmp)?;
+        downloaded.push(deb);
     }
     let image = find_image(&tmp, &resolved.release).with_context(|| {
         format!(
@@ -108,6 +110,12 @@ pub fn download_and_extract(
         dir.join(MANIFEST),
         serde_json::to_vec_pretty(&manifest).expect("serializable"),
     )?;
+    // The kernel is stored once: extracted, with its manifest. The packages
+    // would double the cache (and a CI cache of it) for nothing; a kernel
+    // whose folder is gone is downloaded again.
+    for deb in downloaded {
+        let _ = std::fs::remove_file(deb);
+    }
     Ok(manifest)
 }
 
