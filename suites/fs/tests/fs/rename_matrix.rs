@@ -19,7 +19,9 @@
 //!   layout4_disconnected_leafs). A kernel with the fix for erratum 3
 //!   counts the rules on the directories themselves and on their new
 //!   parents (the dentry walk up to the filesystem root) and on the bind
-//!   mount's parent, never those on their old parents. A kernel without the
+//!   mount's parent, never those on their old parents; and it still refuses
+//!   (EXDEV) a move into the side that grants a file right (EXECUTE) more,
+//!   and an exchange when either side does. A kernel without the
 //!   fix warns in collect_domain_accesses() on such a rename, so the move is
 //!   only made where a read through the disconnected directory shows the
 //!   fix; elsewhere the cell is the known failure of erratum 3.
@@ -578,19 +580,25 @@ impl DOp {
 
 /// The plain rights every disconnected cell grants where its rules are.
 const D_PLAIN: u64 = MR | RF;
-const D_HANDLED: u64 = RE | MR | RF | RD;
+/// A file right one side may grant on top: moving a file there widens.
+const EX: u64 = fs::EXECUTE;
+const D_HANDLED: u64 = RE | MR | RF | RD | EX;
 
-fn d_expected(place: Place, refer: Refer, op: DOp) -> Option<Errno> {
-    match (place, op) {
-        (Place::OldParent, _) => EACCES,
-        (_, DOp::SameDir) => ALLOWED,
-        (_, _) if refer == Refer::Both => ALLOWED,
-        _ => EXDEV,
+fn d_expected(place: Place, refer: Refer, wider: Option<Side>, op: DOp) -> Option<Errno> {
+    match (place, op, wider) {
+        (Place::OldParent, _, _) => EACCES,
+        (_, DOp::SameDir, _) => ALLOWED,
+        _ if refer != Refer::Both => EXDEV,
+        // The file would gain EXECUTE in the destination.
+        (_, _, Some(Side::Destination)) => EXDEV,
+        // The exchange moves a file the other way too, where it would gain.
+        (_, DOp::Exchange, Some(Side::Source)) => EXDEV,
+        _ => ALLOWED,
     }
 }
 
-fn d_name(place: Place, refer: Refer, op: DOp) -> String {
-    let verdict = match d_expected(place, refer, op) {
+fn d_name(place: Place, refer: Refer, wider: Option<Side>, op: DOp) -> String {
+    let verdict = match d_expected(place, refer, wider, op) {
         None => "allowed",
         Some(Errno::EXDEV) => "exdev",
         Some(_) => "eacces",
@@ -600,22 +608,33 @@ fn d_name(place: Place, refer: Refer, op: DOp) -> String {
     } else {
         format!("refer_{}_", refer.name())
     };
+    let wider = match wider {
+        None => "",
+        Some(Side::Source) => "source_wider_",
+        Some(Side::Destination) => "destination_wider_",
+    };
     format!(
-        "fs::rename_matrix::disconnected::{}::{}::{refer}{verdict}",
+        "fs::rename_matrix::disconnected::{}::{}::{refer}{wider}{verdict}",
         place.name(),
         op.name()
     )
 }
 
-fn d_twin(place: Place, refer: Refer, op: DOp) -> String {
-    match (place, refer, op) {
+fn d_twin(place: Place, refer: Refer, wider: Option<Side>, op: DOp) -> String {
+    match (place, refer, wider, op) {
         // Old parents: the same rules on the directories themselves.
-        (Place::OldParent, _, _) => d_name(Place::Own, Refer::Both, op),
+        (Place::OldParent, _, _, _) => d_name(Place::Own, Refer::Both, None, op),
         // No REFER is needed: the twin is the old parents', never counted.
-        (_, _, DOp::SameDir) => d_name(Place::OldParent, Refer::Both, op),
-        (Place::MountParent, Refer::Both, _) => d_name(place, Refer::Neither, op),
-        (_, Refer::Both, _) => d_name(place, Refer::Source, op),
-        _ => d_name(place, Refer::Both, op),
+        (_, _, _, DOp::SameDir) => d_name(Place::OldParent, Refer::Both, None, op),
+        // One right (EXECUTE) apart: the same with no side wider.
+        (_, _, Some(Side::Destination), _) | (_, _, Some(Side::Source), DOp::Exchange) => {
+            d_name(place, refer, None, op)
+        }
+        // One right apart: EXECUTE on the other side instead.
+        (_, _, Some(Side::Source), _) => d_name(place, refer, Some(Side::Destination), op),
+        (Place::MountParent, Refer::Both, _, _) => d_name(place, Refer::Neither, None, op),
+        (_, Refer::Both, _, _) => d_name(place, Refer::Source, None, op),
+        _ => d_name(place, Refer::Both, None, op),
     }
 }
 
@@ -746,7 +765,7 @@ fn erratum_gate(read: Result<(), Errno>) -> TestResult {
     }
 }
 
-fn disconnected(place: Place, refer: Refer, op: DOp) -> TestResult {
+fn disconnected(place: Place, refer: Refer, wider: Option<Side>, op: DOp) -> TestResult {
     let s = Disconnected::new()?;
     let before: std::collections::HashMap<&str, Node> = [
         ("f1", "a1/d1/f1"),
@@ -760,9 +779,10 @@ fn disconnected(place: Place, refer: Refer, op: DOp) -> TestResult {
     let rs = Ruleset::fs(D_HANDLED)?;
     rs.allow_path(&s.fsdir.join("mnt"), RD)?;
     let (p1, p2) = place.dirs();
+    let extra = |side: Side| if wider == Some(side) { EX } else { 0 };
     let (g1, g2) = (
-        D_PLAIN | refer.on(Side::Source),
-        D_PLAIN | refer.on(Side::Destination),
+        D_PLAIN | refer.on(Side::Source) | extra(Side::Source),
+        D_PLAIN | refer.on(Side::Destination) | extra(Side::Destination),
     );
     rs.allow_path(&s.fsdir.join(p1), g1)?;
     rs.allow_path(&s.fsdir.join(p2), g2)?;
@@ -775,7 +795,7 @@ fn disconnected(place: Place, refer: Refer, op: DOp) -> TestResult {
     erratum_gate(openat(s.d1.as_raw_fd(), "f2", libc::O_RDONLY).map(drop))?;
     let (d1, d2) = (s.d1.as_raw_fd(), s.d2.as_raw_fd());
     let rules = format!("{g1:#x} on fs/{p1}, {g2:#x} on fs/{p2}");
-    let expect = d_expected(place, refer, op);
+    let expect = d_expected(place, refer, wider, op);
     match op {
         DOp::Rename => expect_result(
             format!("renameat([d1], \"f1\", [d2], \"n\") with {rules}"),
@@ -866,28 +886,34 @@ pub fn tests() -> Vec<Test> {
         Place::MountParent,
         Place::OldParent,
     ] {
-        for &refer in place.refers() {
+        let mut cells: Vec<(Refer, Option<Side>)> =
+            place.refers().iter().map(|&r| (r, None)).collect();
+        if matches!(place, Place::Own | Place::NewParent) {
+            cells.push((Refer::Both, Some(Side::Source)));
+            cells.push((Refer::Both, Some(Side::Destination)));
+        }
+        for (refer, wider) in cells {
             for op in [DOp::Rename, DOp::Exchange, DOp::Link] {
                 v.push(
-                    Test::new(d_name(place, refer, op), move || {
-                        disconnected(place, refer, op)
+                    Test::new(d_name(place, refer, wider, op), move || {
+                        disconnected(place, refer, wider, op)
                     })
                     .requires(Requirement::Root)
                     .needs("LANDLOCK_ACCESS_FS_REFER")
                     .enforcement()
-                    .twin(d_twin(place, refer, op)),
+                    .twin(d_twin(place, refer, wider, op)),
                 );
             }
         }
         let refer = Refer::Both;
         v.push(
-            Test::new(d_name(place, refer, DOp::SameDir), move || {
-                disconnected(place, refer, DOp::SameDir)
+            Test::new(d_name(place, refer, None, DOp::SameDir), move || {
+                disconnected(place, refer, None, DOp::SameDir)
             })
             .requires(Requirement::Root)
             .needs("LANDLOCK_ACCESS_FS_REFER")
             .enforcement()
-            .twin(d_twin(place, refer, DOp::SameDir)),
+            .twin(d_twin(place, refer, None, DOp::SameDir)),
         );
     }
     v
