@@ -6,6 +6,7 @@
 //! sides agree on it while the runner links no suite code and the suite
 //! binaries link none of these reporters (nor quick-junit, nor chrono).
 
+pub mod annotations;
 pub mod coverage;
 pub mod diff;
 pub mod html;

@@ -232,6 +232,12 @@ pub struct ReportArgs {
     #[arg(long, value_name = "PATH")]
     pub kcidb: Option<PathBuf>,
 
+    /// Also print a GitHub Actions annotation (`::error ...`) for each
+    /// failed test, crashed suite or failed run-level check, and a notice
+    /// for each known kernel bug, so the run's page lists them.
+    #[arg(long)]
+    pub github_annotations: bool,
+
     /// The KCIDB `origin`: the CI system submitting ([a-z0-9_]+).
     #[arg(long, value_name = "NAME", default_value = "llconf")]
     pub kcidb_origin: String,

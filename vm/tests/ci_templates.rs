@@ -163,7 +163,7 @@ fn github_workflow_runs_a_job_per_kernel_then_a_report() {
             && d["with"]["pattern"].as_str() == Some("llconf-*")));
     let run = scripts(report);
     assert!(
-        run.contains("bins/llconf report out --kcidb out/kcidb.json"),
+        run.contains("bins/llconf report out --github-annotations --kcidb out/kcidb.json"),
         "{run}"
     );
     assert!(run.contains("cat out/report.md >> \"$GITHUB_STEP_SUMMARY\""));

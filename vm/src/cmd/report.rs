@@ -58,6 +58,9 @@ pub fn report(args: ReportArgs) -> Result<ExitCode> {
     };
     write(&html_path, &html::render(&matrix, &page))?;
     write(&md_path, &markdown::render(&matrix))?;
+    if args.github_annotations {
+        print!("{}", llconf_reports::annotations::github(&run));
+    }
     if let Some(path) = &args.kcidb {
         let origin = &args.kcidb_origin;
         if origin.is_empty()
