@@ -458,6 +458,12 @@ pub struct CiMatrixArgs {
     #[arg(long, value_enum)]
     pub format: CiFormat,
 
+    /// Key each kernel's cache by the packages it resolves to today too
+    /// (the package lists are updated, nothing is downloaded), so that a
+    /// new point release gets a new cache entry.
+    #[arg(long)]
+    pub resolve: bool,
+
     /// The file of hidden jobs (`.llconf-kernel`, `.llconf-report`) the
     /// GitLab child pipeline starts with [default: ci/gitlab/kernel-jobs.yml
     /// of the workspace].
@@ -474,7 +480,7 @@ pub enum CiFormat {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Run on the running kernel instead of in VMs.
-    #[arg(long, conflicts_with_all = ["kernels", "variants", "jobs", "accel", "vm_timeout", "backend", "tree"])]
+    #[arg(long, conflicts_with_all = ["kernels", "variants", "jobs", "accel", "vm_timeout", "backend", "tree", "shard"])]
     pub host: bool,
 
     /// Where to write the (merged) JUnit XML report [default: <OUT>/junit.xml].
@@ -486,6 +492,12 @@ pub struct RunArgs {
     /// results.jsonl.
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
+
+    /// Run the K-th of N parts of the kernel × variant targets selected
+    /// (every N-th in the catalogue's order), for N CI jobs that split one
+    /// run; `llconf report` merges their folders.
+    #[arg(long, value_name = "K/N", conflicts_with = "tree")]
+    pub shard: Option<Shard>,
 
     /// Only this kernel of the catalogue; repeat for several [default: the
     /// kernels marked `default = true`].
@@ -604,5 +616,33 @@ mod tests {
         assert!(run.host);
         assert_eq!(run.suites.suites, ["base"]);
         assert_eq!(run.suites.suite_args, ["ruleset", "--exact"]);
+    }
+}
+
+/// `--shard K/N`: the K-th of N parts (1-based), every N-th item in a fixed
+/// order, so that N CI jobs take disjoint parts whose union is the whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub k: usize,
+    pub n: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard {s}: expected K/N with 1 <= K <= N, such as 2/4");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (k, n): (usize, usize) = (k.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+        if k == 0 || n == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+}
+
+impl Shard {
+    /// Whether the `i`-th item (0-based) is this shard's.
+    pub fn takes(&self, i: usize) -> bool {
+        i % self.n == self.k - 1
     }
 }

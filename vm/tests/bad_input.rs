@@ -89,6 +89,39 @@ fn run_without_host_and_an_unknown_kernel_names_the_known_ones() {
     assert!(f.args_of("base").is_none());
 }
 
+#[rstest::rstest]
+#[case::zero_parts("1/0", "expected K/N")]
+#[case::past_the_end("3/2", "expected K/N")]
+#[case::an_empty_part("2/2", "only 1 targets are selected")]
+fn a_shard_that_cannot_hold_a_target_is_refused(#[case] shard: &str, #[case] message: &str) {
+    let f = Fixture::new();
+    let base = ok_suite(&f);
+    let kernels = f.path().join("kernels");
+    std::fs::create_dir_all(&kernels).unwrap();
+    std::fs::write(
+        kernels.join("k.toml"),
+        "name = \"k\"\n[source]\ntype = \"local\"\npath = \"vmlinuz\"\n",
+    )
+    .unwrap();
+    let output = f
+        .llconf()
+        .arg("--kernels")
+        .arg(&kernels)
+        .args([
+            "run",
+            "--kernel",
+            "k",
+            "--shard",
+            shard,
+            &suite_bin("base", &base),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains(message), "{}", stderr(&output));
+    assert!(f.args_of("base").is_none());
+}
+
 #[test]
 fn a_malformed_suite_bin_is_a_usage_error() {
     let f = Fixture::new();

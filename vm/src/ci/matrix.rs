@@ -20,22 +20,37 @@ pub struct Job {
     /// Space-separated, as the run takes them when none is asked for.
     pub variants: String,
     /// Keys the kernel cache: the definition's text, plus the config
-    /// fragments and the patches' paths when llconf builds it. A pinned
-    /// Debian version is in the definition, so it is in the key.
+    /// fragments when llconf builds it, plus (with `--resolve`) the
+    /// packages it resolves to today, so that a new point release makes a
+    /// new cache entry.
     pub cache_key: String,
+    /// `name=version` of the packages, when resolved.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<String>,
 }
 
-/// The jobs, in the catalogue's (name) order.
-pub fn jobs(catalogue: &Catalogue) -> Result<Vec<Job>> {
+/// The packages (`name=version`) a kernel resolves to now, for the cache
+/// key; `None` for one that comes from no package.
+pub type Resolve<'a> = &'a mut dyn FnMut(&Kernel) -> Result<Option<Vec<String>>>;
+
+/// The jobs, in the catalogue's (name) order; with `resolve`, each keyed
+/// by the packages too.
+pub fn jobs(catalogue: &Catalogue, mut resolve: Option<Resolve>) -> Result<Vec<Job>> {
     catalogue
         .kernels
         .iter()
         .filter(|k| k.ci)
-        .map(|k| job(&catalogue.dir, k))
+        .map(|k| {
+            let packages = match resolve.as_mut() {
+                Some(r) => r(k)?.unwrap_or_default(),
+                None => Vec::new(),
+            };
+            job(&catalogue.dir, k, packages)
+        })
         .collect()
 }
 
-fn job(dir: &Path, k: &Kernel) -> Result<Job> {
+fn job(dir: &Path, k: &Kernel, packages: Vec<String>) -> Result<Job> {
     let mut h = Fnv::new();
     let text = std::fs::read(&k.file).with_context(|| format!("reading {}", k.file.display()))?;
     h.feed(&text);
@@ -48,7 +63,12 @@ fn job(dir: &Path, k: &Kernel) -> Result<Job> {
             }
         }
     }
+    for p in &packages {
+        h.feed(p.as_bytes());
+        h.feed(b"\n");
+    }
     Ok(Job {
+        packages,
         kernel: k.name.clone(),
         backend: k.backend.map_or("auto".into(), |b| b.to_string()),
         variants: k.variants.join(" "),
@@ -121,7 +141,7 @@ mod tests {
                 "name = \"old\"\ndefault = false\n[source]\ntype = \"debian\"\nseries = \"6.1\"\n",
             ),
         ]);
-        let j = jobs(&c).unwrap();
+        let j = jobs(&c, None).unwrap();
         assert_eq!(j.len(), 1, "{j:?}");
         assert_eq!(j[0].kernel, "debian-7.3");
         assert_eq!(j[0].backend, "auto");
@@ -130,7 +150,18 @@ mod tests {
             "a.toml",
             &format!("name = \"debian-7.3\"\n{DEB}version = \"7.3.4-1\"\n"),
         )]);
-        assert_ne!(jobs(&c2).unwrap()[0].cache_key, j[0].cache_key);
+        assert_ne!(jobs(&c2, None).unwrap()[0].cache_key, j[0].cache_key);
+        // A new point release of the same definition is a new key.
+        let mut at = |v: &'static str| {
+            move |_: &Kernel| -> Result<Option<Vec<String>>> {
+                Ok(Some(vec![format!("linux-binary={v}")]))
+            }
+        };
+        let (mut a, mut b) = (at("7.3.4-1"), at("7.3.5-1"));
+        let ka = jobs(&c, Some(&mut a)).unwrap();
+        let kb = jobs(&c, Some(&mut b)).unwrap();
+        assert_ne!(ka[0].cache_key, kb[0].cache_key);
+        assert_eq!(ka[0].packages, ["linux-binary=7.3.4-1"]);
         assert_eq!(github(&j)["include"][0]["kernel"], "debian-7.3");
         let g = gitlab(&j, ".llconf-kernel:\n  script: [x]\n");
         assert!(
@@ -150,7 +181,11 @@ mod tests {
                 "name = \"u\"\nci = true\nbackend = \"uml\"\n[source]\ntype = \"debian-source\"\nseries = \"7.3\"\n",
             ),
         ]);
-        let names: Vec<String> = jobs(&c).unwrap().into_iter().map(|j| j.kernel).collect();
+        let names: Vec<String> = jobs(&c, None)
+            .unwrap()
+            .into_iter()
+            .map(|j| j.kernel)
+            .collect();
         assert_eq!(names, ["u"]);
     }
 }

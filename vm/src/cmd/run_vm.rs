@@ -36,7 +36,7 @@ use crate::suites::list::list_tests;
 use crate::suites::selection;
 use crate::ui::ktap_stream::KtapStream;
 use crate::ui::vm_progress::VmProgress;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use llconf_reports::layout::RunDir;
 use llconf_reports::summary;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -261,6 +261,24 @@ fn select<'a>(
                 variant_name,
                 variant,
             });
+        }
+    }
+    if let Some(shard) = args.shard {
+        let all = wanted.len();
+        wanted = wanted
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| shard.takes(*i))
+            .map(|(_, w)| w)
+            .collect();
+        if wanted.is_empty() {
+            // An empty shard would be a green job that ran nothing.
+            bail!(
+                "--shard {}/{}: only {all} targets are selected, so this part has none; \
+                 use at most {all} parts",
+                shard.k,
+                shard.n
+            );
         }
     }
     for w in &wanted {

@@ -213,6 +213,45 @@ fn prepare_debian(
     needs_modules: bool,
     say: &mut dyn FnMut(String),
 ) -> Result<Prepared> {
+    let (resolved, packages) =
+        match debian_packages(cache, kernel, spec, freshness, needs_modules, say)? {
+            Packages::Cached(m) => return Ok(from_manifest(m)),
+            Packages::Resolved(r, p) => (r, p),
+        };
+    if let Some(m) = store::manifests(cache)
+        .into_iter()
+        .find(|m| m.packages == packages)
+    {
+        return Ok(from_manifest(m));
+    }
+    say(format!(
+        "{}: downloading {}",
+        kernel.name,
+        resolved.packages.join(" and ")
+    ));
+    let m = store::download_and_extract(cache, spec, &resolved, &packages)
+        .with_context(|| format!("kernel `{}`", kernel.name))?;
+    say(format!("{}: {} ready", kernel.name, m.image.display()));
+    Ok(from_manifest(m))
+}
+
+/// What the package lists say a Debian kernel is now, or, offline, the
+/// kernel already in the cache.
+pub enum Packages {
+    Resolved(debian::Resolved, Vec<String>),
+    Cached(store::Manifest),
+}
+
+/// The packages (`name=version`) a Debian kernel resolves to, the package
+/// lists updated when they are old; nothing is downloaded.
+pub fn debian_packages(
+    cache: &Cache,
+    kernel: &Kernel,
+    spec: &DebianSpec,
+    freshness: Freshness,
+    needs_modules: bool,
+    say: &mut dyn FnMut(String),
+) -> Result<Packages> {
     let apt = Apt::new(cache.apt_dir());
     apt.ensure_layout()?;
     let stale = match apt.lists_age() {
@@ -236,7 +275,7 @@ fn prepare_debian(
                     "{}: warning: {e:#}; using the cached {}",
                     kernel.name, m.release
                 ));
-                return Ok(from_manifest(m));
+                return Ok(Packages::Cached(m));
             }
             return Err(e).with_context(|| format!("kernel `{}`", kernel.name));
         }
@@ -248,21 +287,7 @@ fn prepare_debian(
     for p in &resolved.packages {
         packages.push(format!("{p}={}", apt.candidate_version(p)?));
     }
-    if let Some(m) = store::manifests(cache)
-        .into_iter()
-        .find(|m| m.packages == packages)
-    {
-        return Ok(from_manifest(m));
-    }
-    say(format!(
-        "{}: downloading {}",
-        kernel.name,
-        resolved.packages.join(" and ")
-    ));
-    let m = store::download_and_extract(cache, spec, &resolved, &packages)
-        .with_context(|| format!("kernel `{}`", kernel.name))?;
-    say(format!("{}: {} ready", kernel.name, m.image.display()));
-    Ok(from_manifest(m))
+    Ok(Packages::Resolved(resolved, packages))
 }
 
 fn build(tree: &Path, builder: Builder, fragment: &Path) -> Result<()> {

@@ -26,33 +26,14 @@ pub fn sample(mut all: Vec<Mutant>, n: usize, seed: u64) -> Vec<Mutant> {
     picked
 }
 
-/// `--shard K/N`: the K-th of N parts (1-based), every N-th mutant in id
-/// order, so that N CI jobs judge disjoint parts whose union is the whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub k: usize,
-    pub n: usize,
-}
-
-impl std::str::FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Shard, String> {
-        let bad = || format!("--shard {s}: expected K/N with 1 <= K <= N, such as 2/4");
-        let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let (k, n): (usize, usize) = (k.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
-        if k == 0 || n == 0 || k > n {
-            return Err(bad());
-        }
-        Ok(Shard { k, n })
-    }
-}
+pub use crate::cli::Shard;
 
 /// The mutants of `shard`, in id order.
 pub fn shard(mut all: Vec<Mutant>, shard: Shard) -> Vec<Mutant> {
     all.sort_by_key(|m| (m.file.clone(), m.start, m.operator));
     all.into_iter()
         .enumerate()
-        .filter(|(i, _)| i % shard.n == shard.k - 1)
+        .filter(|(i, _)| shard.takes(*i))
         .map(|(_, m)| m)
         .collect()
 }
