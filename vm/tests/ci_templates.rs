@@ -174,7 +174,7 @@ fn gitlab_pipeline_runs_a_generated_child_pipeline_with_junit_reports() {
     let ci = load("ci/gitlab/llconf.gitlab-ci.yml");
     let script = strings(&ci["matrix"]["script"]).join("\n");
     assert!(
-        script.contains("-p llconf -- ci matrix --format gitlab > llconf-jobs.yml"),
+        script.contains("-p llconf -- ci matrix --format gitlab --resolve > llconf-jobs.yml"),
         "{script}"
     );
     assert_eq!(

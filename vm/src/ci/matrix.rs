@@ -152,7 +152,7 @@ mod tests {
         )]);
         assert_ne!(jobs(&c2, None).unwrap()[0].cache_key, j[0].cache_key);
         // A new point release of the same definition is a new key.
-        let mut at = |v: &'static str| {
+        let at = |v: &'static str| {
             move |_: &Kernel| -> Result<Option<Vec<String>>> {
                 Ok(Some(vec![format!("linux-binary={v}")]))
             }
