@@ -111,6 +111,10 @@ enum Op {
     /// open("/proc/self/fd/N", O_RDONLY): a new open of the fd's file. The
     /// regular file's fd is opened before the domain, the others in it.
     ReopenProc,
+    /// execveat(2) of a copy of /bin/true: by path, or on the fd itself
+    /// (AT_EMPTY_PATH) for a memfd and an O_PATH fd. The exec opens the
+    /// file again, and that open is what EXECUTE governs.
+    Execute,
 }
 
 impl Op {
@@ -127,6 +131,7 @@ impl Op {
             Op::Make => "make",
             Op::Create => "create",
             Op::ReopenProc => "reopen_proc_fd",
+            Op::Execute => "execute",
         }
     }
 }
@@ -160,6 +165,8 @@ struct Keep {
     fds: Vec<OwnedFd>,
     /// An fd the op works on (the regular file's before-domain fd).
     early: Option<OwnedFd>,
+    /// The program a memfd gets, read before the domain.
+    program: Vec<u8>,
 }
 
 /// A block device the kernel has, as (major, minor): a loop device first,
@@ -191,6 +198,24 @@ fn prepare(kind: Kind, op: Op, t: &TempTree) -> Result<Keep, Stop> {
         return Ok(keep);
     }
     match kind {
+        _ if op == Op::Execute => {
+            require_mount_without(t.root(), libc::ST_NOEXEC, "noexec")?;
+            match kind {
+                Kind::Memfd => {
+                    keep.program = std::fs::read("/bin/true").or_fail("read /bin/true")?;
+                    require_executable_memfd()?;
+                }
+                Kind::Sym => {
+                    install_true(&t.path("t/true"))?;
+                    let target = t.path("t/true");
+                    let target = target
+                        .to_str()
+                        .ok_or_else(|| fail("tree path is not UTF-8"))?;
+                    setup("symlink d/obj -> t/true", symlink(target, &obj))?
+                }
+                _ => install_true(&obj)?,
+            }
+        }
         Kind::Reg | Kind::OPath => {
             std::fs::write(&obj, b"abc").or_fail("write d/obj")?;
             if kind == Kind::Reg && op == Op::ReopenProc {
@@ -282,6 +307,46 @@ fn memfd() -> Result<OwnedFd, Errno> {
     Errno::result(fd).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// vm.memfd_noexec=2 (6.3 and later) forbids executable memfds before
+/// Landlock is asked.
+fn require_executable_memfd() -> TestResult {
+    match std::fs::read_to_string("/proc/sys/vm/memfd_noexec") {
+        Ok(v) if v.trim() == "2" => Err(skip(
+            "vm.memfd_noexec=2 forbids executable memfds on this system",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// execveat(dirfd, path, ["true"], [], flags) in a forked child: the exit
+/// code of /bin/true (0), or the errno of execveat.
+fn exec_at(dirfd: RawFd, path: &Path, flags: i32) -> Result<Result<(), Errno>, Stop> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).or_fail("path")?;
+    let arg0 = c"true";
+    let argv = [arg0.as_ptr(), std::ptr::null()];
+    let envp = [std::ptr::null::<libc::c_char>()];
+    let code = llconf_harness::forked::exit_code_of(|| {
+        // SAFETY: NUL-terminated strings and arrays that outlive the call.
+        unsafe {
+            libc::syscall(
+                libc::SYS_execveat,
+                dirfd,
+                path.as_ptr(),
+                argv.as_ptr(),
+                envp.as_ptr(),
+                flags,
+            );
+            *libc::__errno_location()
+        }
+    });
+    match code {
+        Some(0) => Ok(Ok(())),
+        Some(e @ 1..=199) => Ok(Err(Errno::from_raw(e))),
+        other => Err(fail(format!("the exec'ed child ended with {other:?}"))),
+    }
+}
+
 fn proc_fd(fd: RawFd) -> PathBuf {
     format!("/proc/self/fd/{fd}").into()
 }
@@ -357,6 +422,19 @@ fn perform(kind: Kind, op: Op, t: &TempTree, keep: &Keep) -> Result<Result<(), E
             };
             try_open(&proc_fd(fd.as_raw_fd()), libc::O_RDONLY)
         }
+        Op::Execute => match kind {
+            Kind::Memfd => {
+                let fd = setup("memfd_create", memfd())?;
+                let mut f = std::fs::File::from(fd);
+                std::io::Write::write_all(&mut f, &keep.program).or_fail("write the memfd")?;
+                exec_at(f.as_raw_fd(), Path::new(""), libc::AT_EMPTY_PATH)?
+            }
+            Kind::OPath => {
+                let fd = setup("open d/obj O_PATH", open(&obj, libc::O_PATH))?;
+                exec_at(fd.as_raw_fd(), Path::new(""), libc::AT_EMPTY_PATH)?
+            }
+            _ => exec_at(libc::AT_FDCWD, &obj, 0)?,
+        },
     })
 }
 
@@ -372,6 +450,12 @@ fn run(
     let rs = Ruleset::fs(handled)?;
     if let Some((at, access)) = rule {
         rs.allow_path(&t.path(at), access)?;
+    }
+    // execve opens the ELF interpreter with the same EXECUTE check.
+    if handled & fs::EXECUTE != 0 {
+        if let Some(interp) = elf_interpreter(Path::new("/bin/true"))? {
+            rs.allow_path(Path::new(&interp), fs::EXECUTE)?;
+        }
     }
     rs.enforce()?;
     let r = perform(kind, op, &t, &keep)?;
@@ -491,6 +575,17 @@ fn cells() -> Vec<Cell> {
         c(k, Make, "own_right_allowed", ALL_MAKE, Some(("d", own)), ALLOWED, id(k, Make, "other_make_rights_denied"));
         c(k, Make, "other_make_rights_denied", ALL_MAKE, Some(("d", ALL_MAKE & !own)), DENIED, id(k, Make, "own_right_allowed"));
     }
+    // EXECUTE: the exec's own open is checked, through a symlink on its
+    // target, on an O_PATH fd too; a memfd's is not (internal mount).
+    let ex = fs::EXECUTE;
+    for k in [Reg, OPath] {
+        c(k, Execute, "rule_allowed", ex, Some(("d", ex)), ALLOWED, id(k, Execute, "no_rule_denied"));
+        c(k, Execute, "no_rule_denied", ex, None, DENIED, id(k, Execute, "rule_allowed"));
+    }
+    c(Sym, Execute, "rule_on_target_allowed", ex, Some(("t", ex)), ALLOWED, id(Sym, Execute, "rule_on_link_dir_denied"));
+    c(Sym, Execute, "rule_on_link_dir_denied", ex, Some(("d", ex)), DENIED, id(Sym, Execute, "rule_on_target_allowed"));
+    c(Memfd, Execute, "no_rule_allowed", ex, None, ALLOWED, id(Reg, Execute, "no_rule_denied"));
+
     // memfd_create makes no file in any directory: no MAKE_REG.
     c(Memfd, Create, "no_make_reg_allowed", ALL_MAKE, Some(("d", ALL_MAKE & !fs::MAKE_REG)), ALLOWED, id(Reg, Make, "other_make_rights_denied"));
     v
