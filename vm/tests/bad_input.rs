@@ -62,10 +62,8 @@ fn a_missing_suite_binary_is_named() {
     assert!(err.contains("`base`"), "{err}");
 }
 
-#[test]
-fn run_without_host_and_an_unknown_kernel_names_the_known_ones() {
-    let f = Fixture::new();
-    let base = ok_suite(&f);
+/// A catalogue of one kernel, `k`, that is never booted.
+fn one_kernel_catalogue(f: &Fixture) -> std::path::PathBuf {
     let kernels = f.path().join("kernels");
     std::fs::create_dir_all(&kernels).unwrap();
     std::fs::write(
@@ -73,6 +71,14 @@ fn run_without_host_and_an_unknown_kernel_names_the_known_ones() {
         "name = \"k\"\n[source]\ntype = \"local\"\npath = \"vmlinuz\"\n",
     )
     .unwrap();
+    kernels
+}
+
+#[test]
+fn run_without_host_and_an_unknown_kernel_names_the_known_ones() {
+    let f = Fixture::new();
+    let base = ok_suite(&f);
+    let kernels = one_kernel_catalogue(&f);
     let output = f
         .llconf()
         .arg("--kernels")
@@ -96,13 +102,7 @@ fn run_without_host_and_an_unknown_kernel_names_the_known_ones() {
 fn a_shard_that_cannot_hold_a_target_is_refused(#[case] shard: &str, #[case] message: &str) {
     let f = Fixture::new();
     let base = ok_suite(&f);
-    let kernels = f.path().join("kernels");
-    std::fs::create_dir_all(&kernels).unwrap();
-    std::fs::write(
-        kernels.join("k.toml"),
-        "name = \"k\"\n[source]\ntype = \"local\"\npath = \"vmlinuz\"\n",
-    )
-    .unwrap();
+    let kernels = one_kernel_catalogue(&f);
     let output = f
         .llconf()
         .arg("--kernels")

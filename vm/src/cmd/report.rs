@@ -116,41 +116,32 @@ fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
-/// `generated 2025-06-01 12:00 UTC`; `SOURCE_DATE_EPOCH` pins it, for
-/// reproducible reports.
-/// `YYYYMMDDhhmmss` of now (or SOURCE_DATE_EPOCH), for KCIDB ids.
+/// `YYYYMMDDhhmmss` of now, for KCIDB ids.
 fn run_stamp() -> String {
-    let secs = now_secs();
-    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let (y, m, d, h, mi, sec) = now_utc();
+    format!("{y:04}{m:02}{d:02}{h:02}{mi:02}{sec:02}")
 }
 
-fn now_secs() -> i64 {
-    std::env::var("SOURCE_DATE_EPOCH")
+/// `generated 2025-06-01 12:00 UTC`.
+fn generated_at() -> String {
+    let (y, m, d, h, mi, _) = now_utc();
+    format!("generated {y:04}-{m:02}-{d:02} {h:02}:{mi:02} UTC")
+}
+
+/// Now as UTC date and time; `SOURCE_DATE_EPOCH` pins it, for reproducible
+/// reports.
+fn now_utc() -> (i64, u32, u32, i64, i64, i64) {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.parse::<i64>().ok())
         .unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64)
-        })
-}
-
-fn generated_at() -> String {
-    let secs = now_secs();
+        });
     let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "generated {y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
-    )
+    (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
