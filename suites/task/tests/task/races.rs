@@ -19,45 +19,31 @@
 
 use crate::domains::open_dir;
 use llconf_harness::abi::{fs, restrict};
+use llconf_harness::fixture::race::{Bounds, Rng};
 use llconf_harness::fixture::TempTree;
 use llconf_harness::{fail, sys, Errno, OrFail, Ruleset, Stop, Test, TestResult};
 use std::io::{Read, Write};
+use std::ops::ControlFlow;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const ITERATIONS: u64 = 40;
+const BOUNDS: Bounds = Bounds {
+    seed: 0x6c6c_636f_6e66_0008,
+    iterations: 40,
+    time_limit: Duration::from_secs(20),
+};
 const CLONERS: u64 = 3;
 /// Leaves each cloner clones at most, in one iteration.
 const LEAVES: u64 = 16;
-const SEED: u64 = 0x6c6c_636f_6e66_0008;
-const TIME_LIMIT: Duration = Duration::from_secs(20);
 const TEST_TIMEOUT: Duration = Duration::from_secs(45);
 
-/// xorshift64*: varies the interleavings, the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Spins a little, and now and then yields, so that one CPU (UML)
-    /// interleaves the threads too.
-    fn jitter(&mut self) {
-        let r = self.next();
-        for _ in 0..r % 2048 {
-            std::hint::spin_loop();
-        }
-        if r & 0x3000 == 0 {
-            std::thread::yield_now();
-        }
-    }
+/// Spins a little, and now and then yields, so that one CPU (UML)
+/// interleaves the threads too.
+fn jitter(rng: &mut Rng) {
+    rng.jitter(2048, |r| r & 0x3000 == 0);
 }
 
 /// What the threads of one child share.
@@ -118,13 +104,13 @@ fn leaf(s: Arc<Shared>, stays: bool, name: String) {
 }
 
 fn cloner(s: Arc<Shared>, k: u64, seed: u64) {
-    let mut rng = Rng(seed ^ (k + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let mut rng = Rng::new(seed ^ (k + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     let mut leaves = Vec::new();
     for j in 0..LEAVES {
         if s.has_returned() {
             break;
         }
-        let stays = rng.next().is_multiple_of(2);
+        let stays = rng.draw().is_multiple_of(2);
         let (s2, name) = (s.clone(), format!("leaf {j} of cloner {k}"));
         match std::thread::Builder::new().spawn(move || leaf(s2, stays, name)) {
             Ok(h) => leaves.push(h),
@@ -134,7 +120,7 @@ fn cloner(s: Arc<Shared>, k: u64, seed: u64) {
                 .unwrap()
                 .push(format!("cloner {k}: clone: {e}")),
         }
-        rng.jitter();
+        jitter(&mut rng);
     }
     s.wait_returned();
     s.check(&format!("cloner {k}"));
@@ -161,8 +147,7 @@ fn child(a: &Path, other: &Path, ruleset: i32, seed: u64) -> String {
             std::thread::spawn(move || cloner(s2, k, seed))
         })
         .collect();
-    let mut rng = Rng(seed);
-    rng.jitter();
+    jitter(&mut Rng::new(seed));
     let nnp = sys::set_no_new_privs();
     s.calling.store(true, SeqCst);
     let r = sys::restrict_self(ruleset, restrict::TSYNC);
@@ -225,14 +210,12 @@ fn threads_cloned_during_the_call() -> TestResult {
     let t = TempTree::with(&["a/", "other/"])?;
     let rs = Ruleset::fs(fs::READ_DIR)?;
     rs.allow_path(&t.path("a"), fs::READ_DIR)?;
-    let t0 = Instant::now();
-    let (mut done, mut checked, mut born_during) = (0u64, 0u64, 0u64);
-    let mut result = Ok(());
-    for i in 0..ITERATIONS {
-        if t0.elapsed() > TIME_LIMIT {
-            break;
-        }
-        let report = in_child(&t, &rs, SEED.wrapping_add(i))?;
+    let (mut checked, mut born_during) = (0u64, 0u64);
+    let ran = BOUNDS.run(|i| {
+        let report = match in_child(&t, &rs, BOUNDS.seed.wrapping_add(i)) {
+            Ok(r) => r,
+            Err(e) => return ControlFlow::Break(e),
+        };
         let counts: Vec<u64> = report
             .strip_prefix("ok ")
             .map(|r| r.split(' ').filter_map(|n| n.parse().ok()).collect())
@@ -240,19 +223,18 @@ fn threads_cloned_during_the_call() -> TestResult {
         if let [c, b] = counts[..] {
             checked += c;
             born_during += b;
+            ControlFlow::Continue(())
         } else {
-            result = Err(fail(format!("iteration {i}: {report}")));
-            break;
+            ControlFlow::Break(fail(format!("iteration {i}: {report}")))
         }
-        done = i + 1;
-    }
+    });
     println!(
-        "race restrict_self(TSYNC) vs clone: seed {SEED:#x}, {done} of {ITERATIONS} iterations \
-         in {:.2} s, {CLONERS} cloners of up to {LEAVES} threads each; {checked} threads \
-         checked after the call, {born_during} threads cloned while it ran",
-        t0.elapsed().as_secs_f64()
+        "race restrict_self(TSYNC) vs clone: {}, {CLONERS} cloners of up to {LEAVES} threads \
+         each; {checked} threads checked after the call, {born_during} threads cloned while it \
+         ran",
+        ran.summary(&BOUNDS)
     );
-    result
+    ran.stopped.map_or(Ok(()), Err)
 }
 
 pub fn tests() -> Vec<Test> {

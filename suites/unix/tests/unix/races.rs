@@ -20,45 +20,31 @@
 use crate::server;
 use crate::sock::{connect, path_addr, socket, Type};
 use llconf_harness::abi::fs;
+use llconf_harness::fixture::race::{Bounds, Rng};
 use llconf_harness::fixture::TempTree;
 use llconf_harness::{ensure, fail, Errno, OrFail, Ruleset, Stop, Test, TestResult};
 use nix::sys::socket::{getpeername, UnixAddr};
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const ITERATIONS: u64 = 10_000;
-const SEED: u64 = 0x6c6c_636f_6e66_0009;
-/// Past this, the race stops and the iterations done are checked.
-const TIME_LIMIT: Duration = Duration::from_secs(15);
+/// Past the time limit, the race stops and the iterations done are checked.
+const BOUNDS: Bounds = Bounds {
+    seed: 0x6c6c_636f_6e66_0009,
+    iterations: 10_000,
+    time_limit: Duration::from_secs(15),
+};
 /// The test's own limit, above the race's.
 const TEST_TIMEOUT: Duration = Duration::from_secs(40);
 
-/// xorshift64*: varies the interleavings, the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Spins a little, and now and then yields: on one CPU (UML) the other
-    /// thread only runs when this one lets it.
-    fn jitter(&mut self) {
-        let r = self.next();
-        for _ in 0..r % 512 {
-            std::hint::spin_loop();
-        }
-        if r & 0x3000 != 0 {
-            std::thread::yield_now();
-        }
-    }
+/// Spins a little, and now and then yields: on one CPU (UML) the other
+/// thread only runs when this one lets it.
+fn jitter(rng: &mut Rng) {
+    rng.jitter(512, |r| r & 0x3000 != 0);
 }
 
 struct Paths {
@@ -73,7 +59,7 @@ struct Paths {
 /// X, D moves to `denied/e`, `allowed/sock` becomes a symlink to
 /// `denied/d` (dangling), D moves back. A failed step is a broken fixture.
 fn flip(p: &Paths, stop: &AtomicBool, broken: &Mutex<Option<String>>) -> u64 {
-    let mut rng = Rng(SEED ^ 0xb);
+    let mut rng = Rng::new(BOUNDS.seed ^ 0xb);
     let mut rounds = 0;
     let step = |what: &str, r: std::io::Result<()>| {
         r.map_err(|e| {
@@ -85,17 +71,17 @@ fn flip(p: &Paths, stop: &AtomicBool, broken: &Mutex<Option<String>>) -> u64 {
             let _ = std::fs::remove_file(&p.tmp);
             step("link X to tmp", std::fs::hard_link(&p.x, &p.tmp))?;
             step("rename tmp over sock", std::fs::rename(&p.tmp, &p.sock))?;
-            rng.jitter();
+            jitter(&mut rng);
             step("rename denied/d to denied/e", std::fs::rename(&p.d, &p.e))?;
-            rng.jitter();
+            jitter(&mut rng);
             step(
                 "symlink tmp to denied/d",
                 std::os::unix::fs::symlink(&p.d, &p.tmp),
             )?;
             step("rename tmp over sock", std::fs::rename(&p.tmp, &p.sock))?;
-            rng.jitter();
+            jitter(&mut rng);
             step("rename denied/e to denied/d", std::fs::rename(&p.e, &p.d))?;
-            rng.jitter();
+            jitter(&mut rng);
             Ok::<(), ()>(())
         })();
         if round.is_err() {
@@ -162,17 +148,17 @@ fn replaced_while_connecting(ty: Type) -> TestResult {
     let broken = Mutex::new(None);
     let mut tally: BTreeMap<String, u64> = BTreeMap::new();
     let mut note = |k: String| *tally.entry(k).or_default() += 1;
-    let (mut done, mut control) = (0u64, 0u64);
-    let t0 = Instant::now();
-    let (result, rounds) = std::thread::scope(|sc| {
+    let mut control = 0u64;
+    let (ran, rounds) = std::thread::scope(|sc| {
         let b = sc.spawn(|| flip(&p, &stop, &broken));
-        let mut rng = Rng(SEED);
-        let result = (|| {
-            for i in 0..ITERATIONS {
-                if stop.load(SeqCst) || t0.elapsed() > TIME_LIMIT {
-                    break;
-                }
-                rng.jitter();
+        let mut rng = Rng::new(BOUNDS.seed);
+        let ran = BOUNDS.run(|i| {
+            if stop.load(SeqCst) {
+                // Thread B broke: `broken` says why.
+                return ControlFlow::Break(Ok(()));
+            }
+            jitter(&mut rng);
+            let round = (|| -> TestResult {
                 note(format!("allowed/sock: {}", connect_once(ty, &sock, &p, i)?));
                 if i % 16 == 0 {
                     let r = connect_once(ty, &x, &p, i)?;
@@ -186,21 +172,21 @@ fn replaced_while_connecting(ty: Type) -> TestResult {
                     ensure!(r != "ok, peer X", "iteration {i}: connect({d}) reached X");
                     note(format!("denied/d: {r}"));
                 }
-                done = i + 1;
-            }
-            Ok(())
-        })();
+                Ok(())
+            })();
+            round.map_or_else(|e| ControlFlow::Break(Err(e)), ControlFlow::Continue)
+        });
         stop.store(true, SeqCst);
-        (result, b.join().expect("thread B panicked"))
+        (ran, b.join().expect("thread B panicked"))
     });
     let counts: Vec<String> = tally.iter().map(|(k, v)| format!("{k}={v}")).collect();
     println!(
-        "race {ty} connect vs rename/replace: seed {SEED:#x}, {done} of {ITERATIONS} iterations \
-         in {:.2} s, thread B {rounds} rounds; X reached by its own path {control} times; {}",
-        t0.elapsed().as_secs_f64(),
+        "race {ty} connect vs rename/replace: {}, thread B {rounds} rounds; X reached by its \
+         own path {control} times; {}",
+        ran.summary(&BOUNDS),
         counts.join(" ")
     );
-    result?;
+    ran.stopped.unwrap_or(Ok(()))?;
     if let Some(why) = broken.lock().unwrap().take() {
         return Err(fail(why));
     }

@@ -12,6 +12,7 @@
 //! nothing the bypass check itself is what fails.
 
 use llconf_harness::abi::net::{BIND_UDP, CONNECT_SEND_UDP, CONNECT_TCP};
+use llconf_harness::fixture::race::{Bounds, Rng};
 use llconf_harness::ruleset::verify_domain_in_effect;
 use llconf_harness::{
     ensure, expect_eq, expect_ok, fail, sys, Errno, OrFail, Ruleset, Stop, Test, TestResult,
@@ -20,38 +21,26 @@ use llconf_net::case::{one, twin_name, TCP, UDP};
 use llconf_net::port::{ALLOWED, DENIED};
 use llconf_net::{call, Addr, Family, Listener, Receiver};
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering::SeqCst};
 use std::sync::Barrier;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const ITERATIONS_ENV: &str = "LLCONF_RACE_ITERATIONS";
 pub const DEFAULT_ITERATIONS: u64 = 20_000;
 const SEED: u64 = 0x6c6c_636f_6e66_0007;
-const TIME_BUDGET: Duration = Duration::from_secs(20);
+const TIME_LIMIT: Duration = Duration::from_secs(20);
 
-fn iterations() -> u64 {
-    std::env::var(ITERATIONS_ENV)
+fn bounds() -> Bounds {
+    let iterations = std::env::var(ITERATIONS_ENV)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_ITERATIONS)
-}
-
-/// xorshift64*: enough to vary the interleavings, the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn jitter(&mut self, max: u64) {
-        for _ in 0..self.next() % max {
-            std::hint::spin_loop();
-        }
+        .unwrap_or(DEFAULT_ITERATIONS);
+    Bounds {
+        seed: SEED,
+        iterations,
+        time_limit: TIME_LIMIT,
     }
 }
 
@@ -141,83 +130,71 @@ fn check_outcomes(tally: &Tally, outcomes: &[(&'static str, &[&str])]) -> TestRe
 }
 
 pub fn run(race: Race) -> TestResult {
-    let n = iterations();
+    let bounds = bounds();
     let fd_cell = AtomicI32::new(-1);
     let stop = AtomicBool::new(false);
     let (start, end) = (Barrier::new(2), Barrier::new(2));
     let mut tally = Tally::default();
-    let (mut done, mut control, mut bypass, mut broken) = (0u64, 0usize, None, None);
-    let t0 = Instant::now();
-    let b_tally = std::thread::scope(|sc| {
+    let mut control = 0usize;
+    let (ran, b_tally) = std::thread::scope(|sc| {
         let h = sc.spawn(|| {
             let mut t = Tally::default();
-            let mut rng = Rng(SEED ^ 0xb);
+            let mut rng = Rng::new(SEED ^ 0xb);
             loop {
                 start.wait();
                 if stop.load(SeqCst) {
                     return t;
                 }
-                rng.jitter(1 << 9);
+                rng.jitter(1 << 9, |_| false);
                 (race.b)(fd_cell.load(SeqCst), &mut t);
                 end.wait();
             }
         });
-        let mut rng = Rng(SEED);
-        for i in 0..n {
+        let mut rng = Rng::new(SEED);
+        let ran = bounds.run(|i| {
             let s = match (race.make)() {
                 Ok(s) => s,
-                Err(e) => {
-                    broken = Some(e);
-                    break;
-                }
+                Err(e) => return ControlFlow::Break(e),
             };
             fd_cell.store(s.as_raw_fd(), SeqCst);
             start.wait();
             // A waits longer on average, so that it lands before, during
             // and after B's call.
-            rng.jitter(1 << 12);
+            rng.jitter(1 << 12, |_| false);
             let r = (race.a)(s.as_raw_fd(), i, &mut tally);
             end.wait();
             (race.after)(s.as_raw_fd(), &mut tally);
             drop(s);
-            done = i + 1;
             control += (race.control)();
             let d = (race.denied)();
             if d > 0 {
-                bypass = Some((i, d));
-                break;
+                return ControlFlow::Break(fail(format!(
+                    "bypass at iteration {i}: the denied port {DENIED} received {d} (after {} \
+                     iterations)",
+                    i + 1
+                )));
             }
-            if let Err(e) = r {
-                broken = Some(e);
-                break;
-            }
-            if t0.elapsed() > TIME_BUDGET {
-                break;
-            }
-        }
+            r.map_or_else(ControlFlow::Break, ControlFlow::Continue)
+        });
         stop.store(true, SeqCst);
         start.wait();
-        h.join().expect("race thread B panicked")
+        (ran, h.join().expect("race thread B panicked"))
     });
     tally.merge(b_tally);
     println!(
-        "race {}: seed {SEED:#x}, {done} of {n} iterations in {:.2} s ({ITERATIONS_ENV} sets the count); control port received {control}",
+        "race {}: {} ({ITERATIONS_ENV} sets the count); control port received {control}",
         race.name,
-        t0.elapsed().as_secs_f64()
+        ran.summary(&bounds)
     );
     tally.print();
-    if let Some((i, d)) = bypass {
-        return Err(fail(format!(
-            "bypass at iteration {i}: the denied port {DENIED} received {d} (after {done} iterations)"
-        )));
-    }
-    if let Some(e) = broken {
+    if let Some(e) = ran.stopped {
         return Err(e);
     }
     check_outcomes(&tally, race.outcomes)?;
     ensure!(
         control > 0,
-        "the control port {ALLOWED} received nothing in {done} iterations: the race did not run"
+        "the control port {ALLOWED} received nothing in {} iterations: the race did not run",
+        ran.done
     );
     verify_domain_in_effect()?;
     Ok(())
