@@ -2,7 +2,6 @@
 
 use crate::check::TestResult;
 use crate::requirement::Requirement;
-use crate::twin::Twin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -91,4 +90,19 @@ impl Test {
         self.twin = Twin::Exempt(reason.into());
         self
     }
+}
+
+/// What a test declares of its twin (the `twin` module lists and checks it), kept here with
+/// the test so that `twin` builds on `test` and not the other way round.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Twin {
+    /// Nothing declared yet: listed as untwinned.
+    #[default]
+    Undeclared,
+    /// The full name of the case one rule, right or layer apart whose
+    /// verdict is the opposite.
+    Of(String),
+    /// No twin can exist, and why (a version query, a malformed argument
+    /// that has no allowed counterpart, ...).
+    Exempt(String),
 }

@@ -12,18 +12,7 @@ use std::collections::BTreeSet;
 /// The flag a suite binary answers with its twin declarations.
 pub const LIST_FLAG: &str = "--list-twins";
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum Twin {
-    /// Nothing declared yet: listed as untwinned.
-    #[default]
-    Undeclared,
-    /// The full name of the case one rule, right or layer apart whose
-    /// verdict is the opposite.
-    Of(String),
-    /// No twin can exist, and why (a version query, a malformed argument
-    /// that has no allowed counterpart, ...).
-    Exempt(String),
-}
+pub use crate::test::Twin;
 
 /// Declares `a` and `b` twins of each other.
 pub fn pair(a: Test, b: Test) -> [Test; 2] {
