@@ -17,28 +17,37 @@ pub fn build(root: &Path, args: BuildArgs) -> Result<ExitCode> {
         suite_args: Vec::new(),
     };
     let suites = selection::resolve_static(root, &selection)?;
-    let suites_dir = args.out.join(prebuilt::SUITES);
-    // A folder reused by a later build holds only what this build made.
-    if suites_dir.is_dir() {
-        std::fs::remove_dir_all(&suites_dir)
-            .with_context(|| format!("emptying {}", suites_dir.display()))?;
+    // Filled beside the folder and renamed over it at the end: a build cut
+    // short (Ctrl-C, a full disk) leaves no folder with some suites missing,
+    // which `run --bins` would run as if it were whole.
+    let partial = partial_of(&args.out);
+    if partial.exists() {
+        std::fs::remove_dir_all(&partial)
+            .with_context(|| format!("removing {}", partial.display()))?;
     }
     for s in &suites {
         prebuilt::put(
-            &args.out,
+            &partial,
             &format!("{}/{}", prebuilt::SUITES, s.suite),
             &s.path,
         )?;
     }
     let guest = build::guest_binaries(root)?;
-    prebuilt::put(&args.out, &format!("{}/init", prebuilt::GUEST), &guest.init)?;
+    prebuilt::put(&partial, &format!("{}/init", prebuilt::GUEST), &guest.init)?;
     prebuilt::put(
-        &args.out,
+        &partial,
         &format!("{}/true", prebuilt::GUEST),
         &guest.true_bin,
     )?;
     let me = std::env::current_exe().context("finding the llconf binary")?;
-    let runner = prebuilt::put(&args.out, prebuilt::RUNNER, &me)?;
+    prebuilt::put(&partial, prebuilt::RUNNER, &me)?;
+    if args.out.exists() {
+        std::fs::remove_dir_all(&args.out)
+            .with_context(|| format!("replacing {}", args.out.display()))?;
+    }
+    std::fs::rename(&partial, &args.out)
+        .with_context(|| format!("renaming {} to {}", partial.display(), args.out.display()))?;
+    let runner = args.out.join(prebuilt::RUNNER);
     println!(
         "{}: {} ({} suites: {}), guest/init, guest/true",
         args.out.display(),
@@ -56,4 +65,11 @@ pub fn build(root: &Path, args: BuildArgs) -> Result<ExitCode> {
         args.out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `DIR.partial`, beside DIR.
+fn partial_of(out: &Path) -> std::path::PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    out.with_file_name(name)
 }
