@@ -1,7 +1,8 @@
 //! llconf-record: the JSON Lines schema that suite binaries write, one
 //! record per line, and that the runner and the reports read back; plus
 //! [`ktap`], the one formatter of KTAP lines that both the suite binaries
-//! (`--format ktap`) and `llconf run --format ktap` use. Every suite binary
+//! (`--format ktap`) and `llconf run --format ktap` use; and [`flags`], the
+//! suite flags the runner passes. Every suite binary
 //! links this crate, so it stays small: serde and nothing else.
 //!
 //! A results file starts with [`Record::SuiteStarted`], holds one
@@ -9,6 +10,7 @@
 //! [`Record::SuiteFinished`]. A suite that crashed part-way leaves a file
 //! without the last record; readers keep every complete line.
 
+pub mod flags;
 pub mod ktap;
 
 use serde::{Deserialize, Serialize};

@@ -12,8 +12,17 @@ use std::time::{Duration, Instant};
 const INNER_ENV: &str = "LLCONF_BENCH_INNER";
 
 fn run_suite(n: usize, threads: usize) -> Duration {
+    run_suite_with(n, threads, false)
+}
+
+/// `exec`: re-execute the binary for each test even on one thread.
+fn run_suite_with(n: usize, threads: usize, exec: bool) -> Duration {
     let start = Instant::now();
-    let status = Command::new(std::env::current_exe().unwrap())
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    if exec {
+        cmd.env(llconf_harness::runner::EXEC_ENV, "1");
+    }
+    let status = cmd
         .args(["--test-threads", &threads.to_string(), "-q"])
         .env(INNER_ENV, n.to_string())
         .env(llconf_harness::runner::RESULTS_ENV, "/dev/null")
@@ -58,7 +67,7 @@ fn main() {
     let baseline = (0..3).map(|_| bare(n)).min().unwrap();
     let per_runner = runner.as_secs_f64() * 1e3 / n as f64;
     let per_bare = baseline.as_secs_f64() * 1e3 / n as f64;
-    println!("per-test overhead, {n} empty tests, one thread, best of 3:");
+    println!("per-test overhead, {n} empty tests, one thread (test processes forked), best of 3:");
     println!(
         "  runner start-up (0 tests):     {:8.2} ms",
         fixed.as_secs_f64() * 1e3
@@ -68,6 +77,19 @@ fn main() {
     println!(
         "  ratio runner / bare:           {:8.2}x",
         per_runner / per_bare
+    );
+    let exec = (0..3)
+        .map(|_| run_suite_with(n, 1, true))
+        .min()
+        .unwrap()
+        .saturating_sub(fixed)
+        .as_secs_f64()
+        * 1e3
+        / n as f64;
+    println!(
+        "  runner, per test, exec'd:      {exec:8.3} ms ({:.2}x of bare, {:.2}x of forked)",
+        exec / per_bare,
+        exec / per_runner
     );
     let par = run_suite(n, 2).saturating_sub(fixed).as_secs_f64() * 1e3 / n as f64;
     println!(

@@ -177,6 +177,11 @@ pub fn restrict_self(ruleset_fd: RawFd, flags: u32) -> Result<(), Errno> {
     r.map(|_| ())
 }
 
+/// Starts the count again, in a test process forked from the runner.
+pub fn reset_restrict_self_calls() {
+    RESTRICT_SELF_CALLS.store(0, Ordering::SeqCst);
+}
+
 /// Successful restrict_self calls made by this process so far.
 pub fn restrict_self_calls() -> u32 {
     RESTRICT_SELF_CALLS.load(Ordering::SeqCst)

@@ -124,6 +124,31 @@ fn inner_tests() -> Vec<Test> {
                 "selftest::isolation::own_process",
             )
         }),
+        Test::new("selftest::isolation::own_process_group", || {
+            // SAFETY: plain queries.
+            let (pid, pgid) = unsafe { (libc::getpid(), libc::getpgid(0)) };
+            llconf_harness::expect_eq("the test's process group", pgid, pid)
+        }),
+        Test::new("selftest::isolation::runner_fds_closed", || {
+            // The runner holds the other ends of this process's output and
+            // verdict pipes: a test must not hold them too.
+            let link = |fd: &str| std::fs::read_link(format!("/proc/self/fd/{fd}")).ok();
+            let ours: Vec<_> = ["1", "2", "3"].iter().filter_map(|fd| link(fd)).collect();
+            let leaked: Vec<String> = std::fs::read_dir("/proc/self/fd")
+                .unwrap()
+                .flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+                .filter(|fd| *fd > 3)
+                .filter_map(|fd| Some((fd, link(&fd.to_string())?)))
+                .filter(|(_, l)| ours.contains(l))
+                .map(|(fd, l)| format!("{fd} -> {}", l.display()))
+                .collect();
+            llconf_harness::expect_eq(
+                "fds on the runner's pipes",
+                leaked.join(", "),
+                String::new(),
+            )
+        }),
         Test::new("selftest::ignored::by_flag", || Ok(())).ignored(),
         Test::new("selftest::known::fails_on_affected", || {
             expect_errno("open(\"/\")", Ok::<(), Errno>(()), Errno::EACCES)
@@ -160,19 +185,48 @@ struct InnerRun {
     output: String,
 }
 
-static RUN: OnceLock<InnerRun> = OnceLock::new();
-
-fn inner_run_if_started() -> Option<&'static InnerRun> {
-    RUN.get()
+/// How the runner makes test processes: re-executing itself from worker
+/// threads, or forking them from its one thread (`runner::spawn`).
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    Exec,
+    Fork,
 }
 
-fn inner_run() -> &'static InnerRun {
-    RUN.get_or_init(|| {
+impl Mode {
+    const ALL: [Mode; 2] = [Mode::Exec, Mode::Fork];
+
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Exec => "exec",
+            Mode::Fork => "fork",
+        }
+    }
+
+    fn threads(self) -> &'static str {
+        match self {
+            Mode::Exec => "4",
+            Mode::Fork => "1",
+        }
+    }
+
+    fn run(self) -> &'static OnceLock<InnerRun> {
+        static EXEC: OnceLock<InnerRun> = OnceLock::new();
+        static FORK: OnceLock<InnerRun> = OnceLock::new();
+        match self {
+            Mode::Exec => &EXEC,
+            Mode::Fork => &FORK,
+        }
+    }
+}
+
+fn inner_run(mode: Mode) -> &'static InnerRun {
+    mode.run().get_or_init(|| {
         let dir = tempfile::tempdir().unwrap().keep();
         let results = dir.join("results.jsonl");
         let start = Instant::now();
         let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--test-threads", "4"])
+            .args(["--test-threads", mode.threads()])
             .env(INNER_ENV, "1")
             .env(DIR_ENV, &dir)
             .env(llconf_harness::runner::RESULTS_ENV, &results)
@@ -367,8 +421,8 @@ fn known_checks() -> Vec<Trial> {
     ]
 }
 
-fn record(name: &str) -> Result<&'static TestRecord, Failed> {
-    inner_run()
+fn record(mode: Mode, name: &str) -> Result<&'static TestRecord, Failed> {
+    inner_run(mode)
         .records
         .get(name)
         .ok_or_else(|| format!("no record for {name}").into())
@@ -382,8 +436,8 @@ fn check(cond: bool, msg: impl Into<String>) -> Result<(), Failed> {
     }
 }
 
-fn failure(name: &str) -> Result<Failure, Failed> {
-    let r = record(name)?;
+fn failure(mode: Mode, name: &str) -> Result<Failure, Failed> {
+    let r = record(mode, name)?;
     check(
         r.outcome == Outcome::Failed,
         format!("{name} must fail: {r:?}"),
@@ -393,65 +447,84 @@ fn failure(name: &str) -> Result<Failure, Failed> {
         .ok_or_else(|| "failed without a failure".into())
 }
 
-fn outer_checks() -> Vec<Trial> {
-    vec![
-        Trial::test("runner::suite::exit_code_is_101_when_a_test_failed", || {
+fn outer_checks(mode: Mode) -> Vec<Trial> {
+    let checks = vec![
+        check_trial(
+            mode,
+            "runner::suite::exit_code_is_101_when_a_test_failed",
+            move || {
+                check(
+                    inner_run(mode).exit_code == Some(101),
+                    format!("{:?}", inner_run(mode).exit_code),
+                )
+            },
+        ),
+        check_trial(mode, "runner::outcome::pass_is_recorded", move || {
             check(
-                inner_run().exit_code == Some(101),
-                format!("{:?}", inner_run().exit_code),
-            )
-        }),
-        Trial::test("runner::outcome::pass_is_recorded", || {
-            check(
-                record("selftest::outcome::passes")?.outcome == Outcome::Passed,
+                record(mode, "selftest::outcome::passes")?.outcome == Outcome::Passed,
                 "not passed",
             )
         }),
-        Trial::test(
+        check_trial(
+            mode,
             "runner::outcome::errno_failure_keeps_expected_and_observed",
-            || {
-                let f = failure("selftest::outcome::wrong_errno")?;
+            move || {
+                let f = failure(mode, "selftest::outcome::wrong_errno")?;
                 check(
                     f.to_string() == "open(\"/\"): expected EACCES (13), observed success",
                     f.to_string(),
                 )
             },
         ),
-        Trial::test(
+        check_trial(
+            mode,
             "runner::outcome::panic_is_a_failure_with_its_message",
-            || {
-                let f = failure("selftest::outcome::panics")?;
+            move || {
+                let f = failure(mode, "selftest::outcome::panics")?;
                 check(
                     matches!(&f, Failure::Panic { message } if message == "boom at line 1"),
                     format!("{f:?}"),
                 )
             },
         ),
-        Trial::test("runner::signal::segfault_is_reported_as_sigsegv", || {
-            let f = failure("selftest::signal::segfault")?;
-            check(
-                f == Failure::Signal {
-                    signal: "SIGSEGV".into(),
-                    number: 11,
-                },
-                format!("{f:?}"),
-            )
-        }),
-        Trial::test("runner::signal::abort_is_reported_as_sigabrt", || {
-            let f = failure("selftest::signal::abort")?;
-            check(
-                matches!(&f, Failure::Signal { signal, .. } if signal == "SIGABRT"),
-                format!("{f:?}"),
-            )
-        }),
-        Trial::test("runner::exit::exit_without_verdict_is_a_crash", || {
-            let f = failure("selftest::exit::without_verdict")?;
-            check(f == Failure::Crash { exit_code: 7 }, format!("{f:?}"))
-        }),
-        Trial::test(
+        check_trial(
+            mode,
+            "runner::signal::segfault_is_reported_as_sigsegv",
+            move || {
+                let f = failure(mode, "selftest::signal::segfault")?;
+                check(
+                    f == Failure::Signal {
+                        signal: "SIGSEGV".into(),
+                        number: 11,
+                    },
+                    format!("{f:?}"),
+                )
+            },
+        ),
+        check_trial(
+            mode,
+            "runner::signal::abort_is_reported_as_sigabrt",
+            move || {
+                let f = failure(mode, "selftest::signal::abort")?;
+                check(
+                    matches!(&f, Failure::Signal { signal, .. } if signal == "SIGABRT"),
+                    format!("{f:?}"),
+                )
+            },
+        ),
+        check_trial(
+            mode,
+            "runner::exit::exit_without_verdict_is_a_crash",
+            move || {
+                let f = failure(mode, "selftest::exit::without_verdict")?;
+                check(f == Failure::Crash { exit_code: 7 }, format!("{f:?}"))
+            },
+        ),
+        check_trial(
+            mode,
             "runner::exit::a_verdict_then_another_exit_status_fails",
-            || {
-                let f = failure("selftest::exit::forged_pass_then_exit_1")?;
+            move || {
+                let f = failure(mode, "selftest::exit::forged_pass_then_exit_1")?;
                 check(
                     f.to_string()
                         .contains("reported a pass and then exited with code 1"),
@@ -459,15 +532,16 @@ fn outer_checks() -> Vec<Trial> {
                 )
             },
         ),
-        Trial::test(
+        check_trial(
+            mode,
             "runner::escape::a_process_out_of_the_group_fails_the_test_and_dies",
-            || {
-                let f = failure("selftest::escape::setsid_grandchild")?;
+            move || {
+                let f = failure(mode, "selftest::escape::setsid_grandchild")?;
                 check(
                     f.to_string().starts_with("1 process outlived the test"),
                     f.to_string(),
                 )?;
-                let pid = std::fs::read_to_string(inner_run().dir.join("escapee.pid"))
+                let pid = std::fs::read_to_string(inner_run(mode).dir.join("escapee.pid"))
                     .map_err(|e| format!("escapee pid: {e}"))?;
                 let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()));
                 check(
@@ -476,15 +550,16 @@ fn outer_checks() -> Vec<Trial> {
                 )
             },
         ),
-        Trial::test(
+        check_trial(
+            mode,
             "runner::timeout::hung_test_is_killed_with_its_group",
-            || {
-                let f = failure("selftest::timeout::hangs_with_a_grandchild")?;
+            move || {
+                let f = failure(mode, "selftest::timeout::hangs_with_a_grandchild")?;
                 check(
                     matches!(f, Failure::Timeout { seconds } if (seconds - 1.5).abs() < 1e-9),
                     format!("{f:?}"),
                 )?;
-                let pid: i32 = std::fs::read_to_string(inner_run().dir.join("grandchild.pid"))
+                let pid: i32 = std::fs::read_to_string(inner_run(mode).dir.join("grandchild.pid"))
                     .map_err(|e| format!("grandchild pid: {e}"))?
                     .parse()
                     .unwrap();
@@ -503,15 +578,16 @@ fn outer_checks() -> Vec<Trial> {
                 }
                 check(!alive, format!("grandchild {pid} outlived the timeout"))?;
                 check(
-                    inner_run().wall < Duration::from_secs(60),
+                    inner_run(mode).wall < Duration::from_secs(60),
                     "the hung test held up the run",
                 )
             },
         ),
-        Trial::test(
+        check_trial(
+            mode,
             "runner::skip::unmet_requirement_names_feature_and_kernel",
-            || {
-                let r = record("selftest::skip::unmet_requirement")?;
+            move || {
+                let r = record(mode, "selftest::skip::unmet_requirement")?;
                 check(r.outcome == Outcome::Skipped, "not skipped")?;
                 let reason = r.skip_reason.clone().unwrap_or_default();
                 check(
@@ -520,42 +596,77 @@ fn outer_checks() -> Vec<Trial> {
                 )
             },
         ),
-        Trial::test("runner::skip::run_time_skip_keeps_its_reason", || {
-            let r = record("selftest::skip::at_run_time")?;
-            check(
-                r.outcome == Outcome::Skipped
-                    && r.skip_reason.as_deref() == Some("auditd owns the audit socket (EEXIST)"),
-                format!("{r:?}"),
-            )
-        }),
-        Trial::test("runner::skip::ignored_test_is_recorded_as_skipped", || {
-            let r = record("selftest::ignored::by_flag")?;
-            check(r.outcome == Outcome::Skipped, format!("{r:?}"))
-        }),
-        Trial::test("runner::output::stdout_and_stderr_are_captured", || {
-            let r = record("selftest::output::captured")?;
-            check(
-                r.stdout == "hello on stdout\n" && r.stderr == "hello on stderr\n",
-                format!("{r:?}"),
-            )
-        }),
-        Trial::test(
+        check_trial(
+            mode,
+            "runner::skip::run_time_skip_keeps_its_reason",
+            move || {
+                let r = record(mode, "selftest::skip::at_run_time")?;
+                check(
+                    r.outcome == Outcome::Skipped
+                        && r.skip_reason.as_deref()
+                            == Some("auditd owns the audit socket (EEXIST)"),
+                    format!("{r:?}"),
+                )
+            },
+        ),
+        check_trial(
+            mode,
+            "runner::skip::ignored_test_is_recorded_as_skipped",
+            move || {
+                let r = record(mode, "selftest::ignored::by_flag")?;
+                check(r.outcome == Outcome::Skipped, format!("{r:?}"))
+            },
+        ),
+        check_trial(
+            mode,
+            "runner::output::stdout_and_stderr_are_captured",
+            move || {
+                let r = record(mode, "selftest::output::captured")?;
+                check(
+                    r.stdout == "hello on stdout\n" && r.stderr == "hello on stderr\n",
+                    format!("{r:?}"),
+                )
+            },
+        ),
+        check_trial(
+            mode,
             "runner::isolation::test_process_cannot_find_the_results_file",
-            || {
-                let r = record("selftest::isolation::no_results_path")?;
+            move || {
+                let r = record(mode, "selftest::isolation::no_results_path")?;
                 check(r.outcome == Outcome::Passed, format!("{r:?}"))
             },
         ),
-        Trial::test("runner::isolation::each_test_in_its_own_process", || {
-            check(
-                record("selftest::isolation::own_process")?.outcome == Outcome::Passed,
-                "not re-executed for the one test",
-            )
-        }),
-        Trial::test("runner::ktap::format_ktap_prints_ktap", || {
+        check_trial(
+            mode,
+            "runner::isolation::each_test_in_its_own_process",
+            move || {
+                check(
+                    record(mode, "selftest::isolation::own_process")?.outcome == Outcome::Passed,
+                    "not re-executed for the one test",
+                )
+            },
+        ),
+        check_trial(
+            mode,
+            "runner::isolation::each_test_in_its_own_group",
+            move || {
+                let r = record(mode, "selftest::isolation::own_process_group")?;
+                check(r.outcome == Outcome::Passed, format!("{r:?}"))
+            },
+        ),
+        check_trial(
+            mode,
+            "runner::isolation::runner_fds_are_closed",
+            move || {
+                let r = record(mode, "selftest::isolation::runner_fds_closed")?;
+                check(r.outcome == Outcome::Passed, format!("{r:?}"))
+            },
+        ),
+        check_trial(mode, "runner::ktap::format_ktap_prints_ktap", move || {
             let dir = tempfile::tempdir().unwrap();
             let out = std::process::Command::new(std::env::current_exe().unwrap())
                 .args(["--format", "ktap", "selftest::outcome::"])
+                .args(["--test-threads", mode.threads()])
                 .env(INNER_ENV, "1")
                 .env(DIR_ENV, dir.path())
                 .env(
@@ -584,11 +695,22 @@ fn outer_checks() -> Vec<Trial> {
             )?;
             check(out.status.code() == Some(101), format!("{:?}", out.status))
         }),
-        Trial::test("runner::serial::serial_test_runs_alone", || {
-            let r = record("selftest::serial::alone")?;
+        check_trial(mode, "runner::serial::serial_test_runs_alone", move || {
+            let r = record(mode, "selftest::serial::alone")?;
             check(r.outcome == Outcome::Passed, format!("{r:?}"))
         }),
-    ]
+    ];
+    checks
+}
+
+/// A check of `mode`'s run, named `runner::<mode>::<fixture>::<case>`.
+fn check_trial(
+    mode: Mode,
+    name: &str,
+    f: impl FnOnce() -> Result<(), Failed> + Send + 'static,
+) -> Trial {
+    let name = name.replacen("runner::", &format!("runner::{}::", mode.name()), 1);
+    Trial::test(name, f)
 }
 
 fn main() {
@@ -596,14 +718,16 @@ fn main() {
         llconf_harness::runner::main("selftest", inner_tests());
     }
     let args = Arguments::from_args();
-    let mut checks = outer_checks();
+    let mut checks: Vec<Trial> = Mode::ALL.into_iter().flat_map(outer_checks).collect();
     checks.extend(known_checks());
     let conclusion = libtest_mimic::run(&args, checks);
-    if let Some(run) = inner_run_if_started() {
-        if conclusion.has_failed() {
-            eprintln!("inner run output:\n{}", run.output);
+    for mode in Mode::ALL {
+        if let Some(run) = mode.run().get() {
+            if conclusion.has_failed() {
+                eprintln!("inner run output ({}):\n{}", mode.name(), run.output);
+            }
+            let _ = std::fs::remove_dir_all(&run.dir);
         }
-        let _ = std::fs::remove_dir_all(&run.dir);
     }
     conclusion.exit();
 }

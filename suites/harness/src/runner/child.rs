@@ -13,6 +13,12 @@ pub fn run(name: &str, tests: &[Test]) -> ! {
         eprintln!("llconf-harness: no test named {name} in this binary");
         std::process::exit(3);
     };
+    run_test(test)
+}
+
+/// Runs `test`'s body in this process, which is the test's own: exec'd for
+/// it, or forked for it by a single-threaded runner.
+pub fn run_test(test: &Test) -> ! {
     let body = test.body.clone();
     let kind = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || body())) {
         Ok(Ok(())) => VerdictKind::Passed,

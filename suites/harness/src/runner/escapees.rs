@@ -79,12 +79,15 @@ fn kill_and_reap(c: &Child) {
 }
 
 /// Kills and reaps the processes test `name` left behind; describes the
-/// ones that were still alive.
-pub fn reap_for(name: &str) -> Vec<String> {
+/// ones that were still alive. `alone`: no other test was running, so an
+/// adopted child whose environment names no test is this test's too (a
+/// test process forked rather than exec'd keeps the runner's environment
+/// in /proc, and so do its forked children).
+pub fn reap_for(name: &str, alone: bool) -> Vec<String> {
     let mut alive = Vec::new();
     for c in children()
         .into_iter()
-        .filter(|c| c.test.as_deref() == Some(name))
+        .filter(|c| c.test.as_deref() == Some(name) || (alone && c.test.is_none()))
     {
         if !c.zombie {
             alive.push(format!("pid {} ({})", c.pid, c.comm));

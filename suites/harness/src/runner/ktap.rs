@@ -53,36 +53,39 @@ pub fn run(
             ktap::plan(selected.len())
         );
     }
-    let threads = args
-        .test_threads
-        .or_else(|| std::thread::available_parallelism().ok().map(Into::into))
-        .unwrap_or(1)
-        .max(1);
+    let threads = super::test_threads(args);
     let queue = Mutex::new(selected.iter());
     // Serial tests must run alone here too.
     let serial = RwLock::new(());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let Some(test) = queue.lock().unwrap().next() else {
-                    break;
-                };
-                let record = if test.serial {
-                    let _g = serial.write().unwrap_or_else(|p| p.into_inner());
-                    run_test(test)
-                } else {
-                    let _g = serial.read().unwrap_or_else(|p| p.into_inner());
-                    run_test(test)
-                };
-                let mut o = out.lock().unwrap();
-                o.1 += 1;
-                o.2.count(&record.outcome);
-                let text = ktap::test_lines(o.1, &record);
-                let _ = o.0.write_all(text.as_bytes());
-                let _ = o.0.flush();
-            });
-        }
-    });
+    let work = || loop {
+        let Some(test) = queue.lock().unwrap().next() else {
+            break;
+        };
+        let record = if test.serial {
+            let _g = serial.write().unwrap_or_else(|p| p.into_inner());
+            run_test(test)
+        } else {
+            let _g = serial.read().unwrap_or_else(|p| p.into_inner());
+            run_test(test)
+        };
+        let mut o = out.lock().unwrap();
+        o.1 += 1;
+        o.2.count(&record.outcome);
+        let text = ktap::test_lines(o.1, &record);
+        let _ = o.0.write_all(text.as_bytes());
+        let _ = o.0.flush();
+    };
+    if threads == 1 {
+        // On this thread: the runner then forks its test processes, which
+        // it may only do with no other thread alive.
+        work();
+    } else {
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(work);
+            }
+        });
+    }
     let (mut stdout, _, counts) = out.into_inner().unwrap();
     let _ = stdout.write_all(ktap::totals(counts).as_bytes());
     counts

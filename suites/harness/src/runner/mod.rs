@@ -34,6 +34,30 @@ use verdict::VerdictKind;
 /// Serial tests take it for writing, so they run with no other test alive.
 static SERIAL: RwLock<()> = RwLock::new(());
 
+/// Set (to anything): exec a fresh binary for every test even on one
+/// thread, as with several; to compare the two, or to rule the fork out.
+pub const EXEC_ENV: &str = "LLCONF_EXEC_EACH_TEST";
+
+/// How many threads run the trials, as libtest-mimic and `ktap` count them.
+pub(crate) fn test_threads(args: &Arguments) -> usize {
+    args.test_threads
+        .or_else(|| std::thread::available_parallelism().ok().map(Into::into))
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// Whether this process runs one thread: a fork is only safe then.
+fn only_thread() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Threads:"))
+                .map(|n| n.trim() == "1")
+        })
+        .unwrap_or(false)
+}
+
 /// Multiplies every timeout, for slow machines such as TCG guests.
 pub const TIMEOUT_SCALE_ENV: &str = "LLCONF_TIMEOUT_SCALE";
 
@@ -46,6 +70,19 @@ pub fn main(suite: &str, tests: Vec<Test>) -> ! {
     let (argv, ktap) = ktap::take_format_flag(std::env::args().collect());
     let (argv, fake) = crate::fake::take_flag(argv);
     let (argv, list_twins) = crate::twin::take_flag(argv);
+    let argv = match crate::fixture::race::take_seconds_flag(argv) {
+        Ok((argv, Some(s))) => {
+            // Before any test process exists: they inherit it, exec'd or
+            // forked.
+            std::env::set_var(crate::fixture::race::SECONDS_ENV, s.to_string());
+            argv
+        }
+        Ok((argv, None)) => argv,
+        Err(e) => {
+            eprintln!("llconf: {e}");
+            std::process::exit(2)
+        }
+    };
     if list_twins {
         print!("{}", crate::twin::listing(&tests));
         std::process::exit(0)
@@ -97,6 +134,9 @@ struct Shared {
     timeout_scale: f64,
     child_env: Vec<(String, String)>,
     known_failures: AtomicUsize,
+    /// One test at a time on the main thread: test processes are forked,
+    /// not exec'd (see `spawn`).
+    fork: bool,
 }
 
 fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool, narrowed: bool) -> i32 {
@@ -177,6 +217,7 @@ fn run(suite: &str, tests: Vec<Test>, args: &Arguments, ktap: bool, narrowed: bo
         timeout_scale,
         child_env: vec![(BASE_DEPTH_ENV.into(), base_depth)],
         known_failures: AtomicUsize::new(0),
+        fork: test_threads(args) == 1 && only_thread() && std::env::var_os(EXEC_ENV).is_none(),
     });
 
     let start = Instant::now();
@@ -356,8 +397,10 @@ fn supervise(shared: &Shared, test: &Test) -> TestRecord {
             dir.path().to_string_lossy().into_owned(),
         ));
     }
+    let body = || child::run_test(test);
     let run = match spawn::run(spawn::Spawn {
         test_name: &test.name,
+        forked_body: shared.fork.then_some(&body as &dyn Fn()),
         timeout,
         capture: shared.capture,
         env,
@@ -436,7 +479,7 @@ fn supervise(shared: &Shared, test: &Test) -> TestRecord {
             ),
         }
     };
-    let escaped = escapees::reap_for(&test.name);
+    let escaped = escapees::reap_for(&test.name, shared.fork);
     let record = if escaped.is_empty() {
         record
     } else {

@@ -1,6 +1,13 @@
-//! The runner side of one test: re-execute this binary for that test alone,
-//! in its own process group, collect its output and verdict, and kill the
+//! The runner side of one test: a fresh process for that test alone, in
+//! its own process group; collect its output and verdict, and kill the
 //! whole group when it ends or runs past its timeout.
+//!
+//! The process is made one of two ways. A runner with worker threads
+//! re-executes this binary (fork, then exec), because a fork from a
+//! threaded process may copy a lock another thread holds. A runner on one
+//! thread, which never runs a test body itself, forks it and calls the body
+//! there, as kselftest does: no exec, no new runtime, no rebuilt test list,
+//! which under TCG is most of a small test's cost.
 
 use super::verdict::{Verdict, CHILD_TEST_ENV, VERDICT_FD, VERDICT_FD_ENV};
 use std::io;
@@ -23,6 +30,9 @@ pub struct ChildRun {
 
 pub struct Spawn<'a> {
     pub test_name: &'a str,
+    /// Fork and call this in the child instead of exec'ing the binary; it
+    /// must not return. Only for a runner with no other thread.
+    pub forked_body: Option<&'a dyn Fn()>,
     pub timeout: Duration,
     /// When false the test inherits the runner's stdout and stderr.
     pub capture: bool,
@@ -76,9 +86,63 @@ fn kill_group(pgid: u32) {
     unsafe { libc::kill(-(pgid as libc::pid_t), libc::SIGKILL) };
 }
 
-pub fn run(spec: Spawn<'_>) -> io::Result<ChildRun> {
+/// The test process, started: its pid, the read ends of its output, and
+/// how to wait for it.
+struct Started {
+    pid: u32,
+    stdout: Option<OwnedFd>,
+    stderr: Option<OwnedFd>,
+    /// `None` for a forked child, waited for by pid.
+    child: Option<std::process::Child>,
+}
+
+impl Started {
+    fn try_wait(&mut self) -> io::Result<bool> {
+        match &mut self.child {
+            Some(c) => Ok(c.try_wait()?.is_some()),
+            None => {
+                // The status is collected by `wait`; only peek here.
+                let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+                // SAFETY: waitid on our own child with a valid siginfo.
+                let r = unsafe {
+                    libc::waitid(
+                        libc::P_PID,
+                        self.pid,
+                        &mut info,
+                        libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+                    )
+                };
+                if r < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                // SAFETY: waitid filled si_pid (0 when nothing changed).
+                Ok(unsafe { info.si_pid() } != 0)
+            }
+        }
+    }
+
+    fn wait(&mut self) -> io::Result<ExitStatus> {
+        match &mut self.child {
+            Some(c) => c.wait(),
+            None => loop {
+                let mut status = 0;
+                // SAFETY: waitpid on our own child.
+                let r = unsafe { libc::waitpid(self.pid as libc::pid_t, &mut status, 0) };
+                if r >= 0 {
+                    return Ok(ExitStatus::from_raw(status));
+                }
+                let e = io::Error::last_os_error();
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            },
+        }
+    }
+}
+
+/// fork + exec of this binary, told which test to run by its environment.
+fn exec_child(spec: &Spawn<'_>, verdict_w: &OwnedFd) -> io::Result<Started> {
     let exe = std::env::current_exe()?;
-    let (verdict_r, verdict_w) = pipe()?;
     let verdict_w_raw = verdict_w.as_raw_fd();
     let mut cmd = Command::new(exe);
     // Records come from this runner only: the test process is not told
@@ -106,10 +170,94 @@ pub fn run(spec: Spawn<'_>) -> io::Result<ChildRun> {
             Ok(())
         });
     }
-    let start = Instant::now();
     let mut child = cmd.spawn()?;
+    Ok(Started {
+        pid: child.id(),
+        stdout: child.stdout.take().map(OwnedFd::from),
+        stderr: child.stderr.take().map(OwnedFd::from),
+        child: Some(child),
+    })
+}
+
+/// fork, and the body called in the child, which is left in the state an
+/// exec'd test process starts in: its own process group, stdin on
+/// /dev/null, its output on the pipes, the verdict pipe on `VERDICT_FD`,
+/// no other fd, and the same environment.
+fn fork_child(spec: &Spawn<'_>, body: &dyn Fn(), verdict_w: &OwnedFd) -> io::Result<Started> {
+    let (out, err) = if spec.capture {
+        (Some(pipe()?), Some(pipe()?))
+    } else {
+        (None, None)
+    };
+    let null = std::fs::File::open("/dev/null")?;
+    // Unwritten output would be written twice, once by each process.
+    use std::io::Write;
+    let _ = io::stdout().flush();
+    let _ = io::stderr().flush();
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: the caller runs no other thread, so the child may do what a
+    // single-threaded process may.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid == 0 {
+        // SAFETY: plain syscalls on fds this process owns.
+        unsafe {
+            libc::setpgid(0, 0);
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != parent {
+                libc::_exit(127);
+            }
+            let moves = [
+                (Some(null.as_raw_fd()), 0),
+                (out.as_ref().map(|(_, w)| w.as_raw_fd()), 1),
+                (err.as_ref().map(|(_, w)| w.as_raw_fd()), 2),
+                (Some(verdict_w.as_raw_fd()), VERDICT_FD),
+            ];
+            for (from, to) in moves {
+                let Some(from) = from else { continue };
+                if from == to {
+                    let fl = libc::fcntl(to, libc::F_GETFD);
+                    libc::fcntl(to, libc::F_SETFD, fl & !libc::FD_CLOEXEC);
+                } else if libc::dup2(from, to) < 0 {
+                    libc::_exit(127);
+                }
+            }
+            // What exec would have closed (every runner fd is CLOEXEC).
+            libc::syscall(libc::SYS_close_range, VERDICT_FD + 1, u32::MAX, 0);
+        }
+        std::env::remove_var(super::results_file::RESULTS_ENV);
+        std::env::set_var(CHILD_TEST_ENV, spec.test_name);
+        std::env::set_var(VERDICT_FD_ENV, VERDICT_FD.to_string());
+        for (k, v) in &spec.env {
+            std::env::set_var(k, v);
+        }
+        crate::sys::reset_restrict_self_calls();
+        body();
+        // The body ends the process; a return is a crash.
+        unsafe { libc::_exit(127) }
+    }
+    // A child that exits before this still names its group: its pid is
+    // not reused until it is waited for.
+    let _ = unsafe { libc::setpgid(pid, pid) };
+    Ok(Started {
+        pid: pid as u32,
+        stdout: out.map(|(r, _)| r),
+        stderr: err.map(|(r, _)| r),
+        child: None,
+    })
+}
+
+pub fn run(spec: Spawn<'_>) -> io::Result<ChildRun> {
+    let (verdict_r, verdict_w) = pipe()?;
+    let start = Instant::now();
+    let mut child = match spec.forked_body {
+        Some(body) => fork_child(&spec, body, &verdict_w)?,
+        None => exec_child(&spec, &verdict_w)?,
+    };
     drop(verdict_w);
-    let pid = child.id();
+    let pid = child.pid;
     let pidfd = pidfd_open(pid);
 
     let out_fd = child.stdout.as_ref().map(|s| s.as_raw_fd());
@@ -130,7 +278,7 @@ pub fn run(spec: Spawn<'_>) -> io::Result<ChildRun> {
     loop {
         let exited = match &pidfd {
             Some(_) => false,
-            None => child.try_wait()?.is_some(),
+            None => child.try_wait()?,
         };
         if exited {
             break;
