@@ -49,6 +49,13 @@ use std::time::{Duration, Instant};
 /// What one TCG guest wants; KVM guests get by with one core.
 const VM_MEMORY_MIB: u64 = 2048;
 
+/// Each race's time limit under TCG (the suites' `--race-seconds`), unless
+/// the suite arguments set one. An emulated CPU gets through a few percent
+/// of a race's iterations in the suites' own limits (15 to 20 s), and the
+/// ten races of a kernel would be a third of its run; every race still
+/// runs, and its output says how many iterations it did.
+const TCG_RACE_SECONDS: f64 = 3.0;
+
 /// A kernel × variant the run asks for.
 struct Wanted<'a> {
     kernel: &'a Kernel,
@@ -113,12 +120,15 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     let live = std::io::stderr().is_terminal();
     let mut progress = VmProgress::new(live);
 
-    let kernels = prepare_kernels(&wanted, &args, &cache, kernels_dir, &mut progress);
+    let prepared = prepare_kernels(&wanted, &args, &cache, kernels_dir, &mut progress);
+    let verdict = decide_accel(&wanted, &prepared, &args, &cache, &mut progress);
+    let kernels = choose_backends(&wanted, prepared, &args, verdict.accel, &mut progress);
     let kit = build_kit(root, &args, &kernels, &cache, qemu, &run_dir, &mut progress)?;
     let planned = planned_tests(&kit, &args.suites.suite_args)?;
     crate::suites::list::require_some(planned.values(), &args.suites.suite_args)?;
-    let (settings, jobs) = size_vms(&wanted, &kernels, &args, &cache, &mut progress);
+    let (settings, jobs) = size_vms(&kernels, &args, verdict.accel);
     let (mut targets, queue) = make_targets(&wanted, &kernels, &kit, &settings, &planned, &run_dir);
+    let queue = longest_first(queue, &targets);
     progress.line(&format!(
         "{} VM runs, {jobs} at a time, {} and {VM_MEMORY_MIB} MiB each, limit {} s each",
         queue.len(),
@@ -242,6 +252,18 @@ fn make_targets(
     (targets, queue)
 }
 
+/// The VM runs that take longest first, so that the last to finish is a
+/// short one and the workers end together: a kernel with Landlock runs
+/// more cases the newer its ABI; one without runs a single case.
+fn longest_first(queue: VecDeque<VmTarget>, targets: &[Target]) -> VecDeque<VmTarget> {
+    let mut v: Vec<VmTarget> = queue.into();
+    v.sort_by_key(|t| {
+        let i = &targets[t.index].info;
+        (!i.landlock, std::cmp::Reverse(i.expected_abi.unwrap_or(0)))
+    });
+    v.into()
+}
+
 /// Every kernel × variant asked for (the `--tree` kernel alone, when
 /// given), refusing a `--backend` that cannot boot one of them.
 fn select<'a>(
@@ -288,8 +310,7 @@ fn select<'a>(
     Ok(wanted)
 }
 
-/// Kernels one after the other: downloads share the apt state. Which
-/// backend a kernel gets may depend on what its packages hold. A kernel
+/// Kernels one after the other: downloads share the apt state. A kernel
 /// that cannot be made ready fails its targets only.
 fn prepare_kernels(
     wanted: &[Wanted],
@@ -297,9 +318,8 @@ fn prepare_kernels(
     cache: &Cache,
     kernels_dir: &Path,
     progress: &mut VmProgress,
-) -> Kernels {
+) -> HashMap<String, Result<Prepared, String>> {
     let mut prepared = HashMap::new();
-    let mut backends = HashMap::new();
     for kernel in wanted.iter().map(|w| w.kernel) {
         if prepared.contains_key(&kernel.name) {
             continue;
@@ -319,12 +339,67 @@ fn prepare_kernels(
         if let Err(e) = &p {
             progress.line(&format!("error: {e}"));
         }
-        let has_modules = p.as_ref().map_or(true, |p| p.has_modules);
-        backends.insert(
-            kernel.name.clone(),
-            backend::choose(args.backend, kernel.backend, has_modules),
-        );
         prepared.insert(kernel.name.clone(), p);
+    }
+    prepared
+}
+
+/// KVM or TCG: forced, cached, or probed with the first qemu kernel ready.
+fn decide_accel(
+    wanted: &[Wanted],
+    prepared: &HashMap<String, Result<Prepared, String>>,
+    args: &RunArgs,
+    cache: &Cache,
+    progress: &mut VmProgress,
+) -> accel::Verdict {
+    let qemu_kernels = || {
+        wanted
+            .iter()
+            .filter(|w| w.kernel.backend != Some(Backend::Uml))
+    };
+    let probe_image = qemu_kernels().find_map(|w| match &prepared[&w.kernel.name] {
+        Ok(p) => Some(p.image.kernel_image()),
+        Err(_) => None,
+    });
+    let verdict = accel::decide(cache, args.accel, probe_image.as_deref(), &mut |s| {
+        progress.line(&s)
+    });
+    if qemu_kernels().next().is_some() {
+        progress.line(&format!(
+            "accelerator: {} ({})",
+            verdict.accel, verdict.reason
+        ));
+    }
+    verdict
+}
+
+/// The backend of every kernel (see `backend::choose`), said in the run's
+/// header where the accelerator decided it.
+fn choose_backends(
+    wanted: &[Wanted],
+    prepared: HashMap<String, Result<Prepared, String>>,
+    args: &RunArgs,
+    accel: Accel,
+    progress: &mut VmProgress,
+) -> Kernels {
+    let mut backends = HashMap::new();
+    let mut by_accel = Vec::new();
+    for kernel in wanted.iter().map(|w| w.kernel) {
+        let has_modules = prepared[&kernel.name]
+            .as_ref()
+            .map_or(true, |p| p.has_modules);
+        let b = backend::choose(args.backend, kernel.backend, has_modules, accel);
+        if args.backend.is_none() && kernel.backend.is_none() && !by_accel.contains(&kernel.name) {
+            by_accel.push(kernel.name.clone());
+        }
+        backends.insert(kernel.name.clone(), b);
+    }
+    if accel == Accel::Tcg && !by_accel.is_empty() {
+        progress.line(&format!(
+            "backend: qemu-initramfs for {} (under TCG it boots in seconds where virtme-ng \
+             takes a minute, and runs the same cases; --backend vng to use virtme-ng)",
+            by_accel.join(", ")
+        ));
     }
     Kernels { prepared, backends }
 }
@@ -382,47 +457,39 @@ fn build_kit(
     Ok(kit)
 }
 
-/// The accelerator (probed with the first qemu kernel at hand), how many
-/// VMs at once, and the size and limit of each.
-fn size_vms(
-    wanted: &[Wanted],
-    kernels: &Kernels,
-    args: &RunArgs,
-    cache: &Cache,
-    progress: &mut VmProgress,
-) -> (Settings, usize) {
-    let probe_image = wanted
-        .iter()
-        .filter(|w| kernels.backends[&w.kernel.name] != Backend::Uml)
-        .find_map(|w| match &kernels.prepared[&w.kernel.name] {
-            Ok(p) => Some(p.image.kernel_image()),
-            Err(_) => None,
-        });
-    let verdict = accel::decide(cache, args.accel, probe_image.as_deref(), &mut |s| {
-        progress.line(&s)
-    });
-    if !kernels.backends.values().all(|b| *b == Backend::Uml) {
-        progress.line(&format!(
-            "accelerator: {} ({})",
-            verdict.accel, verdict.reason
-        ));
-    }
+/// How many VMs at once, and the size and limit of each.
+fn size_vms(kernels: &Kernels, args: &RunArgs, accel: Accel) -> (Settings, usize) {
+    let _ = kernels;
     let jobs = match args.jobs {
         Some(j) => j as usize,
-        None => default_jobs(verdict.accel),
+        None => default_jobs(accel),
     };
-    let timeout = Duration::from_secs(args.vm_timeout.unwrap_or(match verdict.accel {
+    let timeout = Duration::from_secs(args.vm_timeout.unwrap_or(match accel {
         Accel::Tcg => 1800,
         Accel::Kvm => 600,
     }));
     let settings = Settings {
-        accel: verdict.accel,
+        accel,
         cpus: cpus_per_vm(jobs),
         memory_mib: VM_MEMORY_MIB,
         timeout,
-        suite_args: args.suites.suite_args.clone(),
+        suite_args: guest_suite_args(&args.suites.suite_args, accel),
     };
     (settings, jobs)
+}
+
+/// The suite arguments of the guests: the user's, and under TCG a cap on
+/// each race's time limit unless the user gave one.
+fn guest_suite_args(user: &[String], accel: Accel) -> Vec<String> {
+    let mut a = user.to_vec();
+    let flag = llconf_reports::record::flags::RACE_SECONDS;
+    let given = user
+        .iter()
+        .any(|x| x == flag || x.starts_with(&format!("{flag}=")));
+    if accel == Accel::Tcg && !given {
+        a.extend([flag.to_string(), TCG_RACE_SECONDS.to_string()]);
+    }
+    a
 }
 
 /// Runs the queue with `jobs` workers; every event goes to `on_event` on
@@ -615,15 +682,18 @@ fn print_summary(o: &mut String, targets: &[Target], strict: bool) {
     );
 }
 
-/// TCG wants about two cores and 2 GiB per guest, KVM one core.
+/// One core per guest, with KVM or TCG, as many guests as cores and
+/// memory allow. Under TCG a second vCPU costs more than it gives: every
+/// RCU grace period (a tracefs instance made and removed, an audit
+/// session) then waits on an emulated CPU. On one vCPU a suite runs its
+/// tests one at a time, each forked rather than exec'd, which is the
+/// cheapest start of a test there; two guests use both cores. Measured on
+/// Debian 7.3 under TCG: 177 s on one vCPU, 197 s on two.
 fn default_jobs(accel: Accel) -> usize {
+    let _ = accel;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per_vm = match accel {
-        Accel::Tcg => 2,
-        Accel::Kvm => 1,
-    };
     let by_memory = mem_available_mib().map_or(usize::MAX, |m| (m / VM_MEMORY_MIB) as usize);
-    (cores / per_vm).min(by_memory).max(1)
+    cores.min(by_memory).max(1)
 }
 
 fn cpus_per_vm(jobs: usize) -> usize {

@@ -30,17 +30,18 @@ fn cargo_in(root: &Path) -> Command {
     cmd
 }
 
-/// Makes `cmd` (a cargo build) produce static, stripped executables for
-/// the qemu-initramfs guests, which have no libc nor loader.
+/// The cargo profile of the static guest binaries (the workspace's
+/// Cargo.toml): optimised and stripped.
+pub const GUEST_PROFILE: &str = "guest";
+
+/// Makes `cmd` (a cargo build) produce static, optimised, stripped
+/// executables for the qemu-initramfs guests, which have no libc nor
+/// loader and run every instruction emulated under TCG.
 fn make_static(cmd: &mut Command, root: &Path) {
     cmd.env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env("RUSTFLAGS", "-C target-feature=+crt-static")
         .env("CARGO_TARGET_DIR", static_target_dir(root))
-        // Debug info is most of a test binary's size, and the initramfs is
-        // read by an emulated CPU.
-        .env("CARGO_PROFILE_DEV_DEBUG", "false")
-        .env("CARGO_PROFILE_DEV_STRIP", "debuginfo")
-        .args(["--target", STATIC_TARGET]);
+        .args(["--target", STATIC_TARGET, "--profile", GUEST_PROFILE]);
 }
 
 /// Builds the suites' test binaries; returns suite name → executable.
