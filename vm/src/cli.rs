@@ -316,6 +316,23 @@ pub struct BenchArgs {
     #[arg(long, value_name = "PATH", conflicts_with_all = ["uml_kernel", "backends"])]
     pub tree: Option<PathBuf>,
 
+    /// Measure the default ladder instead: run it (`llconf run`, every
+    /// default kernel and variant) and print per target and in total the
+    /// boot, the run, the cases executed and a case's cost, as ratios to a
+    /// bare qemu boot of --kernel and to the same suites on the host,
+    /// both measured --runs times in the same invocation.
+    #[arg(long, conflicts_with_all = ["tree", "uml_kernel", "backends"])]
+    pub ladder: bool,
+
+    /// With --ladder: read this finished run instead of running the ladder.
+    #[arg(long, value_name = "RUN_DIR", requires = "ladder")]
+    pub from: Option<PathBuf>,
+
+    /// With --ladder: an earlier run of the ladder to compare with, its
+    /// table and the ratios of the totals.
+    #[arg(long, value_name = "RUN_DIR", requires = "ladder")]
+    pub before: Option<PathBuf>,
+
     /// What --tree builds: `um` or `x86_64`.
     #[arg(
         long,

@@ -85,6 +85,9 @@ fn main() -> ExitCode {
         cli::Command::Bench(args) if args.tree.is_some() => {
             cmd::bench_tree::bench_tree(&root, &kernels, args)
         }
+        cli::Command::Bench(args) if args.ladder => {
+            cmd::bench_ladder::bench_ladder(&root, &kernels, args)
+        }
         cli::Command::Bench(args) => cmd::bench::bench(&root, &kernels, args),
         cli::Command::Report(args) => cmd::report::report(args),
         cli::Command::Diff(args) => cmd::diff::diff(args),

@@ -173,6 +173,114 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
+/// The baselines of `bench --ladder`'s ratios, measured in the same
+/// invocation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Baselines {
+    /// A bare qemu boot, seconds.
+    pub floor: f64,
+    /// Seconds per executed case on the host.
+    pub host_case: f64,
+}
+
+/// Median seconds of some samples' totals.
+fn median_total(samples: &[Sample]) -> Option<f64> {
+    median(
+        samples
+            .iter()
+            .filter_map(|s| s.total.map(|d| d.as_secs_f64()))
+            .collect(),
+    )
+}
+
+/// The baselines of `bench --ladder`: the median bare boot of
+/// `--kernel`, and the median cost of an executed case when the suites the
+/// guests run (static) run on this machine's kernel.
+pub(crate) fn baselines(
+    root: &Path,
+    kernels_dir: &Path,
+    args: &BenchArgs,
+    out: &Path,
+) -> Result<Baselines> {
+    let catalogue = Catalogue::load(kernels_dir)?;
+    let kernel = catalogue.select(std::slice::from_ref(&args.kernel))?[0];
+    if kernel.backend == Some(Backend::Uml) {
+        bail!(
+            "--kernel {}: the floor is a qemu boot; name an x86 kernel",
+            kernel.name
+        );
+    }
+    let cache = Cache::from_env();
+    let Some(qemu) = tools::find_on_path(tools::QEMU) else {
+        bail!("{} is not installed; run `llconf setup`", tools::QEMU);
+    };
+    let mut say = |s: String| eprintln!("{s}");
+    let prepared = prepare::prepare(
+        &cache,
+        kernel,
+        kernels_dir,
+        Freshness::IfOld,
+        false,
+        &mut say,
+    )?;
+    let image = prepared.image.kernel_image();
+    let verdict = accel::decide(&cache, args.accel, Some(&image), &mut say);
+    let (suites, guest) = match &args.suites.bins {
+        Some(dir) => (
+            selection::resolve_static(root, &args.suites)?,
+            crate::suites::prebuilt::guest(dir)?,
+        ),
+        None => (
+            selection::resolve_static(root, &args.suites)?,
+            build::guest_binaries(root)?,
+        ),
+    };
+    let floor_cpio = out.join("floor.cpio");
+    write_floor(&floor_cpio, &guest.init)?;
+    let floor = sample(args.runs, "floor", || {
+        let took = floor_boot(&qemu, &image, &floor_cpio, verdict.accel, 1)?;
+        Ok(Sample {
+            boot: Some(took),
+            first_test: None,
+            total: Some(took),
+        })
+    })?;
+    let host_dir = out.join("host");
+    let mut per_case = Vec::new();
+    for i in 0..args.runs {
+        let s = host_once(&suites, &args.suites.suite_args, &host_dir)?;
+        let executed = executed_cases(&TargetDir::new(&host_dir))?;
+        let total = s.total.map_or(0.0, |d| d.as_secs_f64());
+        eprintln!(
+            "host run {}: {executed} cases executed in {total:.2} s",
+            i + 1
+        );
+        if executed > 0 {
+            per_case.push(total / executed as f64);
+        }
+    }
+    Ok(Baselines {
+        floor: median_total(&floor).unwrap_or(f64::NAN),
+        host_case: median(per_case).unwrap_or(f64::NAN),
+    })
+}
+
+/// Passed, failed and known cases in a host run's results.
+fn executed_cases(dir: &TargetDir) -> Result<usize> {
+    let mut n = 0;
+    for e in std::fs::read_dir(dir.results_dir())?.flatten() {
+        let f = std::fs::File::open(e.path())?;
+        let (records, _) = llconf_reports::record::read_records(std::io::BufReader::new(f))?;
+        n += records
+            .iter()
+            .filter(|r| {
+                matches!(r, Record::TestFinished(t) if t.outcome != llconf_reports::record::Outcome::Skipped)
+            })
+            .count();
+    }
+    Ok(n)
+}
+
 /// The backends asked for, else every one that can boot the kernel: vng
 /// only with its modules, uml only with a UML kernel of its own.
 fn backends_to_bench(asked: &[Backend], has_modules: bool, uml: bool) -> Result<Vec<Backend>> {

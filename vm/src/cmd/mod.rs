@@ -1,6 +1,7 @@
 //! One file per subcommand, each a thin composition of the folders below.
 
 pub mod bench;
+pub mod bench_ladder;
 pub mod bench_tree;
 pub mod build;
 pub mod ci;
