@@ -23,10 +23,11 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 
-/// Modules of Debian's kernels the suites use (overlayfs), loaded by the
-/// init when the kernel's modules are at hand; none of them has
+/// Modules of Debian's kernels the suites use (overlayfs; loop, for the
+/// fs suite's block-device cases, which virtme-ng's udev loads), loaded by
+/// the init when the kernel's modules are at hand; none of them has
 /// dependencies.
-pub const GUEST_MODULES: [&str; 1] = ["kernel/fs/overlayfs/overlay"];
+pub const GUEST_MODULES: [&str; 2] = ["kernel/fs/overlayfs/overlay", "kernel/drivers/block/loop"];
 
 /// [`GUEST_MODULES`] of an extracted Debian kernel: its `lib/modules/<release>`
 /// is found above the image. Empty when the modules are not there (Debian's

@@ -133,9 +133,12 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
         "{} VM runs, {jobs} at a time, {} and {VM_MEMORY_MIB} MiB each, limit {} s each",
         queue.len(),
         if all_uml {
-            format!("{} CPUs where the UML build has SMP", settings.cpus)
+            format!(
+                "{} where the UML build has SMP",
+                llconf_reports::text::count(settings.cpus, "CPU")
+            )
         } else {
-            format!("{} CPUs", settings.cpus)
+            llconf_reports::text::count(settings.cpus, "CPU")
         },
         settings.timeout.as_secs()
     ));
