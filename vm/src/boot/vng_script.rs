@@ -39,6 +39,10 @@ pub fn render(plan: &GuestPlan) -> String {
          \texport TMPDIR=/run/llconf-scratch\n\
          fi\n",
     );
+    // A block device for the fs suite's block-device cases, as the
+    // qemu-initramfs guests have: vng's udev no longer loads the disk
+    // drivers (`vng::UNUSED_DRIVERS`).
+    s.push_str("modprobe -q loop 2>/dev/null || true\n");
     if let Some(setup) = plan.setup {
         s.push_str("# The variant's setup command.\n");
         let _ = writeln!(s, "{setup}");
