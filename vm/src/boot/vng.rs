@@ -73,7 +73,7 @@ impl Boot for Vng {
 /// boot on Debian 7.3. udev and modprobe both skip a module named in
 /// `modprobe.blacklist=`; a test's own request (overlay, a protocol, loop)
 /// is none of these.
-pub const UNUSED_DRIVERS: [&str; 24] = [
+pub const UNUSED_DRIVERS: [&str; 25] = [
     "ahci",
     "libahci",
     "libata",
@@ -90,6 +90,7 @@ pub const UNUSED_DRIVERS: [&str; 24] = [
     "iTCO_vendor_support",
     "i6300esb",
     "pcspkr",
+    "button",
     "psmouse",
     "serio_raw",
     "joydev",
@@ -192,7 +193,7 @@ mod tests {
              --rwdir /out/k-default --cwd /out/k-default \
              --append lsm=lockdown,capability,yama --append modprobe.blacklist=ahci,libahci,\
              libata,ata_generic,ata_piix,sr_mod,cdrom,sg,scsi_mod,i2c_i801,i2c_smbus,lpc_ich,\
-             iTCO_wdt,iTCO_vendor_support,i6300esb,pcspkr,psmouse,serio_raw,joydev,mousedev,\
+             iTCO_wdt,iTCO_vendor_support,i6300esb,pcspkr,button,psmouse,serio_raw,joydev,mousedev,\
              evdev,kvm_amd,kvm_intel,kvm --exec sh '/out/k-default/guest.sh'"
         );
         let cmd = command(&spec);
