@@ -628,40 +628,6 @@ fn outer_checks(mode: Mode) -> Vec<Trial> {
                 )
             },
         ),
-        check_trial(
-            mode,
-            "runner::isolation::test_process_cannot_find_the_results_file",
-            move || {
-                let r = record(mode, "selftest::isolation::no_results_path")?;
-                check(r.outcome == Outcome::Passed, format!("{r:?}"))
-            },
-        ),
-        check_trial(
-            mode,
-            "runner::isolation::each_test_in_its_own_process",
-            move || {
-                check(
-                    record(mode, "selftest::isolation::own_process")?.outcome == Outcome::Passed,
-                    "not re-executed for the one test",
-                )
-            },
-        ),
-        check_trial(
-            mode,
-            "runner::isolation::each_test_in_its_own_group",
-            move || {
-                let r = record(mode, "selftest::isolation::own_process_group")?;
-                check(r.outcome == Outcome::Passed, format!("{r:?}"))
-            },
-        ),
-        check_trial(
-            mode,
-            "runner::isolation::runner_fds_are_closed",
-            move || {
-                let r = record(mode, "selftest::isolation::runner_fds_closed")?;
-                check(r.outcome == Outcome::Passed, format!("{r:?}"))
-            },
-        ),
         check_trial(mode, "runner::ktap::format_ktap_prints_ktap", move || {
             let dir = tempfile::tempdir().unwrap();
             let out = std::process::Command::new(std::env::current_exe().unwrap())
@@ -695,12 +661,39 @@ fn outer_checks(mode: Mode) -> Vec<Trial> {
             )?;
             check(out.status.code() == Some(101), format!("{:?}", out.status))
         }),
-        check_trial(mode, "runner::serial::serial_test_runs_alone", move || {
-            let r = record(mode, "selftest::serial::alone")?;
-            check(r.outcome == Outcome::Passed, format!("{r:?}"))
-        }),
+    ];
+    // Inner tests whose own body is the check: they must pass.
+    let must_pass = [
+        (
+            "runner::isolation::test_process_cannot_find_the_results_file",
+            "selftest::isolation::no_results_path",
+        ),
+        (
+            "runner::isolation::each_test_in_its_own_process",
+            "selftest::isolation::own_process",
+        ),
+        (
+            "runner::isolation::each_test_in_its_own_group",
+            "selftest::isolation::own_process_group",
+        ),
+        (
+            "runner::isolation::runner_fds_are_closed",
+            "selftest::isolation::runner_fds_closed",
+        ),
+        (
+            "runner::serial::serial_test_runs_alone",
+            "selftest::serial::alone",
+        ),
     ];
     checks
+        .into_iter()
+        .chain(must_pass.into_iter().map(|(name, inner)| {
+            check_trial(mode, name, move || {
+                let r = record(mode, inner)?;
+                check(r.outcome == Outcome::Passed, format!("{r:?}"))
+            })
+        }))
+        .collect()
 }
 
 /// A check of `mode`'s run, named `runner::<mode>::<fixture>::<case>`.

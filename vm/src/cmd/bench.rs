@@ -18,8 +18,8 @@ use crate::cli::BenchArgs;
 use crate::host::accel::{self, Accel};
 use crate::host::tools;
 use crate::kernel::backend::Backend;
-use crate::kernel::catalogue::Catalogue;
-use crate::kernel::image::Freshness;
+use crate::kernel::catalogue::{Catalogue, Kernel};
+use crate::kernel::image::{Freshness, Prepared};
 use crate::kernel::prepare;
 use crate::run::events::{Event, TargetEvent, VmEnd, VmEvent};
 use crate::run::host::{self, HostRun};
@@ -30,7 +30,7 @@ use crate::suites::selection;
 use anyhow::{bail, Context, Result};
 use llconf_reports::layout::TargetDir;
 use llconf_reports::record::Record;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -50,27 +50,9 @@ pub(crate) struct Sample {
 pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<ExitCode> {
     let catalogue = Catalogue::load(kernels_dir)?;
     let kernel = catalogue.select(std::slice::from_ref(&args.kernel))?[0];
-    let cache = Cache::from_env();
-    let Some(qemu) = tools::find_on_path(tools::QEMU) else {
-        bail!("{} is not installed; run `llconf setup`", tools::QEMU);
-    };
-    let mut say = |s: String| eprintln!("{s}");
-    let prepared = prepare::prepare(
-        &cache,
-        kernel,
-        kernels_dir,
-        Freshness::IfOld,
-        false,
-        &mut say,
-    )?;
+    let (cache, qemu, prepared) = floor_kernel(kernel, kernels_dir)?;
     let image = prepared.image.kernel_image();
-    if kernel.backend == Some(Backend::Uml) {
-        bail!(
-            "--kernel {}: a UML kernel cannot be the benchmark's qemu floor; \
-             name it with --uml-kernel beside an x86 --kernel",
-            kernel.name
-        );
-    }
+    let mut say = |s: String| eprintln!("{s}");
     // The UML row boots its own kernel: UML cannot boot an x86 image.
     let uml = match &args.uml_kernel {
         Some(name) => {
@@ -204,36 +186,14 @@ pub(crate) fn baselines(
 ) -> Result<Baselines> {
     let catalogue = Catalogue::load(kernels_dir)?;
     let kernel = catalogue.select(std::slice::from_ref(&args.kernel))?[0];
-    if kernel.backend == Some(Backend::Uml) {
-        bail!(
-            "--kernel {}: the floor is a qemu boot; name an x86 kernel",
-            kernel.name
-        );
-    }
-    let cache = Cache::from_env();
-    let Some(qemu) = tools::find_on_path(tools::QEMU) else {
-        bail!("{} is not installed; run `llconf setup`", tools::QEMU);
-    };
-    let mut say = |s: String| eprintln!("{s}");
-    let prepared = prepare::prepare(
-        &cache,
-        kernel,
-        kernels_dir,
-        Freshness::IfOld,
-        false,
-        &mut say,
-    )?;
+    let (cache, qemu, prepared) = floor_kernel(kernel, kernels_dir)?;
     let image = prepared.image.kernel_image();
+    let mut say = |s: String| eprintln!("{s}");
     let verdict = accel::decide(&cache, args.accel, Some(&image), &mut say);
-    let (suites, guest) = match &args.suites.bins {
-        Some(dir) => (
-            selection::resolve_static(root, &args.suites)?,
-            crate::suites::prebuilt::guest(dir)?,
-        ),
-        None => (
-            selection::resolve_static(root, &args.suites)?,
-            build::guest_binaries(root)?,
-        ),
+    let suites = selection::resolve_static(root, &args.suites)?;
+    let guest = match &args.suites.bins {
+        Some(dir) => crate::suites::prebuilt::guest(dir)?,
+        None => build::guest_binaries(root)?,
     };
     let floor_cpio = out.join("floor.cpio");
     write_floor(&floor_cpio, &guest.init)?;
@@ -263,6 +223,32 @@ pub(crate) fn baselines(
         floor: median_total(&floor).unwrap_or(f64::NAN),
         host_case: median(per_case).unwrap_or(f64::NAN),
     })
+}
+
+/// The x86 kernel of a benchmark's floor, ready: the cache, qemu and the
+/// prepared kernel.
+fn floor_kernel(kernel: &Kernel, kernels_dir: &Path) -> Result<(Cache, PathBuf, Prepared)> {
+    if kernel.backend == Some(Backend::Uml) {
+        bail!(
+            "--kernel {}: a UML kernel cannot be the benchmark's qemu floor; \
+             name an x86 kernel (and a UML one with --uml-kernel)",
+            kernel.name
+        );
+    }
+    let cache = Cache::from_env();
+    let Some(qemu) = tools::find_on_path(tools::QEMU) else {
+        bail!("{} is not installed; run `llconf setup`", tools::QEMU);
+    };
+    let mut say = |s: String| eprintln!("{s}");
+    let prepared = prepare::prepare(
+        &cache,
+        kernel,
+        kernels_dir,
+        Freshness::IfOld,
+        false,
+        &mut say,
+    )?;
+    Ok((cache, qemu, prepared))
 }
 
 /// Passed, failed and known cases in a host run's results.
