@@ -243,6 +243,15 @@ impl Loop<'_> {
                 );
             }
             eprintln!("{name} run {i}: {s:.1} s");
+            if i == 1 {
+                for (suite, n, why) in judge::idle_suites(&suites) {
+                    eprintln!(
+                        "WARNING: suite {suite} passes none of its {n} tests on this kernel ({}): \
+                         it judges no mutant here, and a mutant only it could notice is missed",
+                        why.as_deref().unwrap_or("no skip reason")
+                    );
+                }
+            }
             seconds += s / 2.0;
             runs.push(suites);
         }

@@ -52,6 +52,21 @@ impl Baseline {
     }
 }
 
+/// The suites of a baseline run in which no test passed, each with its
+/// number of tests and the first skip reason: on this kernel they judge no
+/// mutant (a UML build without trace events skips the whole trace suite),
+/// which a kill rate alone would not show.
+pub fn idle_suites(suites: &[SuiteResults]) -> Vec<(String, usize, Option<String>)> {
+    suites
+        .iter()
+        .filter(|s| !s.tests.is_empty() && s.tests.iter().all(|t| t.outcome != Outcome::Passed))
+        .map(|s| {
+            let reason = s.tests.iter().find_map(|t| t.skip_reason.clone());
+            (s.suite.clone(), s.tests.len(), reason)
+        })
+        .collect()
+}
+
 /// `problems`: the run-level checks that failed (`vm::boot: ...`);
 /// `among`: the tests that were selected to run, when not all were.
 pub fn judge(
@@ -104,6 +119,27 @@ mod tests {
             s.tests.push(TestRecord::new(*name, o.clone(), 1.0));
         }
         vec![s]
+    }
+
+    #[test]
+    fn a_suite_that_passes_nothing_is_named_with_its_skip_reason() {
+        let mut idle = SuiteResults::new("trace");
+        idle.tests.push(TestRecord::skipped(
+            "trace::a::b",
+            "needs the trace event x",
+        ));
+        let mut busy = SuiteResults::new("fs");
+        busy.tests.push(TestRecord::passed("fs::a::b", 1.0));
+        busy.tests
+            .push(TestRecord::skipped("fs::a::c", "needs ABI 99"));
+        assert_eq!(
+            idle_suites(&[idle, busy, SuiteResults::new("empty")]),
+            [(
+                "trace".to_string(),
+                1,
+                Some("needs the trace event x".to_string())
+            )]
+        );
     }
 
     #[test]
