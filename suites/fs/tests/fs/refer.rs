@@ -17,6 +17,7 @@ const H: u64 = RE | MR | RF;
 const MD: u64 = fs::MAKE_DIR;
 const RMD: u64 = fs::REMOVE_DIR;
 const HD: u64 = RE | MD | RMD;
+const EX: u64 = fs::EXECUTE;
 
 #[derive(Clone, Copy)]
 enum Op {
@@ -251,6 +252,61 @@ const CASES: &[Case] = &[
         layers: &[(H, &[("src", RE | RF), ("dst", RE | MR | RF)])],
         op: ACROSS_RENAME,
         expect: None,
+    },
+    // A rule on the moved object itself moves with it: a destination that
+    // grants more is no widening where the object's own rule grants that
+    // much already (fs.c reads each child's own rules, the
+    // `get_inode_id(dentry_child1)` and `dentry_child2` steps of
+    // is_access_to_paths_allowed).
+    Case {
+        name: "own_rule::rename_file_to_wider_allowed",
+        twin: "rename::across::to_less_restricted_exdev",
+        layers: &[(
+            H | RD,
+            &[("src", RE | RF), ("dst", RE | MR | RD), ("src/f", RD)],
+        )],
+        op: ACROSS_RENAME,
+        expect: None,
+    },
+    Case {
+        name: "own_rule::rename_file_to_wider_than_it_exdev",
+        twin: "own_rule::rename_file_to_wider_allowed",
+        layers: &[(
+            H | RD | EX,
+            &[("src", RE | RF), ("dst", RE | MR | RD | EX), ("src/f", RD)],
+        )],
+        op: ACROSS_RENAME,
+        expect: EXDEV,
+    },
+    Case {
+        name: "own_rule::rename_directory_to_wider_allowed",
+        twin: "own_rule::rename_directory_without_it_exdev",
+        layers: &[(HD | RD, &[("src", HD), ("dst", HD | RD), ("src/sub", RD)])],
+        op: MOVE_DIR,
+        expect: None,
+    },
+    Case {
+        name: "own_rule::rename_directory_without_it_exdev",
+        twin: "own_rule::rename_directory_to_wider_allowed",
+        layers: &[(HD | RD, &[("src", HD), ("dst", HD | RD)])],
+        op: MOVE_DIR,
+        expect: EXDEV,
+    },
+    // The second object of an exchange: dst/h moves into src, which grants
+    // READ_FILE; its own rule grants it already.
+    Case {
+        name: "own_rule::exchange_second_object_allowed",
+        twin: "exchange::across::asymmetric_rights_exdev",
+        layers: &[(H | RD, &[("src", H | RD), ("dst", H), ("dst/h", RD)])],
+        op: ACROSS_EXCHANGE,
+        expect: None,
+    },
+    Case {
+        name: "own_rule::exchange_first_object_only_exdev",
+        twin: "own_rule::exchange_second_object_allowed",
+        layers: &[(H | RD, &[("src", H | RD), ("dst", H), ("src/f", RD)])],
+        op: ACROSS_EXCHANGE,
+        expect: EXDEV,
     },
     // RENAME_EXCHANGE: each side makes and removes a file.
     Case {
