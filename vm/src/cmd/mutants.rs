@@ -150,6 +150,19 @@ fn list(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The selection with the tests the coverage map has not measured added:
+/// a map older than a test must not keep it from judging.
+fn with_unmapped(selected: Tests, unmapped: &BTreeSet<String>) -> Tests {
+    match selected {
+        Tests::These(mut t) => {
+            t.extend(unmapped.iter().cloned());
+            Tests::These(t)
+        }
+        Tests::Nobody if !unmapped.is_empty() => Tests::These(unmapped.clone()),
+        other => other,
+    }
+}
+
 /// What every run of the loop shares.
 struct Loop<'a> {
     kernel: &'a Kernel,
@@ -163,6 +176,9 @@ struct Loop<'a> {
     peer: Option<(Kit, Vec<String>)>,
     /// Per-test coverage, to run only the tests that executed a mutant.
     test_lines: Option<TestLines>,
+    /// Tests the coverage map has not measured (newer than it): they run
+    /// on every mutant, since nothing says which lines they reach.
+    unmapped: BTreeSet<String>,
     /// Stop a mutant's run at its first kill.
     first_kill: bool,
     /// Run the peer only on what llconf missed.
@@ -300,7 +316,10 @@ impl Loop<'_> {
             Ok(()) if digest(&ws.object(&m.file)) == objects[&m.file] => {
                 (Verdict::NotCompiled, Vec::new(), None, 0.0)
             }
-            Ok(()) => match select::tests_for(self.test_lines.as_ref(), m, source)? {
+            Ok(()) => match with_unmapped(
+                select::tests_for(self.test_lines.as_ref(), m, source)?,
+                &self.unmapped,
+            ) {
                 Tests::Nobody => (
                     Verdict::Missed,
                     Vec::new(),
@@ -586,6 +605,7 @@ fn judge_all(
         run_dir: RunDir::new(out.join("runs")),
         peer: None,
         test_lines: None,
+        unmapped: BTreeSet::new(),
         first_kill: !args.all_killers,
         peer_on_missed: args.peer_on_missed,
         lists: out.join("runs").join("selected"),
@@ -601,42 +621,53 @@ fn judge_all(
         ..lp
     };
     let test_lines = source::test_lines(cache, kernel, args.test_lines.as_deref())?;
-    let mode =
-        match &test_lines {
-            Some((path, map)) => {
-                let known = lp
-                    .planned
-                    .values()
-                    .flatten()
-                    .filter(|t| map.tests.contains_key(*t))
-                    .count();
-                let total: usize = lp.planned.values().map(Vec::len).sum();
-                eprintln!(
-                "test selection: per-test coverage from {} ({known} of {total} tests measured); \
-                 each mutant runs the tests that executed its lines{}",
+    let unmapped: BTreeSet<String> = match &test_lines {
+        Some((_, map)) => lp
+            .planned
+            .values()
+            .flatten()
+            .filter(|t| !map.tests.contains_key(*t))
+            .cloned()
+            .collect(),
+        None => BTreeSet::new(),
+    };
+    let mode = match &test_lines {
+        Some((path, _)) => {
+            let total: usize = lp.planned.values().map(Vec::len).sum();
+            eprintln!(
+                "test selection: per-test coverage from {} ({} of {total} tests measured; \
+                 the other {} run on every mutant); each mutant runs the tests that executed \
+                 its lines{}",
                 path.display(),
-                if args.all_killers { "" } else { ", stopping at the first that notices" }
+                total - unmapped.len(),
+                unmapped.len(),
+                if args.all_killers {
+                    ""
+                } else {
+                    ", stopping at the first that notices"
+                }
             );
-                format!("per-test coverage ({})", path.display())
-            }
-            None => {
-                eprintln!(
-                    "test selection: none (no per-test coverage; `llconf coverage --kernel {} \
+            format!("per-test coverage ({})", path.display())
+        }
+        None => {
+            eprintln!(
+                "test selection: none (no per-test coverage; `llconf coverage --kernel {} \
                  --per-test` measures it): every test runs on every mutant{}",
-                    kernel.name,
-                    if args.all_killers {
-                        ""
-                    } else {
-                        ", stopping at the first that notices"
-                    }
-                );
-                "all".to_string()
-            }
-        };
+                kernel.name,
+                if args.all_killers {
+                    ""
+                } else {
+                    ", stopping at the first that notices"
+                }
+            );
+            "all".to_string()
+        }
+    };
     std::fs::create_dir_all(&lp.lists)
         .with_context(|| format!("creating {}", lp.lists.display()))?;
     let lp = Loop {
         test_lines: test_lines.map(|(_, m)| m),
+        unmapped,
         ..lp
     };
     interrupt::install_handler();
@@ -794,6 +825,29 @@ fn digest(path: &Path) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tests_the_map_has_not_measured_run_on_every_mutant() {
+        let set = |v: &[&str]| {
+            v.iter()
+                .map(|s| s.to_string())
+                .collect::<BTreeSet<String>>()
+        };
+        let new = set(&["fs::refer::own_rule::a"]);
+        assert_eq!(
+            with_unmapped(Tests::These(set(&["fs::x"])), &new),
+            Tests::These(set(&["fs::x", "fs::refer::own_rule::a"]))
+        );
+        assert_eq!(
+            with_unmapped(Tests::Nobody, &new),
+            Tests::These(new.clone())
+        );
+        assert_eq!(
+            with_unmapped(Tests::Nobody, &BTreeSet::new()),
+            Tests::Nobody
+        );
+        assert_eq!(with_unmapped(Tests::All, &new), Tests::All);
+    }
 
     #[test]
     fn the_first_kill_is_seen_in_a_record_or_in_a_selftest_s_tap() {
