@@ -318,7 +318,14 @@ impl Loop<'_> {
             }
             Ok(()) => match with_unmapped(
                 select::tests_for(self.test_lines.as_ref(), m, source)?,
-                &self.unmapped,
+                // Only those that can judge: a test the baseline skips
+                // would turn "nobody executed these lines" into a run.
+                &self
+                    .unmapped
+                    .iter()
+                    .filter(|t| baseline.judges(t))
+                    .cloned()
+                    .collect(),
             ) {
                 Tests::Nobody => (
                     Verdict::Missed,
