@@ -17,7 +17,7 @@ use crate::cli::BenchArgs;
 use crate::cmd::bench::{self, Baselines};
 use anyhow::{bail, Context, Result};
 use llconf_reports::run_results::{self, Column, Run};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -183,7 +183,7 @@ pub fn bench_ladder(root: &Path, kernels_dir: &Path, args: BenchArgs) -> Result<
 
 /// `llconf run --out DIR`, the default ladder, with this binary; its wall
 /// time and whether it passed.
-fn run_the_ladder(dir: &PathBuf, args: &BenchArgs) -> Result<(f64, bool)> {
+fn run_the_ladder(dir: &Path, args: &BenchArgs) -> Result<(f64, bool)> {
     let mut cmd = Command::new(std::env::current_exe()?);
     cmd.arg("run").arg("--out").arg(dir);
     if let Some(bins) = &args.suites.bins {

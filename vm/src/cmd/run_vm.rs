@@ -128,7 +128,7 @@ pub fn run(root: &Path, kernels_dir: &Path, args: RunArgs) -> Result<ExitCode> {
     let kit = build_kit(root, &args, &kernels, &cache, qemu, &run_dir, &mut progress)?;
     let planned = planned_tests(&kit, &args.suites.suite_args)?;
     crate::suites::list::require_some(planned.values(), &args.suites.suite_args)?;
-    let (settings, jobs) = size_vms(&kernels, &args, verdict.accel);
+    let (settings, jobs) = size_vms(&args, verdict.accel);
     let (mut targets, queue) = make_targets(&wanted, &kernels, &kit, &settings, &planned, &run_dir);
     let queue = longest_first(queue, &targets);
     progress.line(&format!(
@@ -463,11 +463,10 @@ fn build_kit(
 }
 
 /// How many VMs at once, and the size and limit of each.
-fn size_vms(kernels: &Kernels, args: &RunArgs, accel: Accel) -> (Settings, usize) {
-    let _ = kernels;
+fn size_vms(args: &RunArgs, accel: Accel) -> (Settings, usize) {
     let jobs = match args.jobs {
         Some(j) => j as usize,
-        None => default_jobs(accel),
+        None => default_jobs(),
     };
     let timeout = Duration::from_secs(args.vm_timeout.unwrap_or(match accel {
         Accel::Tcg => 1800,
@@ -694,8 +693,7 @@ fn print_summary(o: &mut String, targets: &[Target], strict: bool) {
 /// tests one at a time, each forked rather than exec'd, which is the
 /// cheapest start of a test there; two guests use both cores. Measured on
 /// Debian 7.3 under TCG: 177 s on one vCPU, 197 s on two.
-fn default_jobs(accel: Accel) -> usize {
-    let _ = accel;
+fn default_jobs() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let by_memory = mem_available_mib().map_or(usize::MAX, |m| (m / VM_MEMORY_MIB) as usize);
     cores.min(by_memory).max(1)
