@@ -146,6 +146,9 @@ pub fn compare(before: &[Row], after: &[Row]) -> String {
 }
 
 pub fn bench_ladder(root: &Path, kernels_dir: &Path, args: BenchArgs) -> Result<ExitCode> {
+    // Bad input before minutes of ladder: the floor's kernel must exist.
+    crate::kernel::catalogue::Catalogue::load(kernels_dir)?
+        .select(std::slice::from_ref(&args.kernel))?;
     let out = std::path::absolute(&args.out)?;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let (run_dir, wall, run_ok) = match &args.from {
@@ -164,6 +167,9 @@ pub fn bench_ladder(root: &Path, kernels_dir: &Path, args: BenchArgs) -> Result<
     let base = bench::baselines(root, kernels_dir, &args, &out)?;
     let after = rows(&run);
     println!("the ladder in {}:\n", run_dir.display());
+    if !run_ok {
+        println!("(the run had failures: see its summary above; the bench fails with it)\n");
+    }
     print!("{}", render(&after, base, wall));
     if let Some(before) = &args.before {
         let b = run_results::load(before)
@@ -194,7 +200,19 @@ fn run_the_ladder(dir: &Path, args: &BenchArgs) -> Result<(f64, bool)> {
     }
     let start = Instant::now();
     let status = cmd.status().context("running `llconf run`")?;
-    Ok((start.elapsed().as_secs_f64(), status.success()))
+    match status.code() {
+        Some(0) => Ok((start.elapsed().as_secs_f64(), true)),
+        // Verdicts failed: the run is whole, its costs are still worth a
+        // table, and the bench fails with it.
+        Some(1) => Ok((start.elapsed().as_secs_f64(), false)),
+        // Refused (bad input, the folder held by another run: its files
+        // are not this run's), interrupted, or killed: nothing to measure.
+        _ => bail!(
+            "`llconf run --out {}` ended with {status}: the ladder did not run to its end, \
+             so there is nothing to benchmark",
+            dir.display()
+        ),
+    }
 }
 
 #[cfg(test)]
