@@ -118,6 +118,10 @@ pub struct PeerJudged {
     pub outcome: Verdict,
     pub killers: Vec<String>,
     pub run_seconds: f64,
+    /// Why the peer missed it without a run: its coverage says it never
+    /// executes the mutated lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 /// The whole of `mutants.json`.
@@ -423,7 +427,7 @@ pub fn html(file: &MutantsFile) -> String {
         o.push_str(&cell(j.outcome, &j.killers, j.why.as_deref()));
         if peer {
             match &j.ksft {
-                Some(k) => o.push_str(&cell(k.outcome, &k.killers, None)),
+                Some(k) => o.push_str(&cell(k.outcome, &k.killers, k.why.as_deref())),
                 None => o.push_str("<td>-</td>"),
             }
         }
@@ -458,6 +462,7 @@ mod tests {
             outcome: Verdict::Caught,
             killers: vec!["ksft::net_test::x".into()],
             run_seconds: 1.0,
+            why: None,
         });
         let s = summary(&[
             j("a.c", Verdict::Caught),
@@ -525,6 +530,7 @@ mod tests {
                         outcome: Verdict::Timeout,
                         killers: vec![],
                         run_seconds: 300.0,
+                        why: None,
                     }),
                 ),
             ],

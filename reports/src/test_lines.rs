@@ -15,6 +15,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// the build it measured.
 pub const FILE_NAME: &str = "test-lines.json";
 
+/// The kernel's selftests' line coverage (an lcov tracefile) that `llconf
+/// coverage --peer ksft` keeps beside the build it measured: `llconf
+/// mutants` runs the selftests only on mutants in lines they execute.
+pub const PEER_LINES_FILE: &str = "ksft.info";
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TestLines {
     pub kernel: String,

@@ -99,13 +99,14 @@ pub struct MutantsArgs {
     pub kernel: String,
 
     /// The files to mutate, relative to the tree; `*` matches within a
-    /// file name.
+    /// file name. Repeat for several: their mutants are judged in the
+    /// order given.
     #[arg(
         long = "file",
         value_name = "GLOB",
         default_value = "security/landlock/*.c"
     )]
-    pub files: String,
+    pub files: Vec<String>,
 
     /// Print the mutants (id and diff) and build nothing.
     #[arg(long)]
@@ -158,6 +159,13 @@ pub struct MutantsArgs {
     /// source, on every mutant, and judge them the same way.
     #[arg(long, value_enum)]
     pub peer: Option<Peer>,
+
+    /// The peer's line coverage (an lcov tracefile) on the same build: a
+    /// mutant on lines the peer never executes is missed by it without a
+    /// run. By default the one `llconf coverage --peer ksft` kept beside
+    /// the kernel's coverage build, if any.
+    #[arg(long, value_name = "FILE", requires = "peer")]
+    pub peer_lines: Option<PathBuf>,
 
     #[command(flatten)]
     pub suites: SuiteArgs,

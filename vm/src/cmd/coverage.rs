@@ -153,6 +153,12 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
         );
     }
     if let Ok(Some((suites, trace))) = &peer {
+        // Kept beside the build, where `llconf mutants` finds it: the
+        // selftests run only on mutants in lines they execute.
+        let from = bench.coverage_dir.join("ksft.info");
+        let to = bench.tree.objects.join(test_lines::PEER_LINES_FILE);
+        std::fs::copy(&from, &to)
+            .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
         ksft_suites = suites.clone();
         report.add_test_suites(junit::report(&ksft_suites, None).test_suites);
         columns.push(("ksft".into(), trace.clone()));

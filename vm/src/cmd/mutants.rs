@@ -20,6 +20,7 @@ use crate::cache_dir::Cache;
 use crate::cli::{MutantsArgs, Peer};
 use crate::coverage::ksft;
 use crate::host::accel::Accel;
+use crate::host::lock;
 use crate::kernel::backend::Backend;
 use crate::kernel::catalogue::{Catalogue, Kernel, Variant};
 use crate::kernel::image::{BootImage, Prepared};
@@ -61,7 +62,14 @@ pub fn mutants(root: &Path, kernels_dir: &Path, args: MutantsArgs) -> Result<Exi
     if let Some(s) = &args.shard {
         s.parse::<Shard>().map_err(anyhow::Error::msg)?;
     }
-    let files = source::matching(&tree, &args.files)?;
+    let mut files: Vec<PathBuf> = Vec::new();
+    for glob in &args.files {
+        for file in source::matching(&tree, glob)? {
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+    }
     let mut all = Vec::new();
     let mut sources = BTreeMap::new();
     for file in &files {
@@ -84,7 +92,7 @@ pub fn mutants(root: &Path, kernels_dir: &Path, args: MutantsArgs) -> Result<Exi
         if !unknown.is_empty() {
             bail!(
                 "no such mutant in {}: {} (`--list` gives the ids)",
-                args.files,
+                args.files.join(", "),
                 unknown
                     .iter()
                     .map(|s| s.as_str())
@@ -183,6 +191,9 @@ struct Loop<'a> {
     first_kill: bool,
     /// Run the peer only on what llconf missed.
     peer_on_missed: bool,
+    /// The peer's line coverage, as a map of one test: it runs only on
+    /// mutants in lines it executes.
+    peer_lines: Option<TestLines>,
     /// Where the lists of selected tests are written for the guest.
     lists: PathBuf,
 }
@@ -295,6 +306,28 @@ impl Loop<'_> {
         objects: &BTreeMap<String, u64>,
         judging: &Judging,
     ) -> Result<Judged> {
+        if !ws.object(&m.file).is_file() {
+            // The file is not part of this configuration (trace.c without
+            // tracepoints): nothing to build.
+            return Ok(Judged {
+                id: m.id(),
+                file: m.file.clone(),
+                line: m.line,
+                operator: m.operator,
+                diff: m.diff(source),
+                outcome: Verdict::NotCompiled,
+                killers: Vec::new(),
+                why: Some(format!(
+                    "{} builds no {}",
+                    ws.build.display(),
+                    ws.object(&m.file).display()
+                )),
+                tests_run: 0,
+                build_seconds: 0.0,
+                run_seconds: 0.0,
+                ksft: None,
+            });
+        }
         ws.plant(m, source)?;
         let build_start = Instant::now();
         let built = ws.make(kernels_dir, build_log);
@@ -385,7 +418,19 @@ impl Loop<'_> {
                 Verdict::Caught | Verdict::Missed | Verdict::Timeout
             )
         };
+        let peer_reaches = match &self.peer_lines {
+            Some(map) => !matches!(select::tests_for(Some(map), m, source)?, Tests::Nobody),
+            None => true,
+        };
         let ksft = match &judging.ksft {
+            Some(_) if peer_runs && !peer_reaches => Some(PeerJudged {
+                outcome: Verdict::Missed,
+                killers: Vec::new(),
+                run_seconds: 0.0,
+                why: Some(
+                    "the selftests execute none of the mutated lines (their coverage)".into(),
+                ),
+            }),
             Some((baseline, limit)) if peer_runs => {
                 let stop = self.first_kill.then_some(baseline);
                 let ran = self.run(
@@ -400,6 +445,7 @@ impl Loop<'_> {
                     outcome: v,
                     killers: k,
                     run_seconds: ran.seconds,
+                    why: None,
                 })
             }
             _ => None,
@@ -553,8 +599,25 @@ fn judge_all(
     for s in &suites {
         planned.insert(s.suite.clone(), list_tests(s, &args.suites.suite_args)?);
     }
-    let ws_root = cache.uml_dir().join(format!("mutants-{}", kernel.name));
-    let ws = Workspace::open(&ws_root, tree, FOLDER)?;
+    // Two runs never write one --out.
+    let _out_lock = lock::exclusive(&out, "llconf mutants run")?;
+    // One workspace per run at a time; as many as cores, so that shards
+    // of one measure can run side by side.
+    let slots = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let roots: Vec<PathBuf> = (1..=slots)
+        .map(|i| match i {
+            1 => cache.uml_dir().join(format!("mutants-{}", kernel.name)),
+            i => cache.uml_dir().join(format!("mutants-{}.{i}", kernel.name)),
+        })
+        .collect();
+    let ws = Workspace::open_free(&roots, tree, FOLDER)?;
+    let ws_root = ws.root.clone();
+    if ws_root != roots[0] {
+        eprintln!(
+            "workspace: {} (the first is in use by another run)",
+            ws_root.display()
+        );
+    }
     let peer = match args.peer {
         Some(Peer::Ksft) => {
             // Built from the tree read, into the workspace: the tree is
@@ -615,6 +678,7 @@ fn judge_all(
         unmapped: BTreeSet::new(),
         first_kill: !args.all_killers,
         peer_on_missed: args.peer_on_missed,
+        peer_lines: None,
         lists: out.join("runs").join("selected"),
     };
     let lp = Loop {
@@ -670,11 +734,28 @@ fn judge_all(
             "all".to_string()
         }
     };
+    let peer_lines = match &lp.peer {
+        Some(_) => source::peer_lines(cache, kernel, args.peer_lines.as_deref(), "ksft")?,
+        None => None,
+    };
+    match &peer_lines {
+        Some((path, _)) => eprintln!(
+            "the selftests' line coverage: {} (they run only on mutants in lines they execute)",
+            path.display()
+        ),
+        None if lp.peer.is_some() => eprintln!(
+            "the selftests' line coverage: none (`llconf coverage --kernel {} --peer ksft` \
+             measures it); they run on every mutant they judge",
+            kernel.name
+        ),
+        None => {}
+    }
     std::fs::create_dir_all(&lp.lists)
         .with_context(|| format!("creating {}", lp.lists.display()))?;
     let lp = Loop {
         test_lines: test_lines.map(|(_, m)| m),
         unmapped,
+        peer_lines: peer_lines.map(|(_, m)| m),
         ..lp
     };
     interrupt::install_handler();

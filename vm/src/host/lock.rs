@@ -32,6 +32,13 @@ pub fn exclusive(dir: &Path, what: &str) -> Result<File> {
     Ok(file)
 }
 
+/// Like [`exclusive`], but `None` rather than an error when another
+/// process holds it: for a caller with other folders to try.
+pub fn try_exclusive(dir: &Path) -> Result<Option<File>> {
+    let (file, _) = lock_file(dir)?;
+    Ok(file.try_lock().is_ok().then_some(file))
+}
+
 /// Like [`exclusive`], but waits for the holder to end, saying once what
 /// it waits for.
 pub fn wait_exclusive(dir: &Path, what: &str) -> Result<File> {
@@ -60,7 +67,11 @@ mod tests {
             err.to_string().contains("in use by another llconf run"),
             "{err}"
         );
+        assert!(try_exclusive(dir.path()).unwrap().is_none());
         drop(first);
-        exclusive(dir.path(), "llconf run").unwrap();
+        let second = exclusive(dir.path(), "llconf run").unwrap();
+        assert!(try_exclusive(dir.path()).unwrap().is_none());
+        drop(second);
+        assert!(try_exclusive(dir.path()).unwrap().is_some());
     }
 }

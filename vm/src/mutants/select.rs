@@ -28,13 +28,20 @@ pub fn sample(mut all: Vec<Mutant>, n: usize, seed: u64) -> Vec<Mutant> {
 
 pub use crate::cli::Shard;
 
-/// The mutants of `shard`, in id order.
-pub fn shard(mut all: Vec<Mutant>, shard: Shard) -> Vec<Mutant> {
-    all.sort_by_key(|m| (m.file.clone(), m.start, m.operator));
+/// The mutants of `shard`: every N-th in id order, so that the parts do
+/// not depend on the order the files were named in, which the result
+/// keeps.
+pub fn shard(all: Vec<Mutant>, shard: Shard) -> Vec<Mutant> {
+    let mut by_id: Vec<usize> = (0..all.len()).collect();
+    by_id.sort_by_key(|&i| (all[i].file.clone(), all[i].start, all[i].operator));
+    let mut taken = vec![false; all.len()];
+    for (rank, &i) in by_id.iter().enumerate() {
+        taken[i] = shard.takes(rank);
+    }
     all.into_iter()
-        .enumerate()
-        .filter(|(i, _)| shard.takes(*i))
-        .map(|(_, m)| m)
+        .zip(taken)
+        .filter(|(_, t)| *t)
+        .map(|(m, _)| m)
         .collect()
 }
 
@@ -110,9 +117,20 @@ mod tests {
             .flat_map(|k| ids(shard(all.clone(), Shard { k, n: 3 })))
             .collect();
         union.sort();
-        let mut every = ids(all);
+        let mut every = ids(all.clone());
         every.sort();
         assert_eq!(union, every);
+        // The same parts whatever order the files came in, and in it.
+        let other = points::find("y.c", "int g(int b) { return b < 1 ? -EPERM : 0; }\n");
+        let xy: Vec<Mutant> = all.iter().chain(&other).cloned().collect();
+        let yx: Vec<Mutant> = other.iter().chain(&all).cloned().collect();
+        let mut a = ids(shard(xy, Shard { k: 1, n: 2 }));
+        let b = ids(shard(yx, Shard { k: 1, n: 2 }));
+        assert!(b[0].starts_with("y.c"), "{b:?}");
+        a.sort();
+        let mut b = b;
+        b.sort();
+        assert_eq!(a, b);
         assert_eq!("2/4".parse::<Shard>(), Ok(Shard { k: 2, n: 4 }));
         for bad in ["0/4", "5/4", "2", "a/b", "1/0"] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");

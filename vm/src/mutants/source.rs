@@ -1,11 +1,13 @@
 //! Where `llconf mutants` reads from: the kernel's source (a `build` tree,
 //! or the one a coverage build kept), the files a `--file` glob names in
-//! it, and the per-test coverage map kept beside that build.
+//! it, and the per-test coverage map and the peer's line coverage kept
+//! beside that build.
 
 use crate::cache_dir::Cache;
 use crate::kernel::catalogue::{Builder, Kernel, Source};
 use crate::kernel::uml_build;
 use anyhow::{bail, Context, Result};
+use llconf_reports::coverage::Tracefile;
 use llconf_reports::test_lines::{self, TestLines};
 use std::path::{Path, PathBuf};
 
@@ -83,18 +85,10 @@ pub fn test_lines(
 ) -> Result<Option<(PathBuf, TestLines)>> {
     let path = match named {
         Some(p) => p.to_path_buf(),
-        None => {
-            let kept = match &kernel.source {
-                Source::DebianTree(spec) => uml_build::cached_coverage(cache, spec)
-                    .and_then(|b| b.coverage)
-                    .map(|c| c.objects.join(test_lines::FILE_NAME)),
-                _ => None,
-            };
-            match kept {
-                Some(p) if p.is_file() => p,
-                _ => return Ok(None),
-            }
-        }
+        None => match kept(cache, kernel, test_lines::FILE_NAME) {
+            Some(p) => p,
+            None => return Ok(None),
+        },
     };
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
@@ -107,6 +101,48 @@ pub fn test_lines(
             map.directory
         );
     }
+    Ok(Some((path, map)))
+}
+
+/// `name` beside the kernel's coverage build, if it is there.
+fn kept(cache: &Cache, kernel: &Kernel, name: &str) -> Option<PathBuf> {
+    match &kernel.source {
+        Source::DebianTree(spec) => uml_build::cached_coverage(cache, spec)
+            .and_then(|b| b.coverage)
+            .map(|c| c.objects.join(name))
+            .filter(|p| p.is_file()),
+        _ => None,
+    }
+}
+
+/// The peer's line coverage as a map of one test, `peer`: the tracefile
+/// named, or the one `llconf coverage --peer` kept beside the kernel's
+/// coverage build.
+pub fn peer_lines(
+    cache: &Cache,
+    kernel: &Kernel,
+    named: Option<&Path>,
+    peer: &str,
+) -> Result<Option<(PathBuf, TestLines)>> {
+    let path = match named {
+        Some(p) => p.to_path_buf(),
+        None => match kept(cache, kernel, test_lines::PEER_LINES_FILE) {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let trace = Tracefile::parse(&text, FOLDER)
+        .with_context(|| format!("{} is not an lcov tracefile", path.display()))?;
+    if trace.files.is_empty() {
+        bail!("{} has no line of {FOLDER}", path.display());
+    }
+    let mut map = TestLines {
+        directory: FOLDER.to_string(),
+        ..TestLines::default()
+    };
+    map.add(peer, &trace);
     Ok(Some((path, map)))
 }
 

@@ -7,7 +7,8 @@
 //! half-way leaves a mutant in the copy: the next run starts by copying
 //! the folder again. One run at a time holds a workspace: a second is
 //! refused while the first holds its lock (the kernel releases it when the
-//! holder dies, even by kill -9).
+//! holder dies, even by kill -9), or takes the next free workspace when it
+//! was given several (`open_free`).
 
 use crate::host::lock;
 use crate::kernel::uml_build;
@@ -18,6 +19,8 @@ use std::process::{Command, Stdio};
 
 #[derive(Debug, Clone)]
 pub struct Workspace {
+    /// Where the copy and its build are.
+    pub root: PathBuf,
     /// The tree read, never written.
     pub source: PathBuf,
     /// The copy that builds.
@@ -31,11 +34,36 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// The copy under `root`, made on first use; the mutated folder copied
-    /// again from `source` in any case.
-    pub fn open(root: &Path, source: &Path, folder: &str) -> Result<Workspace> {
-        let lock = lock::exclusive(root, "llconf mutants run")?;
+    /// The copy under the first of `roots` no other run holds, made on
+    /// first use; the mutated folder copied again from `source` in any
+    /// case. Several roots let runs (shards of one measure) build and
+    /// judge side by side; refused when every one is held. A workspace not
+    /// used before is built whole the first time.
+    pub fn open_free(roots: &[PathBuf], source: &Path, folder: &str) -> Result<Workspace> {
+        for root in roots {
+            if let Some(lock) = lock::try_exclusive(root)? {
+                return Self::open_locked(root, source, folder, lock);
+            }
+        }
+        bail!(
+            "every mutants workspace is in use by another llconf mutants run ({}); wait for \
+             one to end, or stop it",
+            roots
+                .iter()
+                .map(|r| r.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+
+    fn open_locked(
+        root: &Path,
+        source: &Path,
+        folder: &str,
+        lock: std::fs::File,
+    ) -> Result<Workspace> {
         let ws = Workspace {
+            root: root.to_path_buf(),
             source: source.to_path_buf(),
             copy: root.join("src"),
             build: root.join("build"),
@@ -143,7 +171,8 @@ mod tests {
         std::fs::write(ll.join("net.c"), text).unwrap();
         let before = std::fs::read(ll.join("net.c")).unwrap();
 
-        let ws = Workspace::open(&dir.path().join("ws"), &source, "security/landlock").unwrap();
+        let ws =
+            Workspace::open_free(&[dir.path().join("ws")], &source, "security/landlock").unwrap();
         let copied = ws.copy.join("security/landlock/net.c");
         assert!(!copied.symlink_metadata().unwrap().file_type().is_symlink());
         assert!(ws
@@ -154,9 +183,19 @@ mod tests {
             .file_type()
             .is_symlink());
 
-        let again = Workspace::open(&dir.path().join("ws"), &source, "security/landlock");
+        let again = Workspace::open_free(&[dir.path().join("ws")], &source, "security/landlock");
         let err = again.expect_err("a second run on the same workspace");
         assert!(err.to_string().contains("in use by another"), "{err}");
+
+        // A second run given more than one workspace takes the next free
+        // one, and a third, with none left, is refused.
+        let roots = [dir.path().join("ws"), dir.path().join("ws.2")];
+        let second = Workspace::open_free(&roots, &source, "security/landlock").unwrap();
+        assert_eq!(second.copy, dir.path().join("ws.2/src"));
+        let err = Workspace::open_free(&roots, &source, "security/landlock")
+            .expect_err("every workspace held");
+        assert!(err.to_string().contains("every mutants workspace"), "{err}");
+        drop(second);
 
         let m = &points::find("security/landlock/net.c", text)[0];
         ws.plant(m, text).unwrap();
@@ -171,7 +210,8 @@ mod tests {
         // Killed with a mutant in place: the next open copies the folder again.
         ws.plant(m, text).unwrap();
         drop(ws);
-        let again = Workspace::open(&dir.path().join("ws"), &source, "security/landlock").unwrap();
+        let again =
+            Workspace::open_free(&[dir.path().join("ws")], &source, "security/landlock").unwrap();
         assert_eq!(
             std::fs::read_to_string(again.copy.join(&m.file)).unwrap(),
             text
