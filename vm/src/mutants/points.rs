@@ -69,10 +69,17 @@ impl Mutant {
 
     /// The source with this bug in it.
     pub fn apply(&self, source: &str) -> String {
+        // As many lines as before: a call over several lines dropped must
+        // not move the lines after it, or every `__LINE__` (WARN_ON's) and
+        // line of debug information after it changes, and a mutant in
+        // code this configuration does not build would look built.
+        let lost = source[self.start..self.end].matches('\n').count();
+        let kept = self.replacement.matches('\n').count();
         format!(
-            "{}{}{}",
+            "{}{}{}{}",
             &source[..self.start],
             self.replacement,
+            "\n".repeat(lost.saturating_sub(kept)),
             &source[self.end..]
         )
     }
@@ -395,6 +402,19 @@ mod tests {
             only(source, Operator::NegateCondition),
             ["int f(int x) { WARN_ON_ONCE(1); if (!(WARN_ON(!x))) return -EINVAL; return 0; }"]
         );
+    }
+
+    #[test]
+    fn a_call_over_several_lines_dropped_keeps_the_lines_after_it_in_place() {
+        let source = "void f(void)\n{\n\tcall(a,\n\t     b);\n\tWARN_ON(1);\n}\n";
+        let m = find("x.c", source);
+        let dropped = m
+            .iter()
+            .find(|m| m.operator == Operator::DropCall)
+            .expect("a drop-call");
+        let after = dropped.apply(source);
+        assert_eq!(after.lines().count(), source.lines().count());
+        assert_eq!(after, "void f(void)\n{\n\t;\n\n\tWARN_ON(1);\n}\n");
     }
 
     #[test]
