@@ -533,6 +533,16 @@ mod tests {
                         why: None,
                     }),
                 ),
+                mutant(
+                    Verdict::Caught,
+                    None,
+                    Some(PeerJudged {
+                        outcome: Verdict::Missed,
+                        killers: vec![],
+                        run_seconds: 0.0,
+                        why: Some("the selftests execute none of the mutated lines".into()),
+                    }),
+                ),
             ],
         };
         let dir = tempfile::tempdir().unwrap();
