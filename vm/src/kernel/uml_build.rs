@@ -13,7 +13,8 @@
 //! The coverage flavour (`llconf coverage`) adds `kernels/coverage.config`
 //! (gcov), builds into `<package>_<version>-coverage/` and keeps the source
 //! and the objects: the counters are written beside the objects, and read
-//! against the source.
+//! against the source. `llconf mutants` builds its private copies with
+//! the coverage fragments and `kernels/mutants.config` (gcov off).
 
 use crate::cache_dir::Cache;
 use crate::kernel::catalogue::{SourcePackageSpec, TreeArch};
@@ -30,6 +31,14 @@ use std::process::{Command, Stdio};
 pub const FRAGMENTS: [&str; 2] = ["landlock.config", "uml.config"];
 /// The same with gcov on, for `llconf coverage`.
 pub const COVERAGE_FRAGMENTS: [&str; 3] = ["landlock.config", "uml.config", "coverage.config"];
+/// The coverage build's without gcov, for `llconf mutants`: a mutant is
+/// judged on the configuration whose per-test map chose its tests.
+pub const MUTANTS_FRAGMENTS: [&str; 4] = [
+    "landlock.config",
+    "uml.config",
+    "coverage.config",
+    "mutants.config",
+];
 /// UML's linker script, which decides whether gcov's writer survives.
 const LINKER_SCRIPT: &str = "arch/um/include/asm/common.lds.S";
 
@@ -461,10 +470,16 @@ pub fn keep_gcov_writer(tree: &Path, patch: bool) -> Result<()> {
         .with_context(|| format!("patching {}", path.display()))
 }
 
-/// Configures and builds `tree` out of tree into `out` with the plain
-/// fragments (a private copy of a tree, for `llconf mutants`).
-pub fn build_plain(tree: &Path, out: &Path, kernels_dir: &Path, log: &Path) -> Result<()> {
-    build(tree, Some(out), kernels_dir, &FRAGMENTS, log)
+/// Configures and builds `tree` out of tree into `out` with `fragments`
+/// (a private copy of a tree, for `llconf mutants`).
+pub fn build_with(
+    tree: &Path,
+    out: &Path,
+    kernels_dir: &Path,
+    fragments: &[&str],
+    log: &Path,
+) -> Result<()> {
+    build(tree, Some(out), kernels_dir, fragments, log)
 }
 
 /// `make linux` again in a configured build directory: what one changed

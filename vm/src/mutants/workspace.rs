@@ -17,6 +17,10 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// In the build directory: the digest of the fragments it was configured
+/// with.
+const FRAGMENTS_STAMP: &str = ".llconf-fragments";
+
 #[derive(Debug, Clone)]
 pub struct Workspace {
     /// Where the copy and its build are.
@@ -114,13 +118,21 @@ impl Workspace {
         write_new(&self.copy.join(&m.file), source)
     }
 
-    /// Builds what changed (everything, the first time).
+    /// Builds what changed: everything, the first time and whenever the
+    /// config fragments changed since the build was configured.
     pub fn make(&self, kernels_dir: &Path, log: &Path) -> Result<()> {
-        if self.build.join(".config").is_file() {
-            uml_build::rebuild(&self.copy, &self.build, log)
-        } else {
-            uml_build::build_plain(&self.copy, &self.build, kernels_dir, log)
+        let fragments = &uml_build::MUTANTS_FRAGMENTS;
+        let digest = uml_build::fragments_digest(kernels_dir, fragments)?;
+        let stamp = self.build.join(FRAGMENTS_STAMP);
+        let configured = std::fs::read_to_string(&stamp).ok();
+        if self.build.join(".config").is_file() && configured.as_deref() == Some(&digest) {
+            return uml_build::rebuild(&self.copy, &self.build, log);
         }
+        // Not configured, or with other fragments: configured again (make
+        // then rebuilds what the new configuration changes).
+        let _ = std::fs::remove_file(&stamp);
+        uml_build::build_with(&self.copy, &self.build, kernels_dir, fragments, log)?;
+        std::fs::write(&stamp, digest).with_context(|| format!("writing {}", stamp.display()))
     }
 
     pub fn program(&self) -> PathBuf {
