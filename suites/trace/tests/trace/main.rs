@@ -11,6 +11,8 @@
 //! - `domain`: create_domain, enforce_domain, free_domain.
 //! - `check_rule`: check_rule_inode, check_rule_net_port.
 //! - `fs`, `net`: deny_access_fs (and `logged`), deny_access_net.
+//! - `topology`: deny_access_fs for umount and remount, whose path is the
+//!   dentry's inside its filesystem.
 //! - `scope`: deny_ptrace, deny_scope_signal, deny_scope_abstract_unix_socket.
 //! - `disabled`: no event in an instance where it is not enabled.
 //! - `layer_order`: which of 2, 3 or 16 layers a denial names, and whose
@@ -25,6 +27,7 @@ mod layer_order;
 mod net;
 mod ruleset;
 mod scope;
+mod topology;
 
 use llconf_harness::Test;
 
@@ -34,6 +37,7 @@ fn main() {
         domain::tests(),
         check_rule::tests(),
         fs::tests(),
+        topology::tests(),
         net::tests(),
         scope::tests(),
         disabled::tests(),

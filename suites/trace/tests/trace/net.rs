@@ -1,7 +1,9 @@
 //! `trace::deny_access_net`: a denied bind(2) gives one
 //! landlock_deny_access_net event naming the denying domain (the id of its
 //! create_domain event), the right and the port, with same_exec=1 and
-//! logged=1 (default flags); an allowed one none.
+//! logged=1 (default flags); an allowed one none. The same holds for an
+//! address as long as a sockaddr_storage (128 bytes), the longest the
+//! event copies.
 
 use crate::common::*;
 use llconf_harness::abi::net;
@@ -32,13 +34,60 @@ fn bind_port(rule: bool) -> TestResult {
     e.expect("port", &PORT.to_string())
 }
 
+/// bind(2) of a new TCP socket to 127.0.0.1:`port` with the address in a
+/// whole sockaddr_storage, its length passed as 128: EACCES when `denied`.
+fn bind_tcp_v4_storage_len(port: u16, denied: bool) -> TestResult {
+    use llconf_harness::{expect_result, Errno, OrFail};
+    // SAFETY: plain system call; the fd is closed below.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    let fd = Errno::result(fd).or_fail("socket")?;
+    // SAFETY: all-zero is a valid sockaddr_storage.
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    // SAFETY: sockaddr_storage is larger than sockaddr_in and aligned for it.
+    let sin = unsafe { &mut *(&mut ss as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
+    sin.sin_family = libc::AF_INET as libc::sa_family_t;
+    sin.sin_port = port.to_be();
+    sin.sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, 1]).to_be();
+    let len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: a valid fd and an address of `len` bytes.
+    let r = Errno::result(unsafe {
+        libc::bind(fd, (&ss as *const libc::sockaddr_storage).cast(), len)
+    });
+    // SAFETY: closing the fd made above.
+    unsafe { libc::close(fd) };
+    expect_result(
+        format!("bind(127.0.0.1:{port}, addrlen={len})"),
+        r.map(drop),
+        denied.then_some(Errno::EACCES),
+    )
+}
+
+fn bind_port_storage_len(rule: bool) -> TestResult {
+    enter_loopback_netns()?;
+    let rs = Ruleset::net(net::BIND_TCP)?;
+    if rule {
+        rs.allow_port(PORT.into(), net::BIND_TCP)?;
+    }
+    let t = Instance::new(&[CREATE_DOMAIN, DENY_NET])?;
+    rs.enforce()?;
+    bind_tcp_v4_storage_len(PORT, !rule)?;
+    if rule {
+        return t.none(DENY_NET, "after an allowed bind");
+    }
+    let (id, _) = created_domain(&t, 0, "after enforcing")?;
+    let e = t.one(DENY_NET, "after a denied bind with a 128-byte address")?;
+    expect_id(&e, "domain", id)?;
+    e.expect("blockers", "bind_tcp")?;
+    e.expect("port", &PORT.to_string())
+}
+
 pub fn tests() -> Vec<Test> {
     let t = |name: &str, body: fn() -> TestResult| {
         case(name, DENY_NET, body)
             .needs("LANDLOCK_ACCESS_NET_BIND_TCP")
             .enforcement()
     };
-    llconf_harness::twin::pair(
+    let mut v: Vec<Test> = llconf_harness::twin::pair(
         t("deny_access_net::bind_denied::one_event", || {
             bind_port(false)
         }),
@@ -46,5 +95,16 @@ pub fn tests() -> Vec<Test> {
             bind_port(true)
         }),
     )
-    .into()
+    .into();
+    v.extend(llconf_harness::twin::pair(
+        t(
+            "deny_access_net::bind_denied_storage_len::one_event",
+            || bind_port_storage_len(false),
+        ),
+        t(
+            "deny_access_net::bind_allowed_storage_len::no_event",
+            || bind_port_storage_len(true),
+        ),
+    ));
+    v
 }
