@@ -151,7 +151,12 @@ impl Tree {
         )
         .unwrap();
         // llconf's fragments, as the build merges them.
-        for frag in ["landlock.config", "uml.config", "coverage.config"] {
+        for frag in [
+            "landlock.config",
+            "uml.config",
+            "coverage.config",
+            "mutants.config",
+        ] {
             std::fs::write(f.path().join("kernels").join(frag), "").unwrap();
         }
         Tree { f }
@@ -414,6 +419,27 @@ fn mutants_are_planted_in_a_copy_built_run_and_judged() {
     assert_eq!(std::fs::read(&fake_c).unwrap(), before);
     let copy = t.dir("cache/uml/mutants-fake-uml/src/security/landlock/fake.c");
     assert_eq!(std::fs::read(copy).unwrap(), before);
+    // The copy's build remembers the fragments it was configured with; a
+    // fragment changed, the next run configures it again.
+    let stamp = t.dir("cache/uml/mutants-fake-uml/build/.llconf-fragments");
+    let first = std::fs::read_to_string(&stamp).unwrap();
+    std::fs::write(
+        t.dir("kernels/mutants.config"),
+        "# CONFIG_GCOV is not set\n",
+    )
+    .unwrap();
+    let again = llconf()
+        .args([
+            "--out",
+            "m2",
+            "--mutant",
+            "security/landlock/fake.c:9:5:negate-condition",
+        ])
+        .arg(suite_bin("base", &base))
+        .output()
+        .unwrap();
+    ok(&again);
+    assert_ne!(std::fs::read_to_string(&stamp).unwrap(), first);
 }
 
 #[test]
