@@ -519,6 +519,18 @@ fn per_test_coverage_picks_the_tests_and_a_run_resumes_where_a_shard_stopped() {
         stderr(&whole)
     );
     assert!(all.len() > first && first > 0, "{first} then {}", all.len());
+    // The same kernel and suites: the resumed run keeps the baselines the
+    // first one measured, and runs no baseline of its own.
+    assert!(
+        stderr(&whole).contains("baseline: kept in"),
+        "{}",
+        stderr(&whole)
+    );
+    assert!(
+        !stderr(&whole).contains("baseline run 1"),
+        "{}",
+        stderr(&whole)
+    );
     let find = |id: &str| {
         all.iter()
             .find(|m| m["id"] == id)

@@ -26,6 +26,7 @@ use crate::kernel::catalogue::{Catalogue, Kernel, Variant};
 use crate::kernel::image::{BootImage, Prepared};
 use crate::kernel::uml_build::CoverageTree;
 use crate::mutants::judge::{self, Baseline, Verdict};
+use crate::mutants::kept_baseline::{self, Fingerprint};
 use crate::mutants::points::{self, Mutant, Operator};
 use crate::mutants::select::{self, Shard, Tests};
 use crate::mutants::workspace::Workspace;
@@ -196,6 +197,10 @@ struct Loop<'a> {
     peer_lines: Option<TestLines>,
     /// Where the lists of selected tests are written for the guest.
     lists: PathBuf,
+    /// `--out` and the fingerprint of what the baselines depend on: they
+    /// are kept there, and found again by `--resume`.
+    kept: Option<(PathBuf, String)>,
+    resume: bool,
 }
 
 /// Which suites a run is of.
@@ -254,6 +259,18 @@ impl Loop<'_> {
             Suites::Llconf => "baseline",
             Suites::Ksft => "ksft-baseline",
         };
+        if let (Some((out, fingerprint)), true) = (&self.kept, self.resume) {
+            if let Some(k) = kept_baseline::load(out, fingerprint, name) {
+                eprintln!(
+                    "{name}: kept in {} (the same source, configuration, suites and \
+                     arguments): {} tests judge",
+                    out.join(kept_baseline::FILE_NAME).display(),
+                    k.facts.passed
+                );
+                let limit = Duration::from_secs_f64(k.facts.limit_seconds);
+                return Ok((k.baseline, k.facts, limit));
+            }
+        }
         for i in 1..=2 {
             let ran = self.run(
                 &format!("{name}-{i}"),
@@ -290,6 +307,11 @@ impl Loop<'_> {
             seconds,
             limit_seconds: limit.as_secs_f64(),
         };
+        if let Some((out, fingerprint)) = &self.kept {
+            let kept = kept_baseline::Kept { baseline, facts };
+            kept_baseline::save(out, fingerprint, name, &kept)?;
+            return Ok((kept.baseline, kept.facts, limit));
+        }
         Ok((baseline, facts, limit))
     }
 
@@ -680,6 +702,8 @@ fn judge_all(
         peer_on_missed: args.peer_on_missed,
         peer_lines: None,
         lists: out.join("runs").join("selected"),
+        kept: None,
+        resume: args.resume,
     };
     let lp = Loop {
         peer: peer.map(|(programs, names)| {
@@ -752,10 +776,21 @@ fn judge_all(
     }
     std::fs::create_dir_all(&lp.lists)
         .with_context(|| format!("creating {}", lp.lists.display()))?;
+    let mut fingerprint = Fingerprint::new();
+    fingerprint.path("source", &tree.join(FOLDER))?;
+    fingerprint.path("config", &ws.build.join(".config"))?;
+    for s in lp.kit.suites.iter().flatten() {
+        fingerprint.path(&format!("suite {}", s.suite), &s.path)?;
+    }
+    fingerprint.text("suite arguments", &args.suites.suite_args.join("\n"));
+    if lp.peer.is_some() {
+        fingerprint.path("ksft", &ws.root.join("ksft"))?;
+    }
     let lp = Loop {
         test_lines: test_lines.map(|(_, m)| m),
         unmapped,
         peer_lines: peer_lines.map(|(_, m)| m),
+        kept: Some((out.clone(), fingerprint.hex())),
         ..lp
     };
     interrupt::install_handler();

@@ -12,7 +12,7 @@ use llconf_reports::results::SuiteResults;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the unmutated kernel does, test by test.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Baseline {
     passed: BTreeSet<String>,
     pub flaky: BTreeSet<String>,
