@@ -13,27 +13,6 @@ use llconf_harness::{Ruleset, Test, TestResult};
 
 const PORT: u16 = 4242;
 
-fn bind_port(rule: bool) -> TestResult {
-    enter_loopback_netns()?;
-    let rs = Ruleset::net(net::BIND_TCP)?;
-    if rule {
-        rs.allow_port(PORT.into(), net::BIND_TCP)?;
-    }
-    let t = Instance::new(&[CREATE_DOMAIN, DENY_NET])?;
-    rs.enforce()?;
-    bind_tcp_v4(PORT, !rule)?;
-    if rule {
-        return t.none(DENY_NET, "after an allowed bind");
-    }
-    let (id, _) = created_domain(&t, 0, "after enforcing")?;
-    let e = t.one(DENY_NET, "after a denied bind")?;
-    expect_id(&e, "domain", id)?;
-    e.expect("same_exec", "1")?;
-    e.expect("logged", "1")?;
-    e.expect("blockers", "bind_tcp")?;
-    e.expect("port", &PORT.to_string())
-}
-
 /// bind(2) of a new TCP socket to 127.0.0.1:`port` with the address in a
 /// whole sockaddr_storage, its length passed as 128: EACCES when `denied`.
 fn bind_tcp_v4_storage_len(port: u16, denied: bool) -> TestResult {
@@ -62,7 +41,10 @@ fn bind_tcp_v4_storage_len(port: u16, denied: bool) -> TestResult {
     )
 }
 
-fn bind_port_storage_len(rule: bool) -> TestResult {
+/// A bind to PORT in a domain that handles BIND_TCP, with a rule for it
+/// or not, made by `bind` (the address of its own length, or in a whole
+/// sockaddr_storage): one event when denied, none when allowed.
+fn bind_port(rule: bool, bind: fn(u16, bool) -> TestResult) -> TestResult {
     enter_loopback_netns()?;
     let rs = Ruleset::net(net::BIND_TCP)?;
     if rule {
@@ -70,13 +52,15 @@ fn bind_port_storage_len(rule: bool) -> TestResult {
     }
     let t = Instance::new(&[CREATE_DOMAIN, DENY_NET])?;
     rs.enforce()?;
-    bind_tcp_v4_storage_len(PORT, !rule)?;
+    bind(PORT, !rule)?;
     if rule {
         return t.none(DENY_NET, "after an allowed bind");
     }
     let (id, _) = created_domain(&t, 0, "after enforcing")?;
-    let e = t.one(DENY_NET, "after a denied bind with a 128-byte address")?;
+    let e = t.one(DENY_NET, "after a denied bind")?;
     expect_id(&e, "domain", id)?;
+    e.expect("same_exec", "1")?;
+    e.expect("logged", "1")?;
     e.expect("blockers", "bind_tcp")?;
     e.expect("port", &PORT.to_string())
 }
@@ -89,21 +73,21 @@ pub fn tests() -> Vec<Test> {
     };
     let mut v: Vec<Test> = llconf_harness::twin::pair(
         t("deny_access_net::bind_denied::one_event", || {
-            bind_port(false)
+            bind_port(false, bind_tcp_v4)
         }),
         t("deny_access_net::bind_allowed::no_event", || {
-            bind_port(true)
+            bind_port(true, bind_tcp_v4)
         }),
     )
     .into();
     v.extend(llconf_harness::twin::pair(
         t(
             "deny_access_net::bind_denied_storage_len::one_event",
-            || bind_port_storage_len(false),
+            || bind_port(false, bind_tcp_v4_storage_len),
         ),
         t(
             "deny_access_net::bind_allowed_storage_len::no_event",
-            || bind_port_storage_len(true),
+            || bind_port(true, bind_tcp_v4_storage_len),
         ),
     ));
     v
