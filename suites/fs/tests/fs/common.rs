@@ -175,21 +175,6 @@ pub fn install_true(dst: &Path) -> Result<(), Stop> {
     Ok(())
 }
 
-/// Enters a private mount namespace whose mounts never propagate back to
-/// the host, so that a test can mount freely before it sandboxes itself.
-pub fn private_mount_ns() -> Result<(), Stop> {
-    use nix::mount::{mount, MsFlags};
-    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS).or_fail("unshare(CLONE_NEWNS)")?;
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .or_fail("make / private")
-}
-
 pub fn mount_tmpfs(target: &Path) -> Result<(), Errno> {
     nix::mount::mount(
         Some("tmpfs"),

@@ -590,7 +590,7 @@ struct Disconnected {
 impl Disconnected {
     fn new() -> Result<Disconnected, Stop> {
         let t = TempTree::with(&["fs/"])?;
-        private_mount_ns()?;
+        llconf_harness::fixture::enter_private_mount_ns()?;
         let fsdir = t.path("fs");
         setup("mount tmpfs on fs", mount_tmpfs(&fsdir))?;
         for d in ["src/old/d", "mnt/parent/view", "away", "other"] {

@@ -24,7 +24,7 @@ struct Ns {
 impl Ns {
     fn new() -> Result<Ns, Stop> {
         let t = TempTree::with(&["a/f", "mnt/", "newroot/"])?;
-        private_mount_ns()?;
+        llconf_harness::fixture::enter_private_mount_ns()?;
         Ok(Ns { t })
     }
     fn p(&self, rel: &str) -> std::path::PathBuf {

@@ -38,7 +38,7 @@ fn enforce_read(rules: &[PathBuf]) -> TestResult {
 /// `src/dir/f` bind-mounted at `mp/at`, so `mp/at/f` is `src/dir/f`.
 fn bind_tree() -> Result<TempTree, Stop> {
     let t = TempTree::with(&["src/dir/f", "mp/at/"])?;
-    private_mount_ns()?;
+    llconf_harness::fixture::enter_private_mount_ns()?;
     setup(
         "bind src/dir on mp/at",
         bind_mount(&t.path("src/dir"), &t.path("mp/at")),
@@ -80,7 +80,7 @@ fn bind_rule_through_mountpoint() -> TestResult {
 /// which no path walk through the mount meets.
 fn bind_rule_on_covered_dir() -> TestResult {
     let t = TempTree::with(&["src/dir/f", "mp/at/"])?;
-    private_mount_ns()?;
+    llconf_harness::fixture::enter_private_mount_ns()?;
     let rs = Ruleset::fs(R)?;
     rs.allow_path(&t.path("mp/at"), R)?;
     setup(
@@ -94,7 +94,7 @@ fn bind_rule_on_covered_dir() -> TestResult {
 /// lower/f, upper/g, merged = overlay(lower, upper).
 fn overlay_tree() -> Result<TempTree, Stop> {
     let t = TempTree::with(&["lower/f", "upper/g", "work/", "merged/"])?;
-    private_mount_ns()?;
+    llconf_harness::fixture::enter_private_mount_ns()?;
     let opts = format!(
         "lowerdir={},upperdir={},workdir={}",
         t.path("lower").display(),

@@ -448,7 +448,7 @@ impl Bind {
 /// `fs/top`.
 fn bind_tree() -> Result<(TempTree, PathBuf), Stop> {
     let t = TempTree::with(&["fs/"])?;
-    private_mount_ns()?;
+    llconf_harness::fixture::enter_private_mount_ns()?;
     let fsdir = t.path("fs");
     setup("mount tmpfs on fs", mount_tmpfs(&fsdir))?;
     for e in ENTRIES {
@@ -679,7 +679,7 @@ struct Disconnected {
 impl Disconnected {
     fn new() -> Result<Disconnected, Stop> {
         let t = TempTree::with(&["fs/"])?;
-        private_mount_ns()?;
+        llconf_harness::fixture::enter_private_mount_ns()?;
         let fsdir = t.path("fs");
         setup("mount tmpfs on fs", mount_tmpfs(&fsdir))?;
         for d in ["src/o1/d1", "src/o2/d2", "mnt/view", "a1", "a2", "other"] {

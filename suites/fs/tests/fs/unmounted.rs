@@ -13,7 +13,7 @@ use nix::mount::{umount2, MntFlags};
 
 fn fs_root(unmount: bool) -> TestResult {
     let t = TempTree::with(&["a/", "m/"])?;
-    private_mount_ns()?;
+    llconf_harness::fixture::enter_private_mount_ns()?;
     setup("mount tmpfs on m", mount_tmpfs(&t.path("m")))?;
     let rs = Ruleset::fs(fs::READ_DIR)?;
     rs.allow_path(&t.path("a"), fs::READ_DIR)?;

@@ -15,7 +15,7 @@
 use crate::common::*;
 use llconf_harness::abi::{fs, scope};
 use llconf_harness::fixture::trace::Instance;
-use llconf_harness::fixture::TempTree;
+use llconf_harness::fixture::{enter_private_mount_ns, TempTree};
 use llconf_harness::{expect_result, Errno, OrFail, Requirement, Ruleset, Stop, Test, TestResult};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use std::path::Path;
@@ -69,17 +69,7 @@ fn setup<T>(what: &str, r: Result<T, Errno>) -> Result<T, Stop> {
 /// A private mount namespace with a tmpfs on `mnt`, and what `op` needs
 /// besides; the mount point whose dentry the denial names.
 fn prepare(t: &TempTree, op: Op) -> Result<std::path::PathBuf, Stop> {
-    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS).or_fail("unshare(CLONE_NEWNS)")?;
-    setup(
-        "make / private",
-        mount(
-            None::<&str>,
-            "/",
-            None::<&str>,
-            MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-            None::<&str>,
-        ),
-    )?;
+    enter_private_mount_ns()?;
     let mnt = t.path("mnt");
     setup(
         "mount tmpfs on mnt",
