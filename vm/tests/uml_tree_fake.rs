@@ -26,6 +26,7 @@ defconfig:
 olddefconfig:
 \ttrue
 linux:
+\tif [ -f \"$$FAKE_DIR/hang-mutant-build\" ] && ! cmp -s security/landlock/fake.c \"$$FAKE_DIR/tree/security/landlock/fake.c\"; then touch \"$$FAKE_DIR/building\"; sleep 60; fi
 \tmkdir -p $(O)/security/landlock $(O)/include/config
 \tcd $(O)/security/landlock && gcc --coverage -c $(CURDIR)/security/landlock/fake.c -o fake.o && gcc --coverage fake.o -o fake-kernel
 \tcp $(CURDIR)/fake-linux.sh $(O)/linux && chmod +x $(O)/linux
@@ -440,6 +441,69 @@ fn mutants_are_planted_in_a_copy_built_run_and_judged() {
         .unwrap();
     ok(&again);
     assert_ne!(std::fs::read_to_string(&stamp).unwrap(), first);
+}
+
+/// Ctrl-C while a mutant builds: the build killed by the signal is no
+/// verdict on the mutant, so it is not recorded as unviable, and --resume
+/// judges it again.
+#[test]
+fn a_mutant_whose_build_ctrl_c_killed_is_not_recorded() {
+    use std::os::unix::process::CommandExt;
+    use std::time::{Duration, Instant};
+    if !have_lcov() {
+        return;
+    }
+    let t = Tree::new();
+    let base = t.f.ok_suite();
+    let wait_for = |what: &str, cond: &dyn Fn() -> bool| {
+        let start = Instant::now();
+        while !cond() {
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "timed out waiting for {what}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    // The unmutated build goes through; a mutant's hangs.
+    std::fs::write(t.dir("hang-mutant-build"), "").unwrap();
+    let child = t
+        .mutants()
+        .args(["--out", "m"])
+        .arg(suite_bin("base", &base))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    wait_for("a mutant's build", &|| t.dir("building").exists());
+    // The build that leaves the kernel unmutated must go through.
+    std::fs::remove_file(t.dir("hang-mutant-build")).unwrap();
+    // As the terminal sends it: to the whole process group.
+    nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{:?}\n{}\n{}",
+        out.status,
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("not recorded"), "{}", stderr(&out));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(t.dir("m/mutants.json")).unwrap()).unwrap();
+    let outcomes: Vec<&str> = json["mutants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["outcome"].as_str().unwrap())
+        .collect();
+    assert!(outcomes.is_empty(), "{outcomes:?}");
 }
 
 #[test]

@@ -866,6 +866,18 @@ fn judge_all(
             &objects,
             &judging,
         )?;
+        if interrupt::interrupted() {
+            // The stop killed its build or its run: a make or a kernel
+            // killed by us is no verdict on the mutant, so --resume judges
+            // it again.
+            bar.println(format!(
+                "interrupted while judging {}: not recorded; {} of {} mutants judged; --resume goes on",
+                j.id,
+                judged.len(),
+                picked.len()
+            ));
+            break;
+        }
         bar.println(format!(
             "mutant {}/{} {}: {}",
             i + 1,
