@@ -108,6 +108,10 @@ pub struct Judged {
     pub tests_run: usize,
     pub build_seconds: f64,
     pub run_seconds: f64,
+    /// Tests that failed on this mutant once and passed when run on it
+    /// again: their own flake, not a catch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flaky: Vec<String>,
     /// With `--peer ksft`: the kernel's selftests on the same mutant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ksft: Option<PeerJudged>,
@@ -122,6 +126,9 @@ pub struct PeerJudged {
     /// executes the mutated lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
+    /// As [`Judged::flaky`], for the peer's tests.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flaky: Vec<String>,
 }
 
 /// The whole of `mutants.json`.
@@ -204,25 +211,29 @@ pub fn caught(v: Verdict) -> bool {
 
 /// One line of progress: the verdict, and who noticed.
 pub fn said(j: &Judged) -> String {
-    let one = |v: Verdict, killers: &[String]| {
+    let one = |v: Verdict, killers: &[String], flaky: &[String]| {
         let name = serde_json::to_value(v)
             .ok()
             .and_then(|x| x.as_str().map(str::to_string))
             .unwrap_or_default();
         let head: Vec<&str> = killers.iter().take(3).map(String::as_str).collect();
-        if head.is_empty() {
+        let mut said = if head.is_empty() {
             name
         } else {
             format!("{name} by {}", head.join(", "))
+        };
+        if !flaky.is_empty() {
+            said += &format!(" (flaky, failed once only: {})", flaky.join(", "));
         }
+        said
     };
     match &j.ksft {
         Some(k) => format!(
             "llconf {}; ksft {}",
-            one(j.outcome, &j.killers),
-            one(k.outcome, &k.killers)
+            one(j.outcome, &j.killers, &j.flaky),
+            one(k.outcome, &k.killers, &k.flaky)
         ),
-        None => one(j.outcome, &j.killers),
+        None => one(j.outcome, &j.killers, &j.flaky),
     }
 }
 
@@ -455,6 +466,7 @@ mod tests {
             tests_run: 0,
             build_seconds: 0.0,
             run_seconds: 0.0,
+            flaky: Vec::new(),
             ksft: None,
         };
         let mut peer = j("a.c", Verdict::Missed);
@@ -463,6 +475,7 @@ mod tests {
             killers: vec!["ksft::net_test::x".into()],
             run_seconds: 1.0,
             why: None,
+            flaky: Vec::new(),
         });
         let s = summary(&[
             j("a.c", Verdict::Caught),
@@ -512,6 +525,7 @@ mod tests {
             tests_run: 12,
             build_seconds: 10.5,
             run_seconds: 3.2,
+            flaky: Vec::new(),
             ksft,
         };
         let file = MutantsFile {
@@ -531,6 +545,7 @@ mod tests {
                         killers: vec![],
                         run_seconds: 300.0,
                         why: None,
+                        flaky: Vec::new(),
                     }),
                 ),
                 mutant(
@@ -541,6 +556,7 @@ mod tests {
                         killers: vec![],
                         run_seconds: 0.0,
                         why: Some("the selftests execute none of the mutated lines".into()),
+                        flaky: Vec::new(),
                     }),
                 ),
             ],
@@ -591,6 +607,7 @@ mod tests {
             tests_run: 1,
             build_seconds: build,
             run_seconds: run,
+            flaky: Vec::new(),
             ksft: None,
         };
         let mut mutants: Vec<Judged> = (1..=10)

@@ -26,6 +26,7 @@ defconfig:
 olddefconfig:
 \ttrue
 linux:
+\tif [ -f \"$$FAKE_DIR/flake-on-mutant\" ] && ! cmp -s security/landlock/fake.c \"$$FAKE_DIR/tree/security/landlock/fake.c\"; then mv \"$$FAKE_DIR/flake-on-mutant\" \"$$FAKE_DIR/flake-once\"; fi
 \tif [ -f \"$$FAKE_DIR/hang-mutant-build\" ] && ! cmp -s security/landlock/fake.c \"$$FAKE_DIR/tree/security/landlock/fake.c\"; then touch \"$$FAKE_DIR/building\"; sleep 60; fi
 \tmkdir -p $(O)/security/landlock $(O)/include/config
 \tcd $(O)/security/landlock && gcc --coverage -c $(CURDIR)/security/landlock/fake.c -o fake.o && gcc --coverage fake.o -o fake-kernel
@@ -504,6 +505,59 @@ fn a_mutant_whose_build_ctrl_c_killed_is_not_recorded() {
         .map(|m| m["outcome"].as_str().unwrap())
         .collect();
     assert!(outcomes.is_empty(), "{outcomes:?}");
+}
+
+/// A test that fails on a mutant once and passes when run on it again
+/// flaked on its own: the mutant is not counted as caught, and the test is
+/// named as flaky.
+#[test]
+fn a_catch_that_does_not_fail_again_is_a_flake_not_a_kill() {
+    if !have_lcov() {
+        return;
+    }
+    let t = Tree::new();
+    let passes = t.f.ok_suite();
+    let fails = t.f.suite(
+        "fails",
+        &[
+            started("base", 2),
+            failed("base::a::x"),
+            skipped("base::a::y", "needs Landlock ABI 9"),
+            finished("base", 0, 1, 1),
+        ],
+        None,
+        End::Exit(1),
+    );
+    let flaky = t.dir("flaky-suite");
+    write_exe(
+        &flaky,
+        &format!(
+            "#!/bin/sh\nif [ \"$1\" != --list ] && [ -f \"$FAKE_DIR/flake-once\" ]; then\n\
+             rm \"$FAKE_DIR/flake-once\"; exec {} \"$@\"; fi\nexec {} \"$@\"\n",
+            fails.display(),
+            passes.display()
+        ),
+    );
+    // The first mutant's build arms the flake: its run fails once.
+    std::fs::write(t.dir("flake-on-mutant"), "").unwrap();
+    let out = t
+        .mutants()
+        .args([
+            "--out",
+            "m",
+            "--mutant",
+            "security/landlock/fake.c:13:8:comparison",
+        ])
+        .arg(suite_bin("base", &flaky))
+        .output()
+        .unwrap();
+    ok(&out);
+    assert!(!t.dir("flake-once").exists(), "the flake never fired");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(t.dir("m/mutants.json")).unwrap()).unwrap();
+    let m = &json["mutants"][0];
+    assert_eq!(m["outcome"], "missed", "{m}");
+    assert_eq!(m["flaky"], serde_json::json!(["base::a::x"]), "{m}");
 }
 
 #[test]

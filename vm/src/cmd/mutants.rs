@@ -243,6 +243,14 @@ impl Ran {
     }
 }
 
+/// A verdict after its catch was confirmed (see `Loop::run_confirmed`).
+struct Confirmed {
+    outcome: Verdict,
+    killers: Vec<String>,
+    flaky: Vec<String>,
+    seconds: f64,
+}
+
 /// The baselines a mutant is judged against, and the limit of its runs.
 struct Judging {
     llconf: (Baseline, Duration),
@@ -347,6 +355,7 @@ impl Loop<'_> {
                 tests_run: 0,
                 build_seconds: 0.0,
                 run_seconds: 0.0,
+                flaky: Vec::new(),
                 ksft: None,
             });
         }
@@ -356,6 +365,7 @@ impl Loop<'_> {
         let build_seconds = build_start.elapsed().as_secs_f64();
         let (baseline, limit) = &judging.llconf;
         let mut tests_run = 0;
+        let mut flaky = Vec::new();
         let (outcome, killers, why, run_seconds) = match built {
             // A full disk is no verdict on the mutant: stop, keeping what
             // was judged.
@@ -390,16 +400,15 @@ impl Loop<'_> {
                 ),
                 Tests::All => {
                     tests_run = baseline.passed();
-                    let stop = self.first_kill.then_some(baseline);
-                    let ran = self.run(
+                    let c = self.run_confirmed(
                         &format!("m{}", index + 1),
                         *limit,
                         Suites::Llconf,
                         None,
-                        stop,
+                        baseline,
                     );
-                    let (v, k) = ran.judge(baseline, None);
-                    (v, k, None, ran.seconds)
+                    flaky = c.flaky;
+                    (c.outcome, c.killers, None, c.seconds)
                 }
                 Tests::These(tests) => {
                     let judging: BTreeSet<String> =
@@ -417,16 +426,15 @@ impl Loop<'_> {
                             0.0,
                         )
                     } else {
-                        let stop = self.first_kill.then_some(baseline);
-                        let ran = self.run(
+                        let c = self.run_confirmed(
                             &format!("m{}", index + 1),
                             *limit,
                             Suites::Llconf,
                             Some(&judging),
-                            stop,
+                            baseline,
                         );
-                        let (v, k) = ran.judge(baseline, Some(&judging));
-                        (v, k, None, ran.seconds)
+                        flaky = c.flaky;
+                        (c.outcome, c.killers, None, c.seconds)
                     }
                 }
             },
@@ -452,22 +460,22 @@ impl Loop<'_> {
                 why: Some(
                     "the selftests execute none of the mutated lines (their coverage)".into(),
                 ),
+                flaky: Vec::new(),
             }),
             Some((baseline, limit)) if peer_runs => {
-                let stop = self.first_kill.then_some(baseline);
-                let ran = self.run(
+                let c = self.run_confirmed(
                     &format!("m{}-ksft", index + 1),
                     *limit,
                     Suites::Ksft,
                     None,
-                    stop,
+                    baseline,
                 );
-                let (v, k) = ran.judge(baseline, None);
                 Some(PeerJudged {
-                    outcome: v,
-                    killers: k,
-                    run_seconds: ran.seconds,
+                    outcome: c.outcome,
+                    killers: c.killers,
+                    run_seconds: c.seconds,
                     why: None,
+                    flaky: c.flaky,
                 })
             }
             _ => None,
@@ -485,8 +493,89 @@ impl Loop<'_> {
             tests_run,
             build_seconds,
             run_seconds,
+            flaky,
             ksft,
         })
+    }
+
+    /// A run judged, and a catch by failed tests alone confirmed: those
+    /// tests run on the mutant again (the selftests, which take no list,
+    /// all of them again). A test that does not fail again flaked on its
+    /// own: it is no catch, and the tests the first run did not reach
+    /// (it stopped at that one) run without it.
+    fn run_confirmed(
+        &self,
+        id: &str,
+        limit: Duration,
+        which: Suites,
+        pick: Option<&BTreeSet<String>>,
+        baseline: &Baseline,
+    ) -> Confirmed {
+        let stop = self.first_kill.then_some(baseline);
+        let ran = self.run(id, limit, which, pick, stop);
+        let mut seconds = ran.seconds;
+        let (outcome, killers) = ran.judge(baseline, pick);
+        if outcome != Verdict::Caught || !judge::by_tests_alone(&killers) {
+            return Confirmed {
+                outcome,
+                killers,
+                flaky: Vec::new(),
+                seconds,
+            };
+        }
+        let again_pick: Option<BTreeSet<String>> = match which {
+            Suites::Llconf => Some(killers.iter().cloned().collect()),
+            Suites::Ksft => pick.cloned(),
+        };
+        let again = self.run(
+            &format!("{id}-again"),
+            limit,
+            which,
+            again_pick.as_ref(),
+            stop,
+        );
+        seconds += again.seconds;
+        let (outcome2, killers2) = again.judge(baseline, again_pick.as_ref());
+        if outcome2 != Verdict::Missed || which == Suites::Ksft {
+            let flaky = if outcome2 == Verdict::Missed {
+                killers
+            } else {
+                Vec::new()
+            };
+            return Confirmed {
+                outcome: outcome2,
+                killers: killers2,
+                flaky,
+                seconds,
+            };
+        }
+        // llconf's: the rest of the selection, without the flaky tests.
+        let rest: BTreeSet<String> = match pick {
+            Some(p) => p.iter().filter(|t| !killers.contains(t)).cloned().collect(),
+            None => baseline
+                .judging()
+                .iter()
+                .filter(|t| !killers.contains(t))
+                .cloned()
+                .collect(),
+        };
+        if rest.is_empty() {
+            return Confirmed {
+                outcome: Verdict::Missed,
+                killers: Vec::new(),
+                flaky: killers,
+                seconds,
+            };
+        }
+        let third = self.run(&format!("{id}-rest"), limit, which, Some(&rest), stop);
+        seconds += third.seconds;
+        let (outcome3, killers3) = third.judge(baseline, Some(&rest));
+        Confirmed {
+            outcome: outcome3,
+            killers: killers3,
+            flaky: killers,
+            seconds,
+        }
     }
 
     /// One run of llconf's suites or of the kernel's selftests: of the

@@ -46,6 +46,11 @@ impl Baseline {
         self.passed.len()
     }
 
+    /// The tests that passed in every baseline run.
+    pub fn judging(&self) -> &BTreeSet<String> {
+        &self.passed
+    }
+
     /// Whether `test` passed in every baseline run, so that it judges.
     pub fn judges(&self, test: &str) -> bool {
         self.passed.contains(test)
@@ -65,6 +70,13 @@ pub fn idle_suites(suites: &[SuiteResults]) -> Vec<(String, usize, Option<String
             (s.suite.clone(), s.tests.len(), reason)
         })
         .collect()
+}
+
+/// Whether a catch rests on failed tests alone, which may flake, and not
+/// on a run-level check (`vm::console`: a kernel warning; `vm::boot`),
+/// which a test's flake cannot cause.
+pub fn by_tests_alone(killers: &[String]) -> bool {
+    !killers.is_empty() && killers.iter().all(|k| !k.starts_with("vm::"))
 }
 
 /// `problems`: the run-level checks that failed (`vm::boot: ...`);
@@ -119,6 +131,17 @@ mod tests {
             s.tests.push(TestRecord::new(*name, o.clone(), 1.0));
         }
         vec![s]
+    }
+
+    #[rstest::rstest]
+    #[case::one_test(&["fs::a::b::c"], true)]
+    #[case::tests(&["fs::a::b::c", "ksft::fs_test::x"], true)]
+    #[case::a_warning(&["vm::console"], false)]
+    #[case::a_warning_and_a_test(&["fs::a::b::c", "vm::console"], false)]
+    #[case::nothing(&[], false)]
+    fn only_a_catch_by_tests_alone_is_confirmed(#[case] killers: &[&str], #[case] alone: bool) {
+        let k: Vec<String> = killers.iter().map(|s| s.to_string()).collect();
+        assert_eq!(by_tests_alone(&k), alone);
     }
 
     #[test]
