@@ -26,7 +26,7 @@ const PORT: u16 = 4242;
 
 /// Checks the record, then that it is the only access record of its
 /// domain and that the domain's allocation record arrived.
-fn expect_single(session: &mut Session, body: &str) -> TestResult {
+pub fn expect_single(session: &mut Session, body: &str) -> TestResult {
     let r = session.expect_access(body)?;
     ensure!(
         r.domain >= 1 << 32,
@@ -46,7 +46,7 @@ fn expect_single(session: &mut Session, body: &str) -> TestResult {
 
 /// The end of a case: the denial's single record, or, for its allowed
 /// twin, no access record that names `object` once the reader caught up.
-fn finish(
+pub fn finish(
     session: &mut Session,
     from: usize,
     allowed: bool,

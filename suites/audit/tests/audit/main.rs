@@ -6,6 +6,7 @@ mod common;
 mod denials;
 mod denials_child;
 mod denials_net;
+mod denials_topology;
 mod domains;
 mod exec;
 mod flags;
@@ -35,6 +36,7 @@ fn main() {
         quiet_net::tests(),
         denials_net::tests(),
         denials_child::tests(),
+        denials_topology::tests(),
         exec::tests(),
         trace_ids::tests(),
     ]

@@ -1,0 +1,150 @@
+//! `audit::denial::fs_change_topology`: a domain that handles any filesystem right
+//! cannot change the mount topology (EPERM), and the record's blocker is
+//! `fs.change_topology`. mount(2) is denied on the mount point's path
+//! (`path=`); umount(2) on a bare dentry, the mount's root, which
+//! lsm_audit.c names by its own name (`name=`): `/` for a filesystem's
+//! root, the directory's last component for a bind mount of it. Each has
+//! a twin under a domain that handles a network right only: the operation
+//! goes through and nothing is logged.
+//!
+//! Each test enters a mount namespace of its own (as root).
+
+use crate::common::audit_test;
+use crate::denials::finish;
+use crate::objects::path_fields;
+use crate::record::untrusted;
+use crate::session::Session;
+use llconf_harness::abi::{fs, net};
+use llconf_harness::fixture::{enter_private_mount_ns, TempTree};
+use llconf_harness::{expect_result, Errno, OrFail, Ruleset, RulesetAttr, Stop, Test, TestResult};
+use nix::mount::{mount, umount2, MntFlags, MsFlags};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+/// The denial's domain handles a filesystem right; the twin's, one
+/// network right and no filesystem right.
+fn enforce(allowed: bool) -> TestResult {
+    let rs = if allowed {
+        Ruleset::new(RulesetAttr {
+            handled_access_net: net::BIND_TCP,
+            ..Default::default()
+        })?
+    } else {
+        Ruleset::fs(fs::EXECUTE)?
+    };
+    rs.enforce()
+}
+
+fn mount_tmpfs(on: &Path) -> Result<(), Stop> {
+    mount(
+        Some("tmpfs"),
+        on,
+        Some("tmpfs"),
+        MsFlags::empty(),
+        None::<&str>,
+    )
+    .or_fail(format!("setup: mount tmpfs on {}", on.display()))
+}
+
+/// A tmpfs mounted on d: the record names the mount point by its path.
+fn mount_denied(allowed: bool) -> TestResult {
+    enter_private_mount_ns()?;
+    let t = TempTree::with(&["d/"])?;
+    let d = t.path("d");
+    let mut session = Session::open()?;
+    let object = path_fields(&d)?;
+    let body = format!("blockers=fs.change_topology {object}");
+    enforce(allowed)?;
+    let from = session.seen().len();
+    expect_result(
+        "mount(tmpfs on d)",
+        mount(
+            Some("tmpfs"),
+            &d,
+            Some("tmpfs"),
+            MsFlags::empty(),
+            None::<&str>,
+        ),
+        (!allowed).then_some(Errno::EPERM),
+    )?;
+    finish(&mut session, from, allowed, &object, &body)
+}
+
+/// What the umount cases unmount.
+#[derive(Clone, Copy)]
+enum Umount {
+    /// A tmpfs: its root dentry is named `/`.
+    Tmpfs,
+    /// A bind mount of the tmpfs's a/b: its root dentry is b.
+    BindOfSubdir,
+}
+
+fn umount_denied(what: Umount, allowed: bool) -> TestResult {
+    enter_private_mount_ns()?;
+    let t = TempTree::with(&["mnt/", "bind/"])?;
+    let mnt = t.path("mnt");
+    mount_tmpfs(&mnt)?;
+    let (target, name) = match what {
+        Umount::Tmpfs => (mnt.clone(), "/"),
+        Umount::BindOfSubdir => {
+            let sub = mnt.join("a/b");
+            std::fs::create_dir_all(&sub).or_fail("setup: mkdir mnt/a/b")?;
+            let bind = t.path("bind");
+            mount(
+                Some(&sub),
+                &bind,
+                None::<&str>,
+                MsFlags::MS_BIND,
+                None::<&str>,
+            )
+            .or_fail("setup: bind mnt/a/b on bind")?;
+            (bind, "b")
+        }
+    };
+    let ino = std::fs::metadata(&target)
+        .or_fail(format!("stat {}", target.display()))?
+        .ino();
+    let object = format!(
+        "name={} dev=\"tmpfs\" ino={ino}",
+        untrusted(name.as_bytes())
+    );
+    let body = format!("blockers=fs.change_topology {object}");
+    let mut session = Session::open()?;
+    enforce(allowed)?;
+    let from = session.seen().len();
+    expect_result(
+        format!("umount({})", target.display()),
+        umount2(&target, MntFlags::empty()),
+        (!allowed).then_some(Errno::EPERM),
+    )?;
+    finish(&mut session, from, allowed, &object, &body)
+}
+
+type Case = (&'static str, fn(bool) -> TestResult);
+
+const CASES: &[Case] = &[
+    ("mount", mount_denied),
+    ("umount_tmpfs", |a| umount_denied(Umount::Tmpfs, a)),
+    ("umount_bind_of_subdir", |a| {
+        umount_denied(Umount::BindOfSubdir, a)
+    }),
+];
+
+pub fn tests() -> Vec<Test> {
+    let mut v = Vec::new();
+    for &(name, body) in CASES {
+        // The twin's domain handles a network right.
+        let gate = |t: Test| t.needs("LANDLOCK_ACCESS_NET_BIND_TCP");
+        v.extend(llconf_harness::twin::pair(
+            gate(audit_test(
+                &format!("denial::fs_change_topology::{name}"),
+                move || body(false),
+            )),
+            gate(audit_test(
+                &format!("allowed::fs_change_topology::{name}"),
+                move || body(true),
+            )),
+        ));
+    }
+    v
+}
