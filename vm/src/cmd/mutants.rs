@@ -712,9 +712,10 @@ fn judge_all(
     }
     // Two runs never write one --out.
     let _out_lock = lock::exclusive(&out, "llconf mutants run")?;
-    // One workspace per run at a time; as many as cores, so that shards
-    // of one measure can run side by side.
-    let slots = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // One workspace per run at a time, so that shards of one measure can
+    // run side by side: twice as many as cores, as a UML run leaves its
+    // core about half idle (it waits on its timers and on the host).
+    let slots = 2 * std::thread::available_parallelism().map_or(1, |n| n.get());
     let roots: Vec<PathBuf> = (1..=slots)
         .map(|i| match i {
             1 => cache.uml_dir().join(format!("mutants-{}", kernel.name)),
