@@ -31,6 +31,7 @@ use crate::mutants::points::{self, Mutant, Operator};
 use crate::mutants::select::{self, Shard, Tests};
 use crate::mutants::workspace::Workspace;
 use crate::report::target::{Target, TargetInfo};
+use crate::run::console_scan;
 use crate::run::events::{Event, VmEvent};
 use crate::run::interrupt;
 use crate::run::vm::{self, Settings, VmTarget};
@@ -1020,6 +1021,11 @@ fn judge_all(
 /// only at the end of each program).
 fn first_kills(baseline: &Baseline, which: Suites, event: &VmEvent) -> Vec<String> {
     match event {
+        // Kernel trouble fails the run whatever the tests say: no need to
+        // wait for them, nor for the run's limit when the kernel is stuck.
+        VmEvent::ConsoleLine(line) if console_scan::classify(line).is_some() => {
+            vec!["vm::console".into()]
+        }
         VmEvent::Suite(Event::Record {
             record: Record::TestFinished(r),
             ..
@@ -1115,5 +1121,13 @@ mod tests {
             first_kills(&b, Suites::Llconf, &ended).is_empty(),
             "llconf's verdicts come from records"
         );
+        // Kernel trouble on the console stops either run at once.
+        for which in [Suites::Llconf, Suites::Ksft] {
+            let stall =
+                VmEvent::ConsoleLine("rcu: INFO: rcu_sched self-detected stall on CPU".into());
+            assert_eq!(first_kills(&b, which, &stall), ["vm::console"]);
+            let plain = VmEvent::ConsoleLine("llconf-guest: suite net started".into());
+            assert!(first_kills(&b, which, &plain).is_empty());
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Finding guest trouble in console output and dmesg: a panic, an oops,
-//! `BUG:` or `WARNING:`. Any of them fails the run, even when every test
+//! `BUG:`, `WARNING:`, or a CPU or task stuck (an RCU stall, a soft
+//! lockup, a hung task). Any of them fails the run, even when every test
 //! passed, as the kernel's own test tools do.
 
 /// Lines kept after the one that matched: enough for a call trace.
@@ -13,6 +14,10 @@ pub enum Trouble {
     Oops,
     Bug,
     Warning,
+    /// A CPU or a task stuck: the kernel says so only after seconds (an
+    /// RCU stall after 21 s), and the run would otherwise end at its
+    /// timeout.
+    Stall,
 }
 
 impl std::fmt::Display for Trouble {
@@ -22,6 +27,7 @@ impl std::fmt::Display for Trouble {
             Trouble::Oops => "oops",
             Trouble::Bug => "BUG",
             Trouble::Warning => "WARNING",
+            Trouble::Stall => "stall",
         })
     }
 }
@@ -73,6 +79,12 @@ pub fn classify(line: &str) -> Option<Trouble> {
         Some(Trouble::Bug)
     } else if m.starts_with("WARNING:") {
         Some(Trouble::Warning)
+    } else if (m.starts_with("rcu: INFO: ") && m.contains("stall"))
+        || m.starts_with("watchdog: BUG: soft lockup")
+        || m.starts_with("watchdog: Watchdog detected hard LOCKUP")
+        || (m.starts_with("INFO: task ") && m.contains(" blocked for more than "))
+    {
+        Some(Trouble::Stall)
     } else {
         None
     }
@@ -158,6 +170,16 @@ mod tests {
         assert_eq!(classify("kernel BUG at mm/slub.c:1!"), Some(Trouble::Bug));
     }
 
+    #[rstest::rstest]
+    #[case::rcu_self_detected("rcu: INFO: rcu_sched self-detected stall on CPU")]
+    #[case::rcu_detected("[ 30.1] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:")]
+    #[case::soft_lockup("[ 40.0] watchdog: BUG: soft lockup - CPU#0 stuck for 26s! [audit:341]")]
+    #[case::hard_lockup("watchdog: Watchdog detected hard LOCKUP on cpu 1")]
+    #[case::hung_task("[ 245.0] INFO: task fs:77 blocked for more than 122 seconds.")]
+    fn a_stuck_cpu_or_task_is_trouble(#[case] line: &str) {
+        assert_eq!(classify(line), Some(Trouble::Stall));
+    }
+
     #[test]
     fn ordinary_lines_and_mentions_are_not_trouble() {
         for line in [
@@ -165,6 +187,8 @@ mod tests {
             "llconf-guest: suite base exited with 0",
             "test says: no BUG: here",
             "[    0.1] panic=-1 on the command line",
+            "[    0.1] rcu: \tRCU CPU stall warnings timeout set to 100 (rcu_cpu_stall_timeout).",
+            "[    0.2] rcu: Hierarchical RCU implementation.",
             "",
         ] {
             assert_eq!(classify(line), None, "{line}");
