@@ -398,7 +398,7 @@ fn supervise(shared: &Shared, test: &Test) -> TestRecord {
         ));
     }
     let body = || child::run_test(test);
-    let run = match spawn::run(spawn::Spawn {
+    let mut run = match spawn::run(spawn::Spawn {
         test_name: &test.name,
         forked_body: shared.fork.then_some(&body as &dyn Fn()),
         timeout,
@@ -414,6 +414,15 @@ fn supervise(shared: &Shared, test: &Test) -> TestRecord {
     };
     let duration_ms = ms(run.duration);
     let mut calls = 0;
+    if run.stuck {
+        // Said first in its output, which the record keeps.
+        run.stderr = format!(
+            "llconf: the test process did not go within {} s of SIGKILL: it is stuck \
+             in the kernel (uninterruptible sleep), and was left behind\n{}",
+            spawn::KILL_GRACE.as_secs(),
+            run.stderr
+        );
+    }
     let record = if run.timed_out {
         TestRecord::failed(
             &test.name,

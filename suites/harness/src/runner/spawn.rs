@@ -22,6 +22,9 @@ const OUTPUT_LIMIT: usize = 1 << 20;
 pub struct ChildRun {
     pub status: ExitStatus,
     pub timed_out: bool,
+    /// It did not go within [`KILL_GRACE`] of SIGKILL: stuck in the kernel
+    /// (an uninterruptible sleep that never ends), and left behind.
+    pub stuck: bool,
     pub verdict: Option<Verdict>,
     pub stdout: String,
     pub stderr: String,
@@ -78,6 +81,26 @@ fn drain(fd: RawFd, into: &mut Vec<u8>) -> bool {
             }
             _ => return io::Error::last_os_error().kind() != io::ErrorKind::UnexpectedEof,
         }
+    }
+}
+
+/// How long a test process may take to go once killed. One that takes
+/// longer sleeps uninterruptibly in the kernel, maybe for ever (a kernel
+/// waiting on a count that never reaches zero).
+pub const KILL_GRACE: Duration = Duration::from_secs(10);
+
+/// Waits for the killed test process, for `grace` at most: its status, or
+/// `None` if it is still there.
+fn wait_killed(child: &mut Started, grace: Duration) -> io::Result<Option<ExitStatus>> {
+    let deadline = Instant::now() + grace;
+    loop {
+        if child.try_wait()? {
+            return child.wait().map(Some);
+        }
+        if Instant::now() >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -345,7 +368,11 @@ pub fn run(spec: Spawn<'_>) -> io::Result<ChildRun> {
     // The leader is a zombie or still running, so its pid still names the
     // group: no other process can have taken it yet.
     kill_group(pid);
-    let status = child.wait()?;
+    let (status, stuck) = match wait_killed(&mut child, KILL_GRACE)? {
+        Some(status) => (status, false),
+        // Left behind: waiting would stop every test after this one.
+        None => (ExitStatus::from_raw(libc::SIGKILL), true),
+    };
     let duration = start.elapsed();
     if let Some(fd) = out_fd {
         drain(fd, &mut stdout);
@@ -362,6 +389,7 @@ pub fn run(spec: Spawn<'_>) -> io::Result<ChildRun> {
     Ok(ChildRun {
         status,
         timed_out,
+        stuck,
         verdict,
         stdout: lossy(stdout),
         stderr: lossy(stderr),
@@ -385,4 +413,43 @@ pub fn signal_name(sig: i32) -> String {
 
 pub fn exit_signal(status: &ExitStatus) -> Option<i32> {
     status.signal()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn started(script: &str) -> Started {
+        let child = Command::new("sh")
+            .args(["-c", script])
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        Started {
+            pid: child.id(),
+            stdout: None,
+            stderr: None,
+            child: Some(child),
+        }
+    }
+
+    #[test]
+    fn a_process_that_goes_is_waited_for() {
+        let mut c = started("exit 3");
+        let status = wait_killed(&mut c, Duration::from_secs(10)).unwrap();
+        assert_eq!(status.and_then(|s| s.code()), Some(3));
+    }
+
+    /// As a process stuck in the kernel does: still there after the grace,
+    /// and left behind rather than waited for.
+    #[test]
+    fn a_process_that_stays_is_left_behind() {
+        let mut c = started("sleep 30");
+        // Some(status) would mean it waited for the end of the sleep.
+        assert!(wait_killed(&mut c, Duration::from_millis(200))
+            .unwrap()
+            .is_none());
+        kill_group(c.pid);
+        c.wait().unwrap();
+    }
 }
