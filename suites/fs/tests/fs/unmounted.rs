@@ -4,6 +4,15 @@
 //! and the kernel must let go of the inode the rule held when the
 //! filesystem goes away (its sb_delete hook), which a VM run checks on the
 //! console (a busy-inode warning).
+//!
+//! `fs::rule_object::umount_with_a_rule::*`: the umount must
+//! return, whether the rule's hold on an inode of the filesystem was let
+//! go before (the ruleset closed: release_inode) or is let go by the
+//! umount itself (the ruleset still open: hook_sb_delete). The umount
+//! waits until every release in flight is done (a count of them per
+//! superblock): a release that does not count itself in leaves the count
+//! below zero, and the umount waits forever, which only the test's
+//! timeout ends.
 
 use crate::common::*;
 use llconf_harness::abi::fs;
@@ -35,17 +44,60 @@ fn fs_root(unmount: bool) -> TestResult {
     )
 }
 
+/// A rule on m/f, in a tmpfs mounted on m; the ruleset closed first or
+/// not; then m is unmounted.
+fn umount_after_rule(close_first: bool) -> TestResult {
+    let t = TempTree::with(&["m/"])?;
+    llconf_harness::fixture::enter_private_mount_ns()?;
+    setup("mount tmpfs on m", mount_tmpfs(&t.path("m")))?;
+    let f = t.path("m/f");
+    setup(
+        "create m/f",
+        std::fs::write(&f, b"").map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0))),
+    )?;
+    let rs = Ruleset::fs(fs::READ_FILE)?;
+    rs.allow_path(&f, fs::READ_FILE)?;
+    let held = if close_first {
+        // The last reference to the rule, and so to the object that ties
+        // it to m/f, goes with the fd (when close returns).
+        drop(rs);
+        None
+    } else {
+        Some(rs)
+    };
+    expect_result("umount(m)", umount2(&t.path("m"), MntFlags::empty()), None)?;
+    drop(held);
+    Ok(())
+}
+
 pub fn tests() -> Vec<Test> {
-    // Twins, one umount apart.
-    llconf_harness::twin::pair(
-        Test::new("fs::rule_object::mounted_fs_root::allowed", || {
-            fs_root(false)
-        }),
-        Test::new("fs::rule_object::unmounted_fs_root::denied", || {
-            fs_root(true)
-        }),
-    )
+    let liveness = "a liveness check: the umount must return, nothing is allowed or denied";
+    let mut v: Vec<Test> = [
+        ("ruleset_closed_first", true),
+        ("ruleset_still_open", false),
+    ]
     .into_iter()
-    .map(|t| t.requires(Requirement::Root).enforcement())
-    .collect()
+    .map(|(name, close_first)| {
+        Test::new(
+            format!("fs::rule_object::umount_with_a_rule::{name}"),
+            move || umount_after_rule(close_first),
+        )
+        .requires(Requirement::Root)
+        .untwinned(liveness)
+    })
+    .collect();
+    // Twins, one umount apart.
+    v.extend(
+        llconf_harness::twin::pair(
+            Test::new("fs::rule_object::mounted_fs_root::allowed", || {
+                fs_root(false)
+            }),
+            Test::new("fs::rule_object::unmounted_fs_root::denied", || {
+                fs_root(true)
+            }),
+        )
+        .into_iter()
+        .map(|t| t.requires(Requirement::Root).enforcement()),
+    );
+    v
 }
