@@ -5,11 +5,40 @@
 //! process a test starts inherits `LLCONF_CHILD_TEST`), kills them, and the
 //! test fails naming them. Whatever is left at the end of the suite is
 //! killed and reported too.
+//!
+//! A process that does not go within [`KILL_GRACE`] of SIGKILL sleeps
+//! uninterruptibly in the kernel, maybe for ever: it is left behind (never
+//! waited for again), so that one stuck process cannot stop every test
+//! after it.
 
 use super::verdict::CHILD_TEST_ENV;
 use nix::sys::signal::{kill, killpg, Signal};
-use nix::sys::wait::waitpid;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a killed process may take to go.
+pub const KILL_GRACE: Duration = Duration::from_secs(10);
+
+/// The processes left behind, stuck: not ours to wait for any more.
+static LEFT_BEHIND: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+/// Never waits for `pid` again (a test process stuck in the kernel).
+pub fn leave_behind(pid: i32) {
+    LEFT_BEHIND
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(pid);
+}
+
+fn left_behind(pid: i32) -> bool {
+    LEFT_BEHIND
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains(&pid)
+}
 
 /// Makes this process the reaper of its orphaned descendants.
 pub fn become_subreaper() {
@@ -46,7 +75,7 @@ fn children() -> Vec<Child> {
         let mut fields = rest.split_whitespace();
         let state = fields.next().unwrap_or("");
         let ppid: i32 = fields.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        if ppid != me {
+        if ppid != me || left_behind(pid) {
             continue;
         }
         let comm = head.split_once('(').map_or("", |(_, c)| c).to_string();
@@ -68,14 +97,40 @@ fn children() -> Vec<Child> {
     v
 }
 
-fn kill_and_reap(c: &Child) {
+/// Kills and reaps `c`; false if it did not go within [`KILL_GRACE`], and
+/// was left behind.
+fn kill_and_reap(c: &Child) -> bool {
     let pid = Pid::from_raw(c.pid);
     if !c.zombie {
         // Its own group, if it made one, and itself.
         let _ = killpg(pid, Signal::SIGKILL);
         let _ = kill(pid, Signal::SIGKILL);
     }
-    let _ = waitpid(pid, None);
+    let deadline = Instant::now() + KILL_GRACE;
+    loop {
+        match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            Ok(WaitStatus::StillAlive) => {
+                leave_behind(c.pid);
+                return false;
+            }
+            _ => return true,
+        }
+    }
+}
+
+/// How a process left by a test is described.
+fn described(c: &Child, gone: bool, of_test: bool) -> String {
+    let mut s = format!("pid {} ({})", c.pid, c.comm);
+    if of_test {
+        s += &format!(" of {}", c.test.as_deref().unwrap_or("an unknown test"));
+    }
+    if !gone {
+        s += ", stuck in the kernel and left behind";
+    }
+    s
 }
 
 /// Kills and reaps the processes test `name` left behind; describes the
@@ -89,10 +144,10 @@ pub fn reap_for(name: &str, alone: bool) -> Vec<String> {
         .into_iter()
         .filter(|c| c.test.as_deref() == Some(name) || (alone && c.test.is_none()))
     {
+        let gone = kill_and_reap(&c);
         if !c.zombie {
-            alive.push(format!("pid {} ({})", c.pid, c.comm));
+            alive.push(described(&c, gone, false));
         }
-        kill_and_reap(&c);
     }
     alive
 }
@@ -103,15 +158,31 @@ pub fn reap_for(name: &str, alone: bool) -> Vec<String> {
 pub fn reap_all() -> Vec<String> {
     let mut alive = Vec::new();
     for c in children() {
+        let gone = kill_and_reap(&c);
         if !c.zombie {
-            alive.push(format!(
-                "pid {} ({}) of {}",
-                c.pid,
-                c.comm,
-                c.test.as_deref().unwrap_or("an unknown test")
-            ));
+            alive.push(described(&c, gone, true));
         }
-        kill_and_reap(&c);
     }
     alive
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A process left behind is not among the children to kill and wait
+    /// for: after each later test, that would wait for it again.
+    #[test]
+    fn a_process_left_behind_is_not_waited_for_again() {
+        let mut c = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = c.id() as i32;
+        assert!(children().iter().any(|k| k.pid == pid));
+        leave_behind(pid);
+        assert!(!children().iter().any(|k| k.pid == pid));
+        c.kill().unwrap();
+        c.wait().unwrap();
+    }
 }

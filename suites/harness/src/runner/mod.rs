@@ -419,7 +419,7 @@ fn supervise(shared: &Shared, test: &Test) -> TestRecord {
         run.stderr = format!(
             "llconf: the test process did not go within {} s of SIGKILL: it is stuck \
              in the kernel (uninterruptible sleep), and was left behind\n{}",
-            spawn::KILL_GRACE.as_secs(),
+            escapees::KILL_GRACE.as_secs(),
             run.stderr
         );
     }

@@ -9,6 +9,7 @@
 //! there, as kselftest does: no exec, no new runtime, no rebuilt test list,
 //! which under TCG is most of a small test's cost.
 
+use super::escapees::{self, KILL_GRACE};
 use super::verdict::{Verdict, CHILD_TEST_ENV, VERDICT_FD, VERDICT_FD_ENV};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -83,11 +84,6 @@ fn drain(fd: RawFd, into: &mut Vec<u8>) -> bool {
         }
     }
 }
-
-/// How long a test process may take to go once killed. One that takes
-/// longer sleeps uninterruptibly in the kernel, maybe for ever (a kernel
-/// waiting on a count that never reaches zero).
-pub const KILL_GRACE: Duration = Duration::from_secs(10);
 
 /// Waits for the killed test process, for `grace` at most: its status, or
 /// `None` if it is still there.
@@ -371,7 +367,10 @@ pub fn run(spec: Spawn<'_>) -> io::Result<ChildRun> {
     let (status, stuck) = match wait_killed(&mut child, KILL_GRACE)? {
         Some(status) => (status, false),
         // Left behind: waiting would stop every test after this one.
-        None => (ExitStatus::from_raw(libc::SIGKILL), true),
+        None => {
+            escapees::leave_behind(pid as i32);
+            (ExitStatus::from_raw(libc::SIGKILL), true)
+        }
     };
     let duration = start.elapsed();
     if let Some(fd) = out_fd {
