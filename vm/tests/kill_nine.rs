@@ -5,23 +5,14 @@
 mod support;
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(20);
 use support::*;
 
 fn alive(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .is_ok_and(|s| !s.split(") ").nth(1).is_some_and(|r| r.starts_with('Z')))
-}
-
-fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]
@@ -46,7 +37,7 @@ fn a_suite_binary_dies_with_llconf_killed_by_sigkill() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_for("the suite to start", || pid_file.exists());
+    wait_for("the suite to start", LIMIT, || pid_file.exists());
     let pid: i32 = std::fs::read_to_string(&pid_file)
         .unwrap()
         .trim()
@@ -58,5 +49,5 @@ fn a_suite_binary_dies_with_llconf_killed_by_sigkill() {
         .status()
         .unwrap();
     let _ = llconf.wait();
-    wait_for("the suite binary to die with llconf", || !alive(pid));
+    wait_for("the suite binary to die with llconf", LIMIT, || !alive(pid));
 }

@@ -450,22 +450,12 @@ fn mutants_are_planted_in_a_copy_built_run_and_judged() {
 #[test]
 fn a_mutant_whose_build_ctrl_c_killed_is_not_recorded() {
     use std::os::unix::process::CommandExt;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     if !have_lcov() {
         return;
     }
     let t = Tree::new();
     let base = t.f.ok_suite();
-    let wait_for = |what: &str, cond: &dyn Fn() -> bool| {
-        let start = Instant::now();
-        while !cond() {
-            assert!(
-                start.elapsed() < Duration::from_secs(120),
-                "timed out waiting for {what}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
     // The unmutated build goes through; a mutant's hangs.
     std::fs::write(t.dir("hang-mutant-build"), "").unwrap();
     let child = t
@@ -477,7 +467,9 @@ fn a_mutant_whose_build_ctrl_c_killed_is_not_recorded() {
         .process_group(0)
         .spawn()
         .unwrap();
-    wait_for("a mutant's build", &|| t.dir("building").exists());
+    wait_for("a mutant's build", Duration::from_secs(120), || {
+        t.dir("building").exists()
+    });
     // The build that leaves the kernel unmutated must go through.
     std::fs::remove_file(t.dir("hang-mutant-build")).unwrap();
     // As the terminal sends it: to the whole process group.

@@ -339,3 +339,12 @@ pub fn assert_panic_reported(merged: &llconf_reports::quick_junit::Report, kerne
         .as_str()
         .contains("Kernel panic - not syncing: sysrq triggered crash"));
 }
+
+/// Polls `cond` until it holds; fails the test after `limit`.
+pub fn wait_for(what: &str, limit: std::time::Duration, mut cond: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
