@@ -17,7 +17,7 @@
 use crate::common::*;
 use llconf_harness::abi::fs;
 use llconf_harness::fixture::TempTree;
-use llconf_harness::{expect_result, Errno, Requirement, Ruleset, Test, TestResult};
+use llconf_harness::{expect_result, Errno, OrFail, Requirement, Ruleset, Test, TestResult};
 use nix::mount::{umount2, MntFlags};
 
 fn fs_root(unmount: bool) -> TestResult {
@@ -51,10 +51,7 @@ fn umount_after_rule(close_first: bool) -> TestResult {
     llconf_harness::fixture::enter_private_mount_ns()?;
     setup("mount tmpfs on m", mount_tmpfs(&t.path("m")))?;
     let f = t.path("m/f");
-    setup(
-        "create m/f",
-        std::fs::write(&f, b"").map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0))),
-    )?;
+    std::fs::write(&f, b"").or_fail("setup: create m/f")?;
     let rs = Ruleset::fs(fs::READ_FILE)?;
     rs.allow_path(&f, fs::READ_FILE)?;
     let held = if close_first {
