@@ -7,6 +7,7 @@ mod denials;
 mod denials_child;
 mod denials_net;
 mod denials_topology;
+mod denials_unspec;
 mod domains;
 mod exec;
 mod flags;
@@ -37,6 +38,7 @@ fn main() {
         denials_net::tests(),
         denials_child::tests(),
         denials_topology::tests(),
+        denials_unspec::tests(),
         exec::tests(),
         trace_ids::tests(),
     ]
