@@ -253,6 +253,26 @@ const CASES: &[Case] = &[
         op: ACROSS_RENAME,
         expect: None,
     },
+    // The destination's rights come only from a rule on the common parent,
+    // the source's from its own rule too: once the walk sees that the
+    // destination grants no more than the source, the source side is
+    // settled first and the walk must go on to the common parent for the
+    // destination (the selftests' layout1.refer_part_mount_tree_is_allowed;
+    // llconf missed fs.c:938, that walk stopped when either side settles).
+    Case {
+        name: "rename::across::destination_rights_from_common_parent_allowed",
+        twin: "rename::across::source_without_remove_file_eacces",
+        layers: &[(H, &[("", RE | MR), ("src", H)])],
+        op: ACROSS_RENAME,
+        expect: None,
+    },
+    Case {
+        name: "rename::across::source_without_remove_file_eacces",
+        twin: "rename::across::destination_rights_from_common_parent_allowed",
+        layers: &[(H, &[("", RE | MR), ("src", RE | MR)])],
+        op: ACROSS_RENAME,
+        expect: EACCES,
+    },
     // A rule on the moved object itself moves with it: a destination that
     // grants more is no widening where the object's own rule grants that
     // much already (fs.c reads each child's own rules, the
