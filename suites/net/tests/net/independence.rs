@@ -1,5 +1,5 @@
-//! `net::independence` and `net::mptcp`: TCP rights never touch UDP, UDP
-//! rights never touch TCP, and MPTCP stream sockets are not TCP sockets for
+//! `net::independence` and `net::mptcp`: TCP rights never touch UDP (not
+//! even a send with MSG_FASTOPEN), UDP rights never touch TCP, and MPTCP stream sockets are not TCP sockets for
 //! Landlock (erratum 1, errata bit 0).
 
 use crate::unchecked;
@@ -11,6 +11,7 @@ use llconf_net::call::IPPROTO_MPTCP;
 use llconf_net::case::{enforced, TCP, UDP};
 use llconf_net::port::{DENIED, SOURCE};
 use llconf_net::{call, domain, Addr, Family, Listener, Receiver};
+use std::os::fd::AsRawFd;
 
 fn tcp_rights_leave_udp_alone(f: Family) -> TestResult {
     let r = Receiver::bind(f, DENIED)?;
@@ -25,8 +26,23 @@ fn tcp_rights_leave_udp_alone(f: Family) -> TestResult {
         "UDP sendto(port with no rule)",
         call::sendto(&s, b"x", &Addr::loopback(f, DENIED)),
     )?;
+    // MSG_FASTOPEN makes a send a TCP connect only on a TCP socket (the
+    // selftests caught net.c:400 checking every Fast Open send as one).
+    expect_ok(
+        "UDP sendto(MSG_FASTOPEN, port with no rule)",
+        call::sendto_raw(
+            s.as_raw_fd(),
+            b"f",
+            libc::MSG_FASTOPEN,
+            Some(&Addr::loopback(f, DENIED)),
+        ),
+    )?;
     unchecked::udp_connect_and_sends(f, &s)?;
-    r.expect("UDP under a TCP-only domain", 3)?;
+    expect_ok(
+        "UDP send(MSG_FASTOPEN) on the connected socket",
+        call::sendto_raw(s.as_raw_fd(), b"g", libc::MSG_FASTOPEN, None),
+    )?;
+    r.expect("UDP under a TCP-only domain", 5)?;
     unchecked::tcp_connect_denied(f, &l)
 }
 
