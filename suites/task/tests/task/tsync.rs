@@ -3,14 +3,18 @@
 //! established Landlock domains" on them (the UAPI's words): a sibling
 //! thread is then denied what the domain denies and allowed what it
 //! allows, even if it had a stricter domain of its own; and no_new_privs
-//! reaches the siblings with it. Without the flag a sibling is untouched.
+//! reaches the siblings with it. A sibling with credentials of its own (a
+//! gid set on that thread alone) keeps them: TSYNC hands out the domain,
+//! not the caller's credentials (both llconf and the selftests missed
+//! tsync.c:89, which gave such a sibling the caller's credentials). Without
+//! the flag a sibling is untouched.
 
 use crate::domains::open_dir;
 use llconf_harness::abi::{fs, restrict};
 use llconf_harness::fixture::TempTree;
 use llconf_harness::sys::SYS_RESTRICT_SELF;
 use llconf_harness::{
-    expect_eq, expect_result, fail, twin, Errno, Ruleset, Stop, Test, TestResult,
+    expect_eq, expect_result, fail, twin, Errno, Requirement, Ruleset, Stop, Test, TestResult,
 };
 use std::sync::mpsc;
 
@@ -24,22 +28,59 @@ struct Seen {
     a: Result<(), Errno>,
     other: Result<(), Errno>,
     no_new_privs: i32,
+    /// Its real, effective and saved gid.
+    gids: [libc::gid_t; 3],
 }
 
-/// A sibling thread (with a domain of its own first, if `own`) waits while
-/// the main thread enforces a domain that allows `a/` only, with `flags`;
-/// then it tries both directories.
-fn sibling_after(t: &TempTree, flags: u32, own: bool) -> Result<Seen, Stop> {
-    let (ready_tx, ready_rx) = mpsc::channel::<Result<(), String>>();
-    let (go_tx, go_rx) = mpsc::channel::<()>();
-    let (a, other) = (t.path("a"), t.path("other"));
-    let sibling = std::thread::spawn(move || {
-        if own {
+/// What the sibling thread has before the main thread enforces.
+#[derive(Clone, Copy, PartialEq)]
+enum Sibling {
+    Plain,
+    /// A stricter domain of its own.
+    OwnDomain,
+    /// Its own gid (OWN_GID), set with the raw system call so that only
+    /// that thread's credentials change.
+    OwnGid,
+}
+
+const OWN_GID: libc::gid_t = 4242;
+
+/// This thread's gids, by the raw system call.
+fn thread_gids() -> [libc::gid_t; 3] {
+    let mut g = [0; 3];
+    // SAFETY: three writable gid_t.
+    unsafe {
+        libc::syscall(
+            libc::SYS_getresgid,
+            &mut g[0] as *mut libc::gid_t,
+            &mut g[1] as *mut libc::gid_t,
+            &mut g[2] as *mut libc::gid_t,
+        )
+    };
+    g
+}
+
+/// The sibling's own set-up: a domain of its own or a gid of its own.
+fn own_setup(what: Sibling) -> Result<(), String> {
+    match what {
+        Sibling::Plain => Ok(()),
+        Sibling::OwnGid => {
+            let g = OWN_GID as libc::c_long;
+            // SAFETY: plain integer arguments; glibc's setresgid would
+            // change every thread, the system call only this one.
+            let r = unsafe { libc::syscall(libc::SYS_setresgid, g, g, g) };
+            if r == 0 {
+                Ok(())
+            } else {
+                Err(format!("the sibling's setresgid: {}", Errno::last()))
+            }
+        }
+        Sibling::OwnDomain => {
             // A domain that denies reading every directory, enforced on this
             // thread alone; the raw call, since the harness counts the
             // layers of the main thread.
             let own = Ruleset::fs(fs::READ_DIR).map_err(|_| "ruleset".to_string());
-            let r = own.and_then(|rs| {
+            own.and_then(|rs| {
                 // SAFETY: plain integer arguments.
                 let r = unsafe {
                     libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
@@ -53,16 +94,26 @@ fn sibling_after(t: &TempTree, flags: u32, own: bool) -> Result<Seen, Stop> {
                         Errno::last()
                     ))
                 }
-            });
-            let _ = ready_tx.send(r);
-        } else {
-            let _ = ready_tx.send(Ok(()));
+            })
         }
+    }
+}
+
+/// A sibling thread (set up as `what` first) waits while the main thread
+/// enforces a domain that allows `a/` only, with `flags`; then it tries
+/// both directories.
+fn sibling_after(t: &TempTree, flags: u32, what: Sibling) -> Result<Seen, Stop> {
+    let (ready_tx, ready_rx) = mpsc::channel::<Result<(), String>>();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (a, other) = (t.path("a"), t.path("other"));
+    let sibling = std::thread::spawn(move || {
+        let _ = ready_tx.send(own_setup(what));
         let _ = go_rx.recv();
         Seen {
             a: open_dir(&a),
             other: open_dir(&other),
             no_new_privs: no_new_privs(),
+            gids: thread_gids(),
         }
     });
     ready_rx
@@ -78,14 +129,19 @@ fn sibling_after(t: &TempTree, flags: u32, own: bool) -> Result<Seen, Stop> {
         .map_err(|_| fail("the sibling thread panicked"))
 }
 
-fn check(own: bool, tsync: bool) -> TestResult {
+fn check(what: Sibling, tsync: bool) -> TestResult {
     let t = TempTree::with(&["a/", "other/"])?;
     let flags = if tsync { restrict::TSYNC } else { 0 };
-    let seen = sibling_after(&t, flags, own)?;
-    let who = if own {
-        "the sibling thread, which had a stricter domain of its own,"
-    } else {
-        "the sibling thread"
+    let gids = match what {
+        Sibling::OwnGid => [OWN_GID; 3],
+        _ => thread_gids(),
+    };
+    let seen = sibling_after(&t, flags, what)?;
+    let own = what == Sibling::OwnDomain;
+    let who = match what {
+        Sibling::Plain => "the sibling thread",
+        Sibling::OwnDomain => "the sibling thread, which had a stricter domain of its own,",
+        Sibling::OwnGid => "the sibling thread, which had a gid of its own,",
     };
     // With TSYNC the main thread's domain replaces the sibling's; without
     // it the sibling keeps what it had (its own domain, or none).
@@ -100,23 +156,47 @@ fn check(own: bool, tsync: bool) -> TestResult {
         format!("PR_GET_NO_NEW_PRIVS in {who}"),
         seen.no_new_privs,
         i32::from(tsync || own),
-    )
+    )?;
+    expect_eq(format!("getresgid() in {who}"), seen.gids, gids)
 }
 
 pub fn tests() -> Vec<Test> {
     // Each case's twin is the same threads one flag apart (TSYNC or not).
     [
-        ("sibling_thread::restricted", false, true),
-        ("sibling_thread_without_flag::unrestricted", false, false),
-        ("sibling_own_domain::overridden", true, true),
-        ("sibling_own_domain_without_flag::kept", true, false),
+        ("sibling_thread::restricted", Sibling::Plain, true),
+        (
+            "sibling_thread_without_flag::unrestricted",
+            Sibling::Plain,
+            false,
+        ),
+        ("sibling_own_domain::overridden", Sibling::OwnDomain, true),
+        (
+            "sibling_own_domain_without_flag::kept",
+            Sibling::OwnDomain,
+            false,
+        ),
+        (
+            "sibling_own_gid::restricted_keeps_gid",
+            Sibling::OwnGid,
+            true,
+        ),
+        (
+            "sibling_own_gid_without_flag::unrestricted",
+            Sibling::OwnGid,
+            false,
+        ),
     ]
     .chunks(2)
     .flat_map(|two| {
-        let [a, b] = [two[0], two[1]].map(|(name, own, tsync)| {
-            Test::new(format!("task::tsync::{name}"), move || check(own, tsync))
+        let [a, b] = [two[0], two[1]].map(|(name, what, tsync)| {
+            let t = Test::new(format!("task::tsync::{name}"), move || check(what, tsync))
                 .needs("LANDLOCK_RESTRICT_SELF_TSYNC")
-                .enforcement()
+                .enforcement();
+            if what == Sibling::OwnGid {
+                t.requires(Requirement::Root)
+            } else {
+                t
+            }
         });
         twin::pair(a, b)
     })
