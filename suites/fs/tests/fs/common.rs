@@ -17,7 +17,7 @@ pub fn flag(bit: u64) -> Flag {
     uapi::describe(uapi::ACCESS_FS, bit).expect("a filesystem right")
 }
 
-fn c(p: &Path) -> CString {
+pub fn c(p: &Path) -> CString {
     CString::new(p.as_os_str().as_bytes()).expect("path without NUL")
 }
 

@@ -13,6 +13,14 @@
 //! superblock): a release that does not count itself in leaves the count
 //! below zero, and the umount waits forever, which only the test's
 //! timeout ends.
+//!
+//! `fs::rule_object::umount_after_sandboxed_open::*`: a sandboxed child
+//! opens m/f in a tmpfs on m, then its unsandboxed parent unmounts m,
+//! which must not be busy: the path walk of the child's access must let
+//! go of every dentry and mount it held. Where a rule on m grants the
+//! access, the walk ends inside the tmpfs (llconf and the selftests missed
+//! fs.c:1002, that walk's last path_put dropped); the twin, without the
+//! rule, is denied and its walk ends outside.
 
 use crate::common::*;
 use llconf_harness::abi::fs;
@@ -67,6 +75,55 @@ fn umount_after_rule(close_first: bool) -> TestResult {
     Ok(())
 }
 
+fn umount_after_sandboxed_open(rule: bool) -> TestResult {
+    let t = TempTree::with(&["m/"])?;
+    llconf_harness::fixture::enter_private_mount_ns()?;
+    setup("mount tmpfs on m", mount_tmpfs(&t.path("m")))?;
+    let f = t.path("m/f");
+    std::fs::write(&f, b"").or_fail("setup: create m/f")?;
+    let rs = Ruleset::fs(fs::READ_FILE)?;
+    if rule {
+        rs.allow_path(&t.path("m"), fs::READ_FILE)?;
+    }
+    let path = c(&f);
+    let (rs_fd, want) = (rs.fd(), if rule { 0 } else { libc::EACCES });
+    // The child only makes raw system calls: 0 when open() ends as it
+    // must, 1 when restrict_self fails, 2 when open() ends otherwise.
+    let code = llconf_harness::forked::exit_code_of(|| {
+        // SAFETY: plain system calls on a live fd and a C string.
+        unsafe {
+            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+            if libc::syscall(llconf_harness::sys::SYS_RESTRICT_SELF, rs_fd, 0) != 0 {
+                return 1;
+            }
+            let fd = libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+            let got = if fd >= 0 {
+                0
+            } else {
+                *libc::__errno_location()
+            };
+            i32::from(got != want) * 2
+        }
+    });
+    llconf_harness::expect_eq(
+        format!(
+            "the sandboxed child's open(m/f) ({}; 0: as expected)",
+            if rule {
+                "allowed by a rule on m"
+            } else {
+                "no rule: EACCES"
+            }
+        ),
+        code,
+        Some(0),
+    )?;
+    expect_result(
+        "umount(m) after the child's access",
+        umount2(&t.path("m"), MntFlags::empty()),
+        None,
+    )
+}
+
 pub fn tests() -> Vec<Test> {
     let liveness = "a liveness check: the umount must return, nothing is allowed or denied";
     let mut v: Vec<Test> = [
@@ -95,6 +152,23 @@ pub fn tests() -> Vec<Test> {
         )
         .into_iter()
         .map(|t| t.requires(Requirement::Root).enforcement()),
+    );
+    // The allowed case passes without any domain as well: only its twin
+    // is an enforcement case.
+    v.extend(
+        llconf_harness::twin::pair(
+            Test::new(
+                "fs::rule_object::umount_after_sandboxed_open::allowed",
+                || umount_after_sandboxed_open(true),
+            ),
+            Test::new(
+                "fs::rule_object::umount_after_sandboxed_open::denied",
+                || umount_after_sandboxed_open(false),
+            )
+            .enforcement(),
+        )
+        .into_iter()
+        .map(|t| t.requires(Requirement::Root)),
     );
     v
 }
