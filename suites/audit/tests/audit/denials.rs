@@ -129,14 +129,28 @@ fn dir_op_denied(
 /// the destination denies, so one record, and EXDEV (REFER alone never
 /// gives EACCES). The twin allows REFER on the destination too.
 fn refer_denied(allowed: bool) -> TestResult {
+    refer_one_side(allowed, "src", "dst")
+}
+
+/// The mirror: REFER on the destination only, so the source's side is
+/// denied and the record names src alone (the selftests'
+/// audit_layout1.refer_rename_half caught fs.c:1018, which filled the
+/// allowed destination's side of the log request too, and llconf did not).
+fn refer_source_denied(allowed: bool) -> TestResult {
+    refer_one_side(allowed, "dst", "src")
+}
+
+/// link(src/f, dst/f) with REFER granted on `granted`; `denied` gets it
+/// too when `allowed`. Denied: EXDEV and one record naming `denied`.
+fn refer_one_side(allowed: bool, granted: &str, denied: &str) -> TestResult {
     let t = TempTree::with(&["src/f", "dst/"])?;
     let mut session = Session::open()?;
-    let object = path_fields(&t.path("dst"))?;
+    let object = path_fields(&t.path(denied))?;
     let body = format!("blockers=fs.refer {object}");
     let rs = Ruleset::fs(fs::REFER)?;
-    rs.allow_path(&t.path("src"), fs::REFER)?;
+    rs.allow_path(&t.path(granted), fs::REFER)?;
     if allowed {
-        rs.allow_path(&t.path("dst"), fs::REFER)?;
+        rs.allow_path(&t.path(denied), fs::REFER)?;
     }
     rs.enforce()?;
     let from = session.seen().len();
@@ -474,6 +488,11 @@ const KINDS: &[Kind] = &[
         None,
     ),
     ("fs_refer", refer_denied, Some("LANDLOCK_ACCESS_FS_REFER")),
+    (
+        "fs_refer_source_side",
+        refer_source_denied,
+        Some("LANDLOCK_ACCESS_FS_REFER"),
+    ),
     ("fs_rename_same_dir", rename_same_dir_denied, None),
     (
         "fs_truncate",
