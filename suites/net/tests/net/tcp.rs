@@ -33,6 +33,20 @@ fn connect_allowed(f: Family) -> TestResult {
         "connect(allowed port)",
         call::connect(&s, &Addr::loopback(f, ALLOWED)),
     )?;
+    // Data on the connected socket is no connect: neither send() nor a
+    // sendto() without an address is checked (the selftests caught
+    // net.c:400 checking every TCP send, and llconf did not). Sent before
+    // the listener counts (and closes) the connection.
+    expect_eq(
+        "send() on the connected socket",
+        call::send(&s, b"ab"),
+        Ok(2),
+    )?;
+    expect_eq(
+        "sendto(no address) on the connected socket",
+        call::sendto_raw(std::os::fd::AsRawFd::as_raw_fd(&s), b"c", 0, None),
+        Ok(1),
+    )?;
     l.expect("allowed connect", 1)
 }
 
