@@ -52,14 +52,20 @@ fn fs_root(unmount: bool) -> TestResult {
     )
 }
 
-/// A rule on m/f, in a tmpfs mounted on m; the ruleset closed first or
-/// not; then m is unmounted.
-fn umount_after_rule(close_first: bool) -> TestResult {
+/// In a private mount namespace, a tmpfs on m/ holding an empty m/f.
+fn tmpfs_with_file() -> Result<(TempTree, std::path::PathBuf), llconf_harness::Stop> {
     let t = TempTree::with(&["m/"])?;
     llconf_harness::fixture::enter_private_mount_ns()?;
     setup("mount tmpfs on m", mount_tmpfs(&t.path("m")))?;
     let f = t.path("m/f");
     std::fs::write(&f, b"").or_fail("setup: create m/f")?;
+    Ok((t, f))
+}
+
+/// A rule on m/f, in a tmpfs mounted on m; the ruleset closed first or
+/// not; then m is unmounted.
+fn umount_after_rule(close_first: bool) -> TestResult {
+    let (t, f) = tmpfs_with_file()?;
     let rs = Ruleset::fs(fs::READ_FILE)?;
     rs.allow_path(&f, fs::READ_FILE)?;
     let held = if close_first {
@@ -76,11 +82,7 @@ fn umount_after_rule(close_first: bool) -> TestResult {
 }
 
 fn umount_after_sandboxed_open(rule: bool) -> TestResult {
-    let t = TempTree::with(&["m/"])?;
-    llconf_harness::fixture::enter_private_mount_ns()?;
-    setup("mount tmpfs on m", mount_tmpfs(&t.path("m")))?;
-    let f = t.path("m/f");
-    std::fs::write(&f, b"").or_fail("setup: create m/f")?;
+    let (t, f) = tmpfs_with_file()?;
     let rs = Ruleset::fs(fs::READ_FILE)?;
     if rule {
         rs.allow_path(&t.path("m"), fs::READ_FILE)?;
