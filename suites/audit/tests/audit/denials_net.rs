@@ -27,7 +27,8 @@ fn socket(ty: libc::c_int) -> Result<OwnedFd, llconf_harness::Stop> {
     Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) })
 }
 
-fn rule(port: u16, access: u64) -> Rule {
+/// A plain (not quiet) rule for `port`.
+pub fn rule(port: u16, access: u64) -> Rule {
     Rule {
         on: On::Port(port),
         access,

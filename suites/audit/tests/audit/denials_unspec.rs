@@ -12,7 +12,8 @@
 //! ids come from their landlock_create_domain trace events.
 
 use crate::common::audit_test;
-use crate::layers::{enforce, expect_exactly, Layer, On, Rule};
+use crate::denials_net::rule;
+use crate::layers::{enforce, expect_exactly, Layer};
 use crate::session::Session;
 use llconf_harness::abi::net::{BIND_UDP, CONNECT_SEND_UDP};
 use llconf_harness::fixture::enter_loopback_netns;
@@ -40,11 +41,7 @@ fn layer(handles_send: bool) -> Layer {
             handled_access_net: handled,
             ..Default::default()
         },
-        rules: vec![Rule {
-            on: On::Port(port),
-            access: handled,
-            quiet: false,
-        }],
+        rules: vec![rule(port, handled)],
     }
 }
 

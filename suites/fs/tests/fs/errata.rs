@@ -31,9 +31,7 @@ use llconf_harness::{
     expect_errno, expect_result, fail, lacks_erratum, probe, skip, Errno, OrFail, Requirement,
     Ruleset, Stop, Test, TestResult,
 };
-use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
@@ -201,10 +199,6 @@ fn lacks(e: &Erratum, subject: &[Obs]) -> Stop {
             lines.join("; ")
         ),
     )
-}
-
-fn c(p: &Path) -> CString {
-    CString::new(p.as_os_str().as_bytes()).expect("path without NUL")
 }
 
 fn renameat2(

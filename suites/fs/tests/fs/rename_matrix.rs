@@ -37,7 +37,6 @@ use llconf_harness::{
 };
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 const RE: u64 = fs::REFER;
@@ -636,10 +635,6 @@ fn d_twin(place: Place, refer: Refer, wider: Option<Side>, op: DOp) -> String {
         (_, Refer::Both, _, _) => d_name(place, Refer::Source, None, op),
         _ => d_name(place, Refer::Both, None, op),
     }
-}
-
-fn c(p: &Path) -> CString {
-    CString::new(p.as_os_str().as_bytes()).expect("path without NUL")
 }
 
 fn at(name: &str) -> CString {
