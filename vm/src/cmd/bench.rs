@@ -25,7 +25,6 @@ use crate::run::events::{Event, TargetEvent, VmEnd, VmEvent};
 use crate::run::host::{self, HostRun};
 use crate::run::vm::{self, Settings, VmTarget};
 use crate::suites::binary::SuiteBinary;
-use crate::suites::build;
 use crate::suites::selection;
 use anyhow::{bail, Context, Result};
 use llconf_reports::layout::TargetDir;
@@ -74,7 +73,7 @@ pub fn bench(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Result<Exi
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let host_suites = selection::resolve(root, &args.suites)?;
     let static_suites = selection::resolve_static(root, &args.suites)?;
-    let guest = build::guest_binaries(root)?;
+    let guest = selection::guest(root, &args.suites)?;
     let vng = if backends.contains(&Backend::Vng) {
         Some(tools::check_tools(&cache)?)
     } else {
@@ -191,10 +190,7 @@ pub(crate) fn baselines(
     let mut say = |s: String| eprintln!("{s}");
     let verdict = accel::decide(&cache, args.accel, Some(&image), &mut say);
     let suites = selection::resolve_static(root, &args.suites)?;
-    let guest = match &args.suites.bins {
-        Some(dir) => crate::suites::prebuilt::guest(dir)?,
-        None => build::guest_binaries(root)?,
-    };
+    let guest = selection::guest(root, &args.suites)?;
     let floor_cpio = out.join("floor.cpio");
     write_floor(&floor_cpio, &guest.init)?;
     let floor = sample(args.runs, "floor", || {

@@ -17,7 +17,6 @@ use crate::kernel::image::{BootImage, Prepared};
 use crate::kernel::tree;
 use crate::run::interrupt;
 use crate::run::vm::{Settings, VmTarget};
-use crate::suites::build;
 use crate::suites::selection;
 use anyhow::{bail, Context, Result};
 use llconf_reports::layout::TargetDir;
@@ -48,7 +47,7 @@ pub fn bench_tree(root: &Path, kernels_dir: &Path, mut args: BenchArgs) -> Resul
         }
         crate::kernel::catalogue::TreeArch::Um => None,
     };
-    let guest = build::guest_binaries(root)?;
+    let guest = selection::guest(root, &args.suites)?;
     let start = Instant::now();
     let first = tree::build(&cache, path, *arch, kernels_dir, &mut say)?;
     say(format!(

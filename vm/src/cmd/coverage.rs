@@ -26,7 +26,6 @@ use crate::report::target::{Target, TargetInfo};
 use crate::run::interrupt;
 use crate::run::vm::{self, Settings, VmTarget};
 use crate::suites::binary::{GuestBinaries, SuiteBinary};
-use crate::suites::build;
 use crate::suites::list::list_tests;
 use crate::suites::selection;
 use crate::ui::vm_progress::VmProgress;
@@ -73,7 +72,7 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
         .expect("one variant");
     // Bad input before the long build.
     let suites = selection::resolve(root, &args.suites)?;
-    let guest = build::guest_binaries(root)?;
+    let guest = selection::guest(root, &args.suites)?;
     let out = std::path::absolute(&args.out)
         .with_context(|| format!("output directory {}", args.out.display()))?;
     let coverage_dir = out.join("coverage");
@@ -82,6 +81,7 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
     // The per-test loop runs for many minutes: a rebuild meanwhile must
     // not change its tests.
     let suites = crate::suites::binary::snapshot(&suites, &out.join("suites"))?;
+    let guest = crate::suites::binary::snapshot_guest(&guest, &out.join("guest"))?;
 
     let cache = Cache::from_env();
     let mut say = |s: String| eprintln!("{s}");

@@ -35,7 +35,6 @@ use crate::run::console_scan;
 use crate::run::events::{Event, VmEvent};
 use crate::run::interrupt;
 use crate::run::vm::{self, Settings, VmTarget};
-use crate::suites::build;
 use crate::suites::list::list_tests;
 use crate::suites::selection;
 use anyhow::{bail, Context, Result};
@@ -706,7 +705,10 @@ fn judge_all(
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let suites = selection::resolve(root, &args.suites)?;
     let suites = crate::suites::binary::snapshot(&suites, &out.join("suites"))?;
-    let guest = build::guest_binaries(root)?;
+    let guest = crate::suites::binary::snapshot_guest(
+        &selection::guest(root, &args.suites)?,
+        &out.join("guest"),
+    )?;
     let mut planned = BTreeMap::new();
     for s in &suites {
         planned.insert(s.suite.clone(), list_tests(s, &args.suites.suite_args)?);
@@ -872,6 +874,10 @@ fn judge_all(
     fingerprint.path("config", &ws.build.join(".config"))?;
     for s in lp.kit.suites.iter().flatten() {
         fingerprint.path(&format!("suite {}", s.suite), &s.path)?;
+    }
+    // The init runs the suites and reports their records.
+    if let Some(g) = &lp.kit.guest {
+        fingerprint.path("guest init", &g.init)?;
     }
     fingerprint.text("suite arguments", &args.suites.suite_args.join("\n"));
     if lp.peer.is_some() {

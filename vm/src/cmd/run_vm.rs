@@ -31,7 +31,6 @@ use crate::run::events::{TargetEvent, VmEvent};
 use crate::run::interrupt;
 use crate::run::vm::{self, Settings, VmTarget};
 use crate::suites::binary::{GuestBinaries, SuiteBinary};
-use crate::suites::build;
 use crate::suites::list::list_tests;
 use crate::suites::selection;
 use crate::ui::ktap_stream::KtapStream;
@@ -435,10 +434,7 @@ fn build_kit(
     }
     if kernels.uses(Backend::QemuInitramfs) || kernels.uses(Backend::Uml) {
         progress.line("building the static guest init for qemu-initramfs and uml");
-        let guest = match &args.suites.bins {
-            Some(dir) => crate::suites::prebuilt::guest(dir)?,
-            None => build::guest_binaries(root)?,
-        };
+        let guest = selection::guest(root, &args.suites)?;
         let dir = run_dir.guest_bins();
         let copy = |name: &str, path: &Path| -> Result<PathBuf> {
             let bin = SuiteBinary {

@@ -3,8 +3,9 @@
 //! more, and they hold while the kernel, the suites and their arguments are
 //! the same. A fingerprint of those is kept with them: the source of the
 //! mutated folder and the configuration (not the built kernel, whose link
-//! numbers every build), the suite binaries and the peer's programs, the
-//! suite arguments. Anything changed, and the baselines run again.
+//! numbers every build), the suite binaries, the guest init and the peer's
+//! programs, the suite arguments. Anything changed, and the baselines run
+//! again.
 
 use crate::mutants::judge::Baseline;
 use anyhow::{Context, Result};

@@ -40,6 +40,30 @@ pub fn snapshot(suites: &[SuiteBinary], dir: &std::path::Path) -> anyhow::Result
         .collect()
 }
 
+/// Copies of the guest programs in `dir`, for the same reason as
+/// [`snapshot`]: the init runs the suites, and a rebuild half-way through
+/// a long run must not change it.
+pub fn snapshot_guest(
+    guest: &GuestBinaries,
+    dir: &std::path::Path,
+) -> anyhow::Result<GuestBinaries> {
+    let bins = [
+        SuiteBinary {
+            suite: "init".into(),
+            path: guest.init.clone(),
+        },
+        SuiteBinary {
+            suite: "true".into(),
+            path: guest.true_bin.clone(),
+        },
+    ];
+    let mut copies = snapshot(&bins, dir)?.into_iter().map(|b| b.path);
+    Ok(GuestBinaries {
+        init: copies.next().expect("two copies"),
+        true_bin: copies.next().expect("two copies"),
+    })
+}
+
 #[cfg(test)]
 mod snapshot_tests {
     use super::*;
@@ -57,5 +81,23 @@ mod snapshot_tests {
         std::fs::write(&built, "v2").unwrap();
         assert_eq!(copies[0].suite, "net");
         assert_eq!(std::fs::read_to_string(&copies[0].path).unwrap(), "v1");
+    }
+
+    #[test]
+    fn a_guest_snapshot_does_not_follow_a_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let init = dir.path().join("llconf-guest-init");
+        let t = dir.path().join("llconf-guest-true");
+        std::fs::write(&init, "init v1").unwrap();
+        std::fs::write(&t, "true v1").unwrap();
+        let g = GuestBinaries {
+            init: init.clone(),
+            true_bin: t.clone(),
+        };
+        let copy = snapshot_guest(&g, &dir.path().join("snap")).unwrap();
+        std::fs::write(&init, "init v2").unwrap();
+        std::fs::write(&t, "true v2").unwrap();
+        assert_eq!(std::fs::read_to_string(&copy.init).unwrap(), "init v1");
+        assert_eq!(std::fs::read_to_string(&copy.true_bin).unwrap(), "true v1");
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::cli::SuiteArgs;
 use crate::host::workspace;
-use crate::suites::binary::SuiteBinary;
+use crate::suites::binary::{GuestBinaries, SuiteBinary};
 use crate::suites::build;
 use crate::suites::prebuilt;
 use anyhow::{bail, Context, Result};
@@ -22,6 +22,16 @@ pub fn resolve(root: &Path, args: &SuiteArgs) -> Result<Vec<SuiteBinary>> {
 /// static, and a `--suite-bin` must be static already.
 pub fn resolve_static(root: &Path, args: &SuiteArgs) -> Result<Vec<SuiteBinary>> {
     resolve_with(root, args, true)
+}
+
+/// The static guest programs of the run: those of `--bins` when it is
+/// given (built with the suites, so that both come from one build), else
+/// built from the workspace.
+pub fn guest(root: &Path, args: &SuiteArgs) -> Result<GuestBinaries> {
+    match &args.bins {
+        Some(dir) => prebuilt::guest(dir),
+        None => build::guest_binaries(root),
+    }
 }
 
 fn resolve_with(root: &Path, args: &SuiteArgs, linked_static: bool) -> Result<Vec<SuiteBinary>> {
@@ -144,4 +154,41 @@ fn check_executable(suite: &str, path: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_bins(dir: &Path) -> SuiteArgs {
+        SuiteArgs {
+            suites: Vec::new(),
+            suite_bins: Vec::new(),
+            bins: Some(dir.to_path_buf()),
+            suite_args: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_guest_of_bins_is_the_one_run() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("guest")).unwrap();
+        for name in ["init", "true"] {
+            std::fs::write(d.path().join("guest").join(name), name).unwrap();
+        }
+        // A workspace that cannot build anything: --bins must not need it.
+        let g = guest(Path::new("/nonexistent"), &with_bins(d.path())).unwrap();
+        assert_eq!(g.init, d.path().join("guest/init"));
+        assert_eq!(g.true_bin, d.path().join("guest/true"));
+    }
+
+    #[test]
+    fn bins_without_a_guest_is_an_error_naming_the_folder() {
+        let d = tempfile::tempdir().unwrap();
+        let e = guest(Path::new("/nonexistent"), &with_bins(d.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("llconf build --out"), "{e}");
+        assert!(e.contains(&d.path().display().to_string()), "{e}");
+    }
 }
