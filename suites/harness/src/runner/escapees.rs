@@ -55,6 +55,16 @@ struct Child {
     test: Option<String>,
 }
 
+/// How long reading a process's environment may take. The read takes the
+/// process's exec_update_lock, which a task stuck in the kernel can hold
+/// for ever (a TSYNC landlock_restrict_self whose siblings never report
+/// back): past this, the process is taken as stuck and its test unknown.
+const ENVIRON_WAIT: Duration = Duration::from_secs(2);
+
+/// Processes whose environment did not answer: never read again (each try
+/// leaves a thread asleep in the kernel).
+static UNREADABLE: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
 fn children() -> Vec<Child> {
     let me = std::process::id() as i32;
     let Ok(dir) = std::fs::read_dir("/proc") else {
@@ -65,36 +75,81 @@ fn children() -> Vec<Child> {
         let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
             continue;
         };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // pid (comm) state ppid ...: comm may hold spaces and parentheses.
-        let Some((head, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let mut fields = rest.split_whitespace();
-        let state = fields.next().unwrap_or("");
-        let ppid: i32 = fields.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        if ppid != me || left_behind(pid) {
+        if left_behind(pid) {
             continue;
         }
-        let comm = head.split_once('(').map_or("", |(_, c)| c).to_string();
+        // Not /proc/PID/stat: since Linux 6.x reading it waits for the
+        // process's exec_update_lock too, and one stuck process would stop
+        // the runner at its next look for escapees. status does not.
+        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+            continue;
+        };
+        let Some((comm, state, ppid)) = status_fields(&status) else {
+            continue;
+        };
+        if ppid != me {
+            continue;
+        }
         let prefix = format!("{CHILD_TEST_ENV}=");
-        let test = std::fs::read(format!("/proc/{pid}/environ"))
-            .ok()
-            .and_then(|env| {
-                env.split(|&b| b == 0)
-                    .find_map(|kv| kv.strip_prefix(prefix.as_bytes()))
-                    .map(|v| String::from_utf8_lossy(v).into_owned())
-            });
+        let test = environ(pid).and_then(|env| {
+            env.split(|&b| b == 0)
+                .find_map(|kv| kv.strip_prefix(prefix.as_bytes()))
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+        });
         v.push(Child {
             pid,
             comm,
-            zombie: state == "Z",
+            zombie: state == 'Z',
             test,
         });
     }
     v
+}
+
+/// Name, state letter and parent of a /proc/PID/status text.
+fn status_fields(status: &str) -> Option<(String, char, i32)> {
+    let field = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(|v| v.trim_start_matches([' ', '\t']))
+    };
+    let comm = field("Name:")?.to_string();
+    let state = field("State:")?.chars().next()?;
+    let ppid = field("PPid:")?.trim().parse().ok()?;
+    Some((comm, state, ppid))
+}
+
+/// /proc/PID/environ, or None when it cannot be read within
+/// [`ENVIRON_WAIT`] (the reading thread is then left asleep; it goes when
+/// the runner exits, as its sleep is killable).
+fn environ(pid: i32) -> Option<Vec<u8>> {
+    if UNREADABLE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains(&pid)
+    {
+        return None;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let _ = tx.send(std::fs::read(format!("/proc/{pid}/environ")).ok());
+    });
+    match rx.recv_timeout(ENVIRON_WAIT) {
+        Ok(env) => {
+            // Gone before the next test forks: a forked test starts from a
+            // runner with no other thread.
+            let _ = reader.join();
+            env
+        }
+        Err(_) => {
+            UNREADABLE
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(pid);
+            None
+        }
+    }
 }
 
 /// Kills and reaps `c`; false if it did not go within [`KILL_GRACE`], and
@@ -184,5 +239,31 @@ mod tests {
         assert!(!children().iter().any(|k| k.pid == pid));
         c.kill().unwrap();
         c.wait().unwrap();
+    }
+
+    #[test]
+    fn status_gives_name_state_and_parent() {
+        let text = "Name:\tsleep (x)\nUmask:\t0022\nState:\tD (disk sleep)\n\
+                    Tgid:\t77\nPid:\t77\nPPid:\t42\n";
+        assert_eq!(status_fields(text), Some(("sleep (x)".into(), 'D', 42)));
+        assert_eq!(status_fields("Name:\tx\n"), None);
+    }
+
+    /// The environment names the test a process was started for.
+    #[test]
+    fn a_child_is_found_with_its_test() {
+        let mut c = std::process::Command::new("sleep")
+            .arg("30")
+            .env(CHILD_TEST_ENV, "suite::fixture::case")
+            .spawn()
+            .unwrap();
+        let pid = c.id() as i32;
+        let found = children().into_iter().find(|k| k.pid == pid);
+        c.kill().unwrap();
+        c.wait().unwrap();
+        let found = found.expect("the child is found");
+        assert_eq!(found.test.as_deref(), Some("suite::fixture::case"));
+        assert_eq!(found.comm, "sleep");
+        assert!(!found.zombie);
     }
 }
