@@ -1,9 +1,10 @@
 //! `audit::denial::fs_change_topology`: a domain that handles any filesystem right
 //! cannot change the mount topology (EPERM), and the record's blocker is
-//! `fs.change_topology`. mount(2) is denied on the mount point's path
-//! (`path=`); umount(2) on a bare dentry, the mount's root, which
-//! lsm_audit.c names by its own name (`name=`): `/` for a filesystem's
-//! root, the directory's last component for a bind mount of it. Each has
+//! `fs.change_topology`. mount(2) and move_mount(2) are denied on the mount
+//! point's path (`path=`); umount(2) and a reconfiguration with fsconfig(2)
+//! on a bare dentry, the mount's root, which lsm_audit.c names by its own
+//! name (`name=`): `/` for a filesystem's root, the directory's last
+//! component for a bind mount of it. Each has
 //! a twin under a domain that handles a network right only: the operation
 //! goes through and nothing is logged.
 //!
@@ -15,7 +16,7 @@ use crate::objects::path_fields;
 use crate::record::untrusted;
 use crate::session::Session;
 use llconf_harness::abi::{fs, net};
-use llconf_harness::fixture::{enter_private_mount_ns, TempTree};
+use llconf_harness::fixture::{enter_private_mount_ns, mount_api, TempTree};
 use llconf_harness::{expect_result, Errno, OrFail, Ruleset, RulesetAttr, Stop, Test, TestResult};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use std::os::unix::fs::MetadataExt;
@@ -65,6 +66,46 @@ fn mount_denied(allowed: bool) -> TestResult {
             MsFlags::empty(),
             None::<&str>,
         ),
+        (!allowed).then_some(Errno::EPERM),
+    )?;
+    finish(&mut session, from, allowed, &object, &body)
+}
+
+/// A clone of src (open_tree) moved onto d with move_mount(2): the record
+/// names the destination by its path.
+fn move_mount_denied(allowed: bool) -> TestResult {
+    enter_private_mount_ns()?;
+    let t = TempTree::with(&["src/f", "d/"])?;
+    let d = t.path("d");
+    let mut session = Session::open()?;
+    let object = path_fields(&d)?;
+    let body = format!("blockers=fs.change_topology {object}");
+    enforce(allowed)?;
+    let from = session.seen().len();
+    expect_result(
+        "open_tree(src, OPEN_TREE_CLONE) then move_mount onto d",
+        mount_api::clone_and_move(&t.path("src"), &d),
+        (!allowed).then_some(Errno::EPERM),
+    )?;
+    finish(&mut session, from, allowed, &object, &body)
+}
+
+/// A tmpfs on mnt made read-only with fspick(2) and fsconfig(2): the
+/// record names the superblock's root dentry, `/`.
+fn reconfigure_denied(allowed: bool) -> TestResult {
+    enter_private_mount_ns()?;
+    let t = TempTree::with(&["mnt/"])?;
+    let mnt = t.path("mnt");
+    mount_tmpfs(&mnt)?;
+    let ino = std::fs::metadata(&mnt).or_fail("stat mnt")?.ino();
+    let object = format!("name={} dev=\"tmpfs\" ino={ino}", untrusted(b"/"));
+    let body = format!("blockers=fs.change_topology {object}");
+    let mut session = Session::open()?;
+    enforce(allowed)?;
+    let from = session.seen().len();
+    expect_result(
+        "fspick(mnt), fsconfig(ro), FSCONFIG_CMD_RECONFIGURE",
+        mount_api::reconfigure(&mnt, "ro"),
         (!allowed).then_some(Errno::EPERM),
     )?;
     finish(&mut session, from, allowed, &object, &body)
@@ -124,6 +165,8 @@ type Case = (&'static str, fn(bool) -> TestResult);
 
 const CASES: &[Case] = &[
     ("mount", mount_denied),
+    ("move_mount", move_mount_denied),
+    ("reconfigure_read_only", reconfigure_denied),
     ("umount_tmpfs", |a| umount_denied(Umount::Tmpfs, a)),
     ("umount_bind_of_subdir", |a| {
         umount_denied(Umount::BindOfSubdir, a)

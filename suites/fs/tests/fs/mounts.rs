@@ -1,6 +1,7 @@
 //! `fs::mount_ops::*`: a domain that handles any filesystem right cannot
 //! change the mount topology: mount(2) in all its forms, umount(2),
-//! pivot_root(2) and move_mount(2) give EPERM. A domain with no filesystem
+//! pivot_root(2), move_mount(2) and a reconfiguration with fsconfig(2)
+//! give EPERM. A domain with no filesystem
 //! right handled does not stop them.
 //!
 //! Each test first enters a private mount namespace (as root), proves the
@@ -8,7 +9,7 @@
 
 use crate::common::*;
 use llconf_harness::abi::{fs, scope};
-use llconf_harness::fixture::TempTree;
+use llconf_harness::fixture::{mount_api, TempTree};
 use llconf_harness::{expect_result, Errno, Requirement, Ruleset, Stop, Test, TestResult};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use std::ffi::CString;
@@ -72,38 +73,6 @@ fn pivot_root(new: &Path, old: &Path) -> Result<(), Errno> {
 
 fn cstr(p: &Path) -> CString {
     CString::new(p.as_os_str().as_bytes()).expect("path without NUL")
-}
-
-/// open_tree(OPEN_TREE_CLONE) then move_mount(2): the new mount API.
-fn clone_and_move(src: &Path, to: &Path) -> Result<(), Errno> {
-    const OPEN_TREE_CLONE: libc::c_uint = 1;
-    const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 4;
-    let s = cstr(src);
-    // SAFETY: valid C string; returns a new fd or -1.
-    let fd = Errno::result(unsafe {
-        libc::syscall(
-            libc::SYS_open_tree,
-            libc::AT_FDCWD,
-            s.as_ptr(),
-            OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint,
-        )
-    })? as i32;
-    let empty = CString::new("").unwrap();
-    let t = cstr(to);
-    // SAFETY: valid fd and C strings.
-    let r = Errno::result(unsafe {
-        libc::syscall(
-            libc::SYS_move_mount,
-            fd,
-            empty.as_ptr(),
-            libc::AT_FDCWD,
-            t.as_ptr(),
-            MOVE_MOUNT_F_EMPTY_PATH,
-        )
-    });
-    // SAFETY: closing the fd open_tree gave us.
-    unsafe { libc::close(fd) };
-    r.map(drop)
 }
 
 type Setup = fn(&Ns) -> TestResult;
@@ -172,8 +141,16 @@ const OPS: &[(&str, Setup, Op, Op)] = &[
     (
         "move_mount_syscall",
         no_setup,
-        |n| clone_and_move(&n.p("a"), &n.p("mnt")),
+        |n| mount_api::clone_and_move(&n.p("a"), &n.p("mnt")),
         |n| umount2(&n.p("mnt"), MntFlags::MNT_DETACH),
+    ),
+    // fspick(2) and fsconfig(2) reach the sb_remount hook alone: mount(2)
+    // with MS_REMOUNT is stopped at sb_mount first.
+    (
+        "reconfigure_read_only",
+        tmpfs_on_mnt,
+        |n| mount_api::reconfigure(&n.p("mnt"), "ro"),
+        |n| mount_api::reconfigure(&n.p("mnt"), "rw"),
     ),
     // Never tried without a domain: it would swap this process's root.
     (
