@@ -1,7 +1,7 @@
 //! `audit::denial::fs_change_topology`: a domain that handles any filesystem right
 //! cannot change the mount topology (EPERM), and the record's blocker is
 //! `fs.change_topology`. mount(2) and move_mount(2) are denied on the mount
-//! point's path (`path=`); umount(2) and a reconfiguration with fsconfig(2)
+//! point's path (`path=`), pivot_root(2) on the new root's; umount(2) and a reconfiguration with fsconfig(2)
 //! on a bare dentry, the mount's root, which lsm_audit.c names by its own
 //! name (`name=`): `/` for a filesystem's root, the directory's last
 //! component for a bind mount of it. Each has
@@ -111,6 +111,47 @@ fn reconfigure_denied(allowed: bool) -> TestResult {
     finish(&mut session, from, allowed, &object, &body)
 }
 
+/// pivot_root(newroot, newroot/old), newroot a tmpfs: the record names the
+/// new root by its path. It runs in a child with a mount namespace of its
+/// own, so that the test process keeps its root when the twin's domain
+/// lets it through.
+fn pivot_root_denied(allowed: bool) -> TestResult {
+    enter_private_mount_ns()?;
+    let t = TempTree::with(&["newroot/"])?;
+    let newroot = t.path("newroot");
+    mount_tmpfs(&newroot)?;
+    let old = newroot.join("old");
+    std::fs::create_dir(&old).or_fail("setup: mkdir newroot/old")?;
+    // The twin's pivot must work without a domain first: where the root
+    // is the initramfs' rootfs, it cannot be pivoted at all (EINVAL). The
+    // denial needs no such proof: Landlock refuses before that check.
+    match allowed.then(|| mount_api::pivot_root_in_child(&newroot, &old)) {
+        None | Some(Ok(())) => {}
+        Some(Err(Errno::EINVAL)) => {
+            return Err(llconf_harness::skip(
+                "pivot_root gives EINVAL here without any domain: the root cannot be \
+                 pivoted (rootfs, or not a mount point)",
+            ))
+        }
+        Some(Err(e)) => {
+            return Err(llconf_harness::fail(format!(
+                "setup: pivot_root in a child without a domain: {e}"
+            )))
+        }
+    }
+    let mut session = Session::open()?;
+    let object = path_fields(&newroot)?;
+    let body = format!("blockers=fs.change_topology {object}");
+    enforce(allowed)?;
+    let from = session.seen().len();
+    expect_result(
+        "pivot_root(newroot, newroot/old) in a child",
+        mount_api::pivot_root_in_child(&newroot, &old),
+        (!allowed).then_some(Errno::EPERM),
+    )?;
+    finish(&mut session, from, allowed, &object, &body)
+}
+
 /// What the umount cases unmount.
 #[derive(Clone, Copy)]
 enum Umount {
@@ -167,6 +208,7 @@ const CASES: &[Case] = &[
     ("mount", mount_denied),
     ("move_mount", move_mount_denied),
     ("reconfigure_read_only", reconfigure_denied),
+    ("pivot_root", pivot_root_denied),
     ("umount_tmpfs", |a| umount_denied(Umount::Tmpfs, a)),
     ("umount_bind_of_subdir", |a| {
         umount_denied(Umount::BindOfSubdir, a)

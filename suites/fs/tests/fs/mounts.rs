@@ -177,37 +177,10 @@ fn scope_domain(_: &Ns) -> TestResult {
     Ruleset::scoped(scope::SIGNAL)?.enforce()
 }
 
-/// pivot_root(newroot, newroot/old) in a forked child with a mount
-/// namespace of its own, so that the test process keeps its root: 0, or
-/// the errno of pivot_root (UnknownErrno when the namespace setup fails).
+/// pivot_root(newroot, newroot/old) in a child with a mount namespace of
+/// its own, so that the test process keeps its root.
 fn pivot_in_child(n: &Ns) -> Result<(), Errno> {
-    let (new, old) = (cstr(&n.p("newroot")), cstr(&n.p("newroot/old")));
-    let slash = CString::new("/").unwrap();
-    let code = llconf_harness::forked::exit_code_of(|| {
-        // SAFETY: raw syscalls on C strings prepared before the fork.
-        unsafe {
-            if libc::unshare(libc::CLONE_NEWNS) != 0
-                || libc::mount(
-                    std::ptr::null(),
-                    slash.as_ptr(),
-                    std::ptr::null(),
-                    libc::MS_REC | libc::MS_PRIVATE,
-                    std::ptr::null(),
-                ) != 0
-            {
-                return 255;
-            }
-            if libc::syscall(libc::SYS_pivot_root, new.as_ptr(), old.as_ptr()) != 0 {
-                return *libc::__errno_location();
-            }
-        }
-        0
-    });
-    match code {
-        Some(0) => Ok(()),
-        Some(e) if e < 255 => Err(Errno::from_raw(e)),
-        _ => Err(Errno::UnknownErrno),
-    }
+    mount_api::pivot_root_in_child(&n.p("newroot"), &n.p("newroot/old"))
 }
 
 /// The twin of pivot_root::fs_domain_eperm: a domain that handles no
