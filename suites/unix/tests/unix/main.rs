@@ -6,6 +6,7 @@
 
 mod abstract_scope;
 mod connect;
+mod coredump;
 mod domain;
 mod layer_order;
 mod layers;
@@ -34,6 +35,7 @@ fn main() {
         scope_relations::tests(),
         older_abi::tests(),
         races::tests(),
+        coredump::tests(),
     ]
     .concat();
     llconf_harness::runner::main("unix", tests)
