@@ -16,6 +16,12 @@
 //!
 //! Fixed: the iteration count, the seed of each thread's jitter, and a
 //! time limit after which the iterations done so far count.
+//!
+//! `task::tsync::race::signals_during_the_call`: the same call while one
+//! thread sends SIGUSR1 to the caller without pause, next to 100 idle
+//! siblings. A signal that ends the caller's wait for its siblings makes
+//! the kernel cancel the works not yet started, abort and restart the
+//! call: it must return 0, and every thread must be in the domain.
 
 use crate::domains::open_dir;
 use llconf_harness::abi::{fs, restrict};
@@ -179,15 +185,17 @@ fn child(a: &Path, other: &Path, ruleset: i32, seed: u64) -> String {
     }
 }
 
-/// Forks, runs [`child`] there, and hands back its report.
-fn in_child(t: &TempTree, rs: &Ruleset, seed: u64) -> Result<String, Stop> {
+type Body = fn(&Path, &Path, i32, u64) -> String;
+
+/// Forks, runs `body` there, and hands back its report.
+fn in_child(t: &TempTree, rs: &Ruleset, seed: u64, body: Body) -> Result<String, Stop> {
     let (rx, tx): (OwnedFd, OwnedFd) = nix::unistd::pipe().or_fail("pipe")?;
     // SAFETY: the test process is single-threaded here; the child writes
     // its report and leaves with _exit.
     match unsafe { nix::unistd::fork() }.or_fail("fork")? {
         nix::unistd::ForkResult::Child => {
             drop(rx);
-            let report = child(&t.path("a"), &t.path("other"), rs.fd(), seed);
+            let report = body(&t.path("a"), &t.path("other"), rs.fd(), seed);
             let _ = std::fs::File::from(tx).write_all(report.as_bytes());
             // SAFETY: leaves without running the parent's destructors.
             unsafe { libc::_exit(0) }
@@ -212,7 +220,7 @@ fn threads_cloned_during_the_call() -> TestResult {
     rs.allow_path(&t.path("a"), fs::READ_DIR)?;
     let (mut checked, mut born_during) = (0u64, 0u64);
     let ran = BOUNDS.run(|i| {
-        let report = match in_child(&t, &rs, BOUNDS.seed.wrapping_add(i)) {
+        let report = match in_child(&t, &rs, BOUNDS.seed.wrapping_add(i), child) {
             Ok(r) => r,
             Err(e) => return ControlFlow::Break(e),
         };
@@ -237,14 +245,146 @@ fn threads_cloned_during_the_call() -> TestResult {
     ran.stopped.map_or(Ok(()), Err)
 }
 
+/// Idle siblings of the signal race: enough that the calling thread is
+/// still waiting for some of them to prepare when a signal comes.
+const IDLE: u64 = 100;
+
+/// SIGUSR1s the calling thread handled while its call was under way.
+static HANDLED: AtomicU64 = AtomicU64::new(0);
+
+extern "C" fn count_signal(_: libc::c_int) {
+    HANDLED.fetch_add(1, SeqCst);
+}
+
+/// The child of the signal race: idle siblings, and one more thread that
+/// sends SIGUSR1 to the calling thread without pause until the call has
+/// returned. A signal that comes while the caller waits for its siblings
+/// to prepare ends that wait: the kernel cancels the works not yet
+/// started, lets the others finish, aborts, and restarts the call
+/// (ERESTARTNOINTR), which must then succeed and reach every thread.
+fn signalled_child(a: &Path, other: &Path, ruleset: i32, _seed: u64) -> String {
+    // SAFETY: a handler that only bumps an atomic counter, without
+    // SA_RESTART (the kernel restarts this call by itself).
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = count_signal as *const () as usize;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut());
+    }
+    let s = Arc::new(Shared {
+        a: a.to_owned(),
+        other: other.to_owned(),
+        calling: AtomicBool::new(false),
+        returned: Mutex::new(false),
+        wake: Condvar::new(),
+        born_during: AtomicU64::new(0),
+        checked: AtomicU64::new(0),
+        wrong: Mutex::new(Vec::new()),
+    });
+    let idle: Vec<_> = (0..IDLE)
+        .map(|k| {
+            let s2 = s.clone();
+            std::thread::spawn(move || {
+                s2.wait_returned();
+                s2.check(&format!("idle thread {k}"));
+            })
+        })
+        .collect();
+    // SAFETY: the id of this thread, which outlives the signaller.
+    let caller = unsafe { libc::pthread_self() };
+    let s2 = s.clone();
+    let signaller = std::thread::spawn(move || {
+        while !s2.has_returned() {
+            // SAFETY: a signal to a live thread of this process, whose
+            // handler is installed.
+            unsafe { libc::pthread_kill(caller, libc::SIGUSR1) };
+        }
+        s2.check("the signalling thread");
+    });
+    let nnp = sys::set_no_new_privs();
+    HANDLED.store(0, SeqCst);
+    s.calling.store(true, SeqCst);
+    let r = sys::restrict_self(ruleset, restrict::TSYNC);
+    let handled = HANDLED.load(SeqCst);
+    *s.returned.lock().unwrap() = true;
+    s.wake.notify_all();
+    if let Err(e) = nnp.and(r) {
+        s.wrong.lock().unwrap().push(format!(
+            "restrict_self(TSYNC) under signals = {e} (must be 0: the kernel restarts it)"
+        ));
+    }
+    let _ = signaller.join();
+    s.check("the calling thread");
+    for h in idle {
+        let _ = h.join();
+    }
+    let wrong = s.wrong.lock().unwrap();
+    if wrong.is_empty() {
+        format!("ok {} {handled}", s.checked.load(SeqCst))
+    } else {
+        format!(
+            "{} threads not in the domain: {}",
+            wrong.len(),
+            wrong.join("; ")
+        )
+    }
+}
+
+fn signals_during_the_call() -> TestResult {
+    let t = TempTree::with(&["a/", "other/"])?;
+    let rs = Ruleset::fs(fs::READ_DIR)?;
+    rs.allow_path(&t.path("a"), fs::READ_DIR)?;
+    let (mut checked, mut handled) = (0u64, 0u64);
+    let ran = SIGNAL_BOUNDS.run(|i| {
+        let seed = SIGNAL_BOUNDS.seed.wrapping_add(i);
+        let report = match in_child(&t, &rs, seed, signalled_child) {
+            Ok(r) => r,
+            Err(e) => return ControlFlow::Break(e),
+        };
+        let counts: Vec<u64> = report
+            .strip_prefix("ok ")
+            .map(|r| r.split(' ').filter_map(|n| n.parse().ok()).collect())
+            .unwrap_or_default();
+        if let [c, h] = counts[..] {
+            checked += c;
+            handled += h;
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(fail(format!("iteration {i}: {report}")))
+        }
+    });
+    println!(
+        "race restrict_self(TSYNC) vs SIGUSR1: {}, {IDLE} idle siblings; {checked} threads \
+         checked after the call, {handled} signals handled by the caller during it",
+        ran.summary(&SIGNAL_BOUNDS)
+    );
+    ran.stopped.map_or(Ok(()), Err)
+}
+
+const SIGNAL_BOUNDS: Bounds = Bounds {
+    seed: 0x6c6c_636f_6e66_0018,
+    iterations: 10,
+    time_limit: Duration::from_secs(20),
+};
+
 pub fn tests() -> Vec<Test> {
-    vec![Test::new(
-        "task::tsync::race::threads_cloned_during_the_call",
-        threads_cloned_during_the_call,
-    )
-    .needs("LANDLOCK_RESTRICT_SELF_TSYNC")
-    .enforcement()
-    .timeout(TEST_TIMEOUT)
-    // One flag apart: without TSYNC a sibling thread stays unrestricted.
-    .twin("task::tsync::sibling_thread_without_flag::unrestricted")]
+    vec![
+        Test::new(
+            "task::tsync::race::threads_cloned_during_the_call",
+            threads_cloned_during_the_call,
+        )
+        .needs("LANDLOCK_RESTRICT_SELF_TSYNC")
+        .enforcement()
+        .timeout(TEST_TIMEOUT)
+        // One flag apart: without TSYNC a sibling thread stays unrestricted.
+        .twin("task::tsync::sibling_thread_without_flag::unrestricted"),
+        Test::new(
+            "task::tsync::race::signals_during_the_call",
+            signals_during_the_call,
+        )
+        .needs("LANDLOCK_RESTRICT_SELF_TSYNC")
+        .enforcement()
+        .timeout(TEST_TIMEOUT)
+        .twin("task::tsync::sibling_thread_without_flag::unrestricted"),
+    ]
 }
