@@ -160,45 +160,92 @@ fn check(what: Sibling, tsync: bool) -> TestResult {
     expect_eq(format!("getresgid() in {who}"), seen.gids, gids)
 }
 
+/// Two TSYNC calls one after the other in one process: both return 0, and
+/// the sibling ends in both domains (the second one denies a/ too). The
+/// first call must leave nothing held: a kernel that kept the process's
+/// exec_update_lock (tsync.c:637, its up_write dropped) restarts the
+/// second call for ever, and the test runs out of time.
+fn twice() -> TestResult {
+    let t = TempTree::with(&["a/", "other/"])?;
+    let (a, other) = (t.path("a"), t.path("other"));
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let sibling = std::thread::spawn(move || {
+        let _ = go_rx.recv();
+        (open_dir(&a), open_dir(&other))
+    });
+    llconf_harness::expect_ok(
+        "prctl(PR_SET_NO_NEW_PRIVS)",
+        llconf_harness::sys::set_no_new_privs(),
+    )?;
+    let first = Ruleset::fs(fs::READ_DIR)?;
+    first.allow_path(&t.path("a"), fs::READ_DIR)?;
+    let second = Ruleset::fs(fs::READ_DIR)?;
+    for (which, rs) in [("first", &first), ("second", &second)] {
+        expect_result(
+            format!("the {which} restrict_self(TSYNC)"),
+            llconf_harness::sys::restrict_self(rs.fd(), restrict::TSYNC),
+            None,
+        )?;
+    }
+    let _ = go_tx.send(());
+    let (a, other) = sibling
+        .join()
+        .map_err(|_| fail("the sibling thread panicked"))?;
+    expect_result(
+        "open(a/) in the sibling, in both domains",
+        a,
+        Some(Errno::EACCES),
+    )?;
+    expect_result("open(other/) in the sibling", other, Some(Errno::EACCES))
+}
+
 pub fn tests() -> Vec<Test> {
+    let twice = Test::new("task::tsync::sibling_thread::restricted_twice", twice)
+        .needs("LANDLOCK_RESTRICT_SELF_TSYNC")
+        .enforcement()
+        // One call apart: after the first call alone a/ is allowed.
+        .twin("task::tsync::sibling_thread::restricted");
     // Each case's twin is the same threads one flag apart (TSYNC or not).
-    [
-        ("sibling_thread::restricted", Sibling::Plain, true),
-        (
-            "sibling_thread_without_flag::unrestricted",
-            Sibling::Plain,
-            false,
-        ),
-        ("sibling_own_domain::overridden", Sibling::OwnDomain, true),
-        (
-            "sibling_own_domain_without_flag::kept",
-            Sibling::OwnDomain,
-            false,
-        ),
-        (
-            "sibling_own_gid::restricted_keeps_gid",
-            Sibling::OwnGid,
-            true,
-        ),
-        (
-            "sibling_own_gid_without_flag::unrestricted",
-            Sibling::OwnGid,
-            false,
-        ),
-    ]
-    .chunks(2)
-    .flat_map(|two| {
-        let [a, b] = [two[0], two[1]].map(|(name, what, tsync)| {
-            let t = Test::new(format!("task::tsync::{name}"), move || check(what, tsync))
-                .needs("LANDLOCK_RESTRICT_SELF_TSYNC")
-                .enforcement();
-            if what == Sibling::OwnGid {
-                t.requires(Requirement::Root)
-            } else {
-                t
-            }
-        });
-        twin::pair(a, b)
-    })
-    .collect()
+    std::iter::once(twice)
+        .chain(
+            [
+                ("sibling_thread::restricted", Sibling::Plain, true),
+                (
+                    "sibling_thread_without_flag::unrestricted",
+                    Sibling::Plain,
+                    false,
+                ),
+                ("sibling_own_domain::overridden", Sibling::OwnDomain, true),
+                (
+                    "sibling_own_domain_without_flag::kept",
+                    Sibling::OwnDomain,
+                    false,
+                ),
+                (
+                    "sibling_own_gid::restricted_keeps_gid",
+                    Sibling::OwnGid,
+                    true,
+                ),
+                (
+                    "sibling_own_gid_without_flag::unrestricted",
+                    Sibling::OwnGid,
+                    false,
+                ),
+            ]
+            .chunks(2)
+            .flat_map(|two| {
+                let [a, b] = [two[0], two[1]].map(|(name, what, tsync)| {
+                    let t = Test::new(format!("task::tsync::{name}"), move || check(what, tsync))
+                        .needs("LANDLOCK_RESTRICT_SELF_TSYNC")
+                        .enforcement();
+                    if what == Sibling::OwnGid {
+                        t.requires(Requirement::Root)
+                    } else {
+                        t
+                    }
+                });
+                twin::pair(a, b)
+            }),
+        )
+        .collect()
 }
