@@ -47,28 +47,38 @@ fn mount_tmpfs(on: &Path) -> Result<(), Stop> {
     .or_fail(format!("setup: mount tmpfs on {}", on.display()))
 }
 
+/// What every case ends with: an audit session, the domain (or the
+/// twin's), the operation `what` (EPERM, or 0 for the twin), and then the
+/// one record naming `object`, or none.
+fn judge(
+    object: String,
+    allowed: bool,
+    what: impl std::fmt::Display,
+    op: impl FnOnce() -> Result<(), Errno>,
+) -> TestResult {
+    let mut session = Session::open()?;
+    let body = format!("blockers=fs.change_topology {object}");
+    enforce(allowed)?;
+    let from = session.seen().len();
+    expect_result(what, op(), (!allowed).then_some(Errno::EPERM))?;
+    finish(&mut session, from, allowed, &object, &body)
+}
+
 /// A tmpfs mounted on d: the record names the mount point by its path.
 fn mount_denied(allowed: bool) -> TestResult {
     enter_private_mount_ns()?;
     let t = TempTree::with(&["d/"])?;
     let d = t.path("d");
-    let mut session = Session::open()?;
     let object = path_fields(&d)?;
-    let body = format!("blockers=fs.change_topology {object}");
-    enforce(allowed)?;
-    let from = session.seen().len();
-    expect_result(
-        "mount(tmpfs on d)",
+    judge(object, allowed, "mount(tmpfs on d)", || {
         mount(
             Some("tmpfs"),
             &d,
             Some("tmpfs"),
             MsFlags::empty(),
             None::<&str>,
-        ),
-        (!allowed).then_some(Errno::EPERM),
-    )?;
-    finish(&mut session, from, allowed, &object, &body)
+        )
+    })
 }
 
 /// A clone of src (open_tree) moved onto d with move_mount(2): the record
@@ -77,17 +87,13 @@ fn move_mount_denied(allowed: bool) -> TestResult {
     enter_private_mount_ns()?;
     let t = TempTree::with(&["src/f", "d/"])?;
     let d = t.path("d");
-    let mut session = Session::open()?;
     let object = path_fields(&d)?;
-    let body = format!("blockers=fs.change_topology {object}");
-    enforce(allowed)?;
-    let from = session.seen().len();
-    expect_result(
+    judge(
+        object,
+        allowed,
         "open_tree(src, OPEN_TREE_CLONE) then move_mount onto d",
-        mount_api::clone_and_move(&t.path("src"), &d),
-        (!allowed).then_some(Errno::EPERM),
-    )?;
-    finish(&mut session, from, allowed, &object, &body)
+        || mount_api::clone_and_move(&t.path("src"), &d),
+    )
 }
 
 /// A tmpfs on mnt made read-only with fspick(2) and fsconfig(2): the
@@ -99,16 +105,12 @@ fn reconfigure_denied(allowed: bool) -> TestResult {
     mount_tmpfs(&mnt)?;
     let ino = std::fs::metadata(&mnt).or_fail("stat mnt")?.ino();
     let object = format!("name={} dev=\"tmpfs\" ino={ino}", untrusted(b"/"));
-    let body = format!("blockers=fs.change_topology {object}");
-    let mut session = Session::open()?;
-    enforce(allowed)?;
-    let from = session.seen().len();
-    expect_result(
+    judge(
+        object,
+        allowed,
         "fspick(mnt), fsconfig(ro), FSCONFIG_CMD_RECONFIGURE",
-        mount_api::reconfigure(&mnt, "ro"),
-        (!allowed).then_some(Errno::EPERM),
-    )?;
-    finish(&mut session, from, allowed, &object, &body)
+        || mount_api::reconfigure(&mnt, "ro"),
+    )
 }
 
 /// pivot_root(newroot, newroot/old), newroot a tmpfs: the record names the
@@ -139,17 +141,13 @@ fn pivot_root_denied(allowed: bool) -> TestResult {
             )))
         }
     }
-    let mut session = Session::open()?;
     let object = path_fields(&newroot)?;
-    let body = format!("blockers=fs.change_topology {object}");
-    enforce(allowed)?;
-    let from = session.seen().len();
-    expect_result(
+    judge(
+        object,
+        allowed,
         "pivot_root(newroot, newroot/old) in a child",
-        mount_api::pivot_root_in_child(&newroot, &old),
-        (!allowed).then_some(Errno::EPERM),
-    )?;
-    finish(&mut session, from, allowed, &object, &body)
+        || mount_api::pivot_root_in_child(&newroot, &old),
+    )
 }
 
 /// What the umount cases unmount.
@@ -190,16 +188,12 @@ fn umount_denied(what: Umount, allowed: bool) -> TestResult {
         "name={} dev=\"tmpfs\" ino={ino}",
         untrusted(name.as_bytes())
     );
-    let body = format!("blockers=fs.change_topology {object}");
-    let mut session = Session::open()?;
-    enforce(allowed)?;
-    let from = session.seen().len();
-    expect_result(
+    judge(
+        object,
+        allowed,
         format!("umount({})", target.display()),
-        umount2(&target, MntFlags::empty()),
-        (!allowed).then_some(Errno::EPERM),
-    )?;
-    finish(&mut session, from, allowed, &object, &body)
+        || umount2(&target, MntFlags::empty()),
+    )
 }
 
 type Case = (&'static str, fn(bool) -> TestResult);

@@ -25,7 +25,7 @@
 
 use crate::domains::open_dir;
 use llconf_harness::abi::{fs, restrict};
-use llconf_harness::fixture::race::{Bounds, Rng};
+use llconf_harness::fixture::race::{Bounds, Ran, Rng};
 use llconf_harness::fixture::TempTree;
 use llconf_harness::{fail, sys, Errno, OrFail, Ruleset, Stop, Test, TestResult};
 use std::io::{Read, Write};
@@ -67,6 +67,19 @@ struct Shared {
 }
 
 impl Shared {
+    fn new(a: &Path, other: &Path) -> Arc<Shared> {
+        Arc::new(Shared {
+            a: a.to_owned(),
+            other: other.to_owned(),
+            calling: AtomicBool::new(false),
+            returned: Mutex::new(false),
+            wake: Condvar::new(),
+            born_during: AtomicU64::new(0),
+            checked: AtomicU64::new(0),
+            wrong: Mutex::new(Vec::new()),
+        })
+    }
+
     fn has_returned(&self) -> bool {
         *self.returned.lock().unwrap()
     }
@@ -137,16 +150,7 @@ fn cloner(s: Arc<Shared>, k: u64, seed: u64) {
 
 /// The child's body: its report, one line.
 fn child(a: &Path, other: &Path, ruleset: i32, seed: u64) -> String {
-    let s = Arc::new(Shared {
-        a: a.to_owned(),
-        other: other.to_owned(),
-        calling: AtomicBool::new(false),
-        returned: Mutex::new(false),
-        wake: Condvar::new(),
-        born_during: AtomicU64::new(0),
-        checked: AtomicU64::new(0),
-        wrong: Mutex::new(Vec::new()),
-    });
+    let s = Shared::new(a, other);
     let cloners: Vec<_> = (0..CLONERS)
         .map(|k| {
             let s2 = s.clone();
@@ -214,13 +218,16 @@ fn in_child(t: &TempTree, rs: &Ruleset, seed: u64, body: Body) -> Result<String,
     }
 }
 
-fn threads_cloned_during_the_call() -> TestResult {
+/// Runs `body` in a child of its own for each iteration of `bounds`, on
+/// a tree with a/ and other/ and a domain that may read a/ only. Each
+/// child reports "ok A B"; the sums of A and B come back with the run.
+fn iterate(bounds: &Bounds, body: Body) -> Result<(Ran<Stop>, u64, u64), Stop> {
     let t = TempTree::with(&["a/", "other/"])?;
     let rs = Ruleset::fs(fs::READ_DIR)?;
     rs.allow_path(&t.path("a"), fs::READ_DIR)?;
-    let (mut checked, mut born_during) = (0u64, 0u64);
-    let ran = BOUNDS.run(|i| {
-        let report = match in_child(&t, &rs, BOUNDS.seed.wrapping_add(i), child) {
+    let (mut first, mut second) = (0u64, 0u64);
+    let ran = bounds.run(|i| {
+        let report = match in_child(&t, &rs, bounds.seed.wrapping_add(i), body) {
             Ok(r) => r,
             Err(e) => return ControlFlow::Break(e),
         };
@@ -228,14 +235,19 @@ fn threads_cloned_during_the_call() -> TestResult {
             .strip_prefix("ok ")
             .map(|r| r.split(' ').filter_map(|n| n.parse().ok()).collect())
             .unwrap_or_default();
-        if let [c, b] = counts[..] {
-            checked += c;
-            born_during += b;
+        if let [a, b] = counts[..] {
+            first += a;
+            second += b;
             ControlFlow::Continue(())
         } else {
             ControlFlow::Break(fail(format!("iteration {i}: {report}")))
         }
     });
+    Ok((ran, first, second))
+}
+
+fn threads_cloned_during_the_call() -> TestResult {
+    let (ran, checked, born_during) = iterate(&BOUNDS, child)?;
     println!(
         "race restrict_self(TSYNC) vs clone: {}, {CLONERS} cloners of up to {LEAVES} threads \
          each; {checked} threads checked after the call, {born_during} threads cloned while it \
@@ -271,16 +283,7 @@ fn signalled_child(a: &Path, other: &Path, ruleset: i32, _seed: u64) -> String {
         libc::sigemptyset(&mut sa.sa_mask);
         libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut());
     }
-    let s = Arc::new(Shared {
-        a: a.to_owned(),
-        other: other.to_owned(),
-        calling: AtomicBool::new(false),
-        returned: Mutex::new(false),
-        wake: Condvar::new(),
-        born_during: AtomicU64::new(0),
-        checked: AtomicU64::new(0),
-        wrong: Mutex::new(Vec::new()),
-    });
+    let s = Shared::new(a, other);
     let idle: Vec<_> = (0..IDLE)
         .map(|k| {
             let s2 = s.clone();
@@ -331,28 +334,7 @@ fn signalled_child(a: &Path, other: &Path, ruleset: i32, _seed: u64) -> String {
 }
 
 fn signals_during_the_call() -> TestResult {
-    let t = TempTree::with(&["a/", "other/"])?;
-    let rs = Ruleset::fs(fs::READ_DIR)?;
-    rs.allow_path(&t.path("a"), fs::READ_DIR)?;
-    let (mut checked, mut handled) = (0u64, 0u64);
-    let ran = SIGNAL_BOUNDS.run(|i| {
-        let seed = SIGNAL_BOUNDS.seed.wrapping_add(i);
-        let report = match in_child(&t, &rs, seed, signalled_child) {
-            Ok(r) => r,
-            Err(e) => return ControlFlow::Break(e),
-        };
-        let counts: Vec<u64> = report
-            .strip_prefix("ok ")
-            .map(|r| r.split(' ').filter_map(|n| n.parse().ok()).collect())
-            .unwrap_or_default();
-        if let [c, h] = counts[..] {
-            checked += c;
-            handled += h;
-            ControlFlow::Continue(())
-        } else {
-            ControlFlow::Break(fail(format!("iteration {i}: {report}")))
-        }
-    });
+    let (ran, checked, handled) = iterate(&SIGNAL_BOUNDS, signalled_child)?;
     println!(
         "race restrict_self(TSYNC) vs SIGUSR1: {}, {IDLE} idle siblings; {checked} threads \
          checked after the call, {handled} signals handled by the caller during it",
