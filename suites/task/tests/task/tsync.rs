@@ -199,14 +199,57 @@ fn twice() -> TestResult {
     expect_result("open(other/) in the sibling", other, Some(Errno::EACCES))
 }
 
+/// TSYNC from a process with no other thread: the call returns 0 and the
+/// domain is this thread's. With no sibling nobody else finishes, so a
+/// kernel that waits for its siblings all the same (tsync.c:633, `> 0`
+/// made `>= 0`) never returns, and the test runs out of time.
+fn single_thread() -> TestResult {
+    let threads = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|st| {
+            st.lines()
+                .find_map(|l| l.strip_prefix("Threads:"))
+                .and_then(|n| n.trim().parse::<u32>().ok())
+        });
+    if threads != Some(1) {
+        return Err(fail(format!(
+            "setup: the test process must be alone, /proc/self/status says Threads: {threads:?}"
+        )));
+    }
+    let t = TempTree::with(&["a/", "other/"])?;
+    llconf_harness::expect_ok(
+        "prctl(PR_SET_NO_NEW_PRIVS)",
+        llconf_harness::sys::set_no_new_privs(),
+    )?;
+    let rs = Ruleset::fs(fs::READ_DIR)?;
+    rs.allow_path(&t.path("a"), fs::READ_DIR)?;
+    expect_result(
+        "restrict_self(TSYNC) with no other thread",
+        llconf_harness::sys::restrict_self(rs.fd(), restrict::TSYNC),
+        None,
+    )?;
+    expect_result("open(a/)", open_dir(&t.path("a")), None)?;
+    expect_result(
+        "open(other/)",
+        open_dir(&t.path("other")),
+        Some(Errno::EACCES),
+    )
+}
+
 pub fn tests() -> Vec<Test> {
+    let single = Test::new("task::tsync::single_thread::restricted", single_thread)
+        .needs("LANDLOCK_RESTRICT_SELF_TSYNC")
+        .enforcement()
+        // One thread apart: a sibling is there, and restricted too.
+        .twin("task::tsync::sibling_thread::restricted");
     let twice = Test::new("task::tsync::sibling_thread::restricted_twice", twice)
         .needs("LANDLOCK_RESTRICT_SELF_TSYNC")
         .enforcement()
         // One call apart: after the first call alone a/ is allowed.
         .twin("task::tsync::sibling_thread::restricted");
     // Each case's twin is the same threads one flag apart (TSYNC or not).
-    std::iter::once(twice)
+    [single, twice]
+        .into_iter()
         .chain(
             [
                 ("sibling_thread::restricted", Sibling::Plain, true),
