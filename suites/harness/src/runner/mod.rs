@@ -46,8 +46,9 @@ pub(crate) fn test_threads(args: &Arguments) -> usize {
         .max(1)
 }
 
-/// Whether this process runs one thread: a fork is only safe then.
-fn only_thread() -> bool {
+/// Whether this process runs one thread: a fork is only safe then (and a
+/// test of a single-threaded process needs it).
+pub fn only_thread() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

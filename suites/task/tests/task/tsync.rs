@@ -160,6 +160,18 @@ fn check(what: Sibling, tsync: bool) -> TestResult {
     expect_eq(format!("getresgid() in {who}"), seen.gids, gids)
 }
 
+/// Sets no_new_privs, and makes a ruleset that handles READ_DIR and allows
+/// it on a/ only.
+fn nnp_and_a_only(t: &TempTree) -> Result<Ruleset, Stop> {
+    llconf_harness::expect_ok(
+        "prctl(PR_SET_NO_NEW_PRIVS)",
+        llconf_harness::sys::set_no_new_privs(),
+    )?;
+    let rs = Ruleset::fs(fs::READ_DIR)?;
+    rs.allow_path(&t.path("a"), fs::READ_DIR)?;
+    Ok(rs)
+}
+
 /// Two TSYNC calls one after the other in one process: both return 0, and
 /// the sibling ends in both domains (the second one denies a/ too). The
 /// first call must leave nothing held: a kernel that kept the process's
@@ -173,12 +185,7 @@ fn twice() -> TestResult {
         let _ = go_rx.recv();
         (open_dir(&a), open_dir(&other))
     });
-    llconf_harness::expect_ok(
-        "prctl(PR_SET_NO_NEW_PRIVS)",
-        llconf_harness::sys::set_no_new_privs(),
-    )?;
-    let first = Ruleset::fs(fs::READ_DIR)?;
-    first.allow_path(&t.path("a"), fs::READ_DIR)?;
+    let first = nnp_and_a_only(&t)?;
     let second = Ruleset::fs(fs::READ_DIR)?;
     for (which, rs) in [("first", &first), ("second", &second)] {
         expect_result(
@@ -204,25 +211,13 @@ fn twice() -> TestResult {
 /// kernel that waits for its siblings all the same (tsync.c:633, `> 0`
 /// made `>= 0`) never returns, and the test runs out of time.
 fn single_thread() -> TestResult {
-    let threads = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|st| {
-            st.lines()
-                .find_map(|l| l.strip_prefix("Threads:"))
-                .and_then(|n| n.trim().parse::<u32>().ok())
-        });
-    if threads != Some(1) {
-        return Err(fail(format!(
-            "setup: the test process must be alone, /proc/self/status says Threads: {threads:?}"
-        )));
+    if !llconf_harness::runner::only_thread() {
+        return Err(fail(
+            "setup: the test process must be alone, /proc/self/status says otherwise",
+        ));
     }
     let t = TempTree::with(&["a/", "other/"])?;
-    llconf_harness::expect_ok(
-        "prctl(PR_SET_NO_NEW_PRIVS)",
-        llconf_harness::sys::set_no_new_privs(),
-    )?;
-    let rs = Ruleset::fs(fs::READ_DIR)?;
-    rs.allow_path(&t.path("a"), fs::READ_DIR)?;
+    let rs = nnp_and_a_only(&t)?;
     expect_result(
         "restrict_self(TSYNC) with no other thread",
         llconf_harness::sys::restrict_self(rs.fd(), restrict::TSYNC),
