@@ -1,6 +1,7 @@
 //! `audit::domain`: the AUDIT_LANDLOCK_DOMAIN records. Allocation comes with
 //! the first logged denial and names the task that enforced the domain;
-//! deallocation follows the domain's death with the count of denials; IDs
+//! deallocation follows the domain's death with the count of denials, also
+//! when a file's SIGIO owner held it and was replaced; IDs
 //! are at least 2^32, increase, and nested domains go innermost first.
 
 use crate::common::{
@@ -96,6 +97,57 @@ fn deallocated_counts_denials() -> TestResult {
     )
 }
 
+/// Who a child's file names as its SIGIO owner, one F_SETOWN after the
+/// other, before the child closes it and exits. Setting an owner in
+/// another process records the caller's domain in the file and takes a
+/// reference on it; each later F_SETOWN must drop the one before, or the
+/// domain outlives every task and file and is never deallocated.
+#[derive(Clone, Copy)]
+enum Owners {
+    /// The parent once: the file's release drops the one reference.
+    Once,
+    /// The parent twice: the second call drops the first one's.
+    Twice,
+    /// The parent, then the child itself, which records no domain.
+    ThenSelf,
+}
+
+fn set_owner(fd: std::os::fd::RawFd, to: nix::unistd::Pid) -> TestResult {
+    // SAFETY: fcntl on an fd this process owns, with an integer argument.
+    if unsafe { libc::fcntl(fd, libc::F_SETOWN, to.as_raw()) } == -1 {
+        return Err(fail(format!(
+            "fcntl(F_SETOWN, {to}): {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    Ok(())
+}
+
+fn deallocated_after_owners(owners: Owners) -> TestResult {
+    use std::os::fd::AsRawFd;
+    let mut session = Session::open()?;
+    let body = signal_body(getpid())?;
+    in_child(|| {
+        deny_signal_to(getppid())?;
+        let (read, _write) = nix::unistd::pipe().map_err(|e| fail(format!("pipe: {e}")))?;
+        let fd = read.as_raw_fd();
+        set_owner(fd, getppid())?;
+        match owners {
+            Owners::Once => {}
+            Owners::Twice => set_owner(fd, getppid())?,
+            Owners::ThenSelf => set_owner(fd, getpid())?,
+        }
+        Ok(())
+    })?;
+    let first = session.expect_access(&body)?;
+    let dealloc = session.expect_deallocated(first.domain)?;
+    expect_eq(
+        "deallocation record of the domain once the file's owners are gone",
+        dealloc.rest,
+        "status=deallocated denials=1".to_string(),
+    )
+}
+
 const LAYERS: usize = 4;
 
 /// A child stacks `LAYERS` domains, each with one denial; returns their IDs
@@ -163,6 +215,18 @@ pub fn tests() -> Vec<Test> {
             not_allocated_without_denial,
         ),
     );
+    const OWNERS: [(&str, Owners); 3] = [
+        ("parent_once", Owners::Once),
+        ("parent_twice", Owners::Twice),
+        ("parent_then_self", Owners::ThenSelf),
+    ];
+    let owners = OWNERS.into_iter().map(|(name, owners)| {
+        audit_test(
+            &format!("domain::deallocated::file_owner_{name}"),
+            move || deallocated_after_owners(owners),
+        )
+        .twin(NONE)
+    });
     vec![
         allocated,
         none,
@@ -180,6 +244,7 @@ pub fn tests() -> Vec<Test> {
         .untwinned(ORDER),
     ]
     .into_iter()
+    .chain(owners)
     .map(|t| t.needs("LANDLOCK_SCOPE_SIGNAL"))
     .collect()
 }
