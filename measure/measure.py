@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""The mutant measure kept in this folder: merge runs into it, print its table,
+list what still needs a reason.
+
+  measure.py merge OUT... [--into FILE]  add the verdicts of `llconf mutants`
+                                         runs (their --out folders or their
+                                         mutants.json) to the kept verdicts
+  measure.py table [--readme]            the per-file table (Markdown); with
+                                         --readme, fail unless README.md holds it
+  measure.py survivors                   mutants both sides missed with no reason
+                                         in reasons.md, and the selftests'
+                                         catches that llconf missed
+
+Why a file in the repository: a measure takes several sessions, and a machine
+may not outlive one. The verdicts are kept here, so any machine goes on from
+them (`llconf mutants --resume` with this file copied into its --out).
+
+Merging: a mutant judged in several inputs takes llconf's verdict from the last
+input named (a mutant judged again alone, with a case written for it, is named
+last) and the selftests' verdict from the last input that ran them.
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KERNEL = "uml-7.3"
+KEPT = os.path.join(HERE, KERNEL, "mutants.json")
+POINTS = os.path.join(HERE, KERNEL, "points.txt")
+REASONS = os.path.join(HERE, KERNEL, "reasons.md")
+README = os.path.join(HERE, "..", "README.md")
+
+NOTICED = ("caught", "timeout")
+NOT_BUILT = ("not-compiled", "unviable")
+TABLE_START = "<!-- measure table: measure/measure.py table -->"
+TABLE_END = "<!-- end of measure table -->"
+
+
+def load(path):
+    if os.path.isdir(path):
+        path = os.path.join(path, "mutants.json")
+    with open(path) as f:
+        return json.load(f)
+
+
+def merge(inputs, into):
+    kept = load(into) if os.path.exists(into) else None
+    files = ([kept] if kept else []) + [load(p) for p in inputs]
+    by_id = {}
+    order = []
+    for f in files:
+        for m in f["mutants"]:
+            old = by_id.get(m["id"])
+            if old is None:
+                order.append(m["id"])
+                by_id[m["id"]] = m
+                continue
+            new = dict(m)
+            if new.get("ksft") is None and old.get("ksft") is not None:
+                new["ksft"] = old["ksft"]
+            by_id[m["id"]] = new
+    head = dict(files[0])
+    head["mutants"] = [by_id[i] for i in order]
+    os.makedirs(os.path.dirname(into), exist_ok=True)
+    with open(into, "w") as f:
+        json.dump(head, f, indent=1)
+        f.write("\n")
+    print(f"{into}: {len(order)} mutants judged")
+
+
+def points():
+    """Every mutant id of the measured source, in `llconf mutants --list` order."""
+    with open(POINTS) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def file_of(mid):
+    return mid.split(":")[0]
+
+
+def side(m):
+    """llconf's verdict and the selftests' (None when they did not run)."""
+    k = m.get("ksft")
+    return m["outcome"], (k["outcome"] if k else None)
+
+
+def kept():
+    """The kept verdicts; none before the first merge."""
+    return load(KEPT)["mutants"] if os.path.exists(KEPT) else []
+
+
+def rows():
+    ids = points()
+    judged = {m["id"]: m for m in kept()}
+    stray = sorted(set(judged) - set(ids))
+    if stray:
+        sys.exit(f"{KEPT}: {len(stray)} verdicts for mutants not in {POINTS}, e.g. {stray[0]}")
+    files = []
+    for mid in ids:
+        if file_of(mid) not in files:
+            files.append(file_of(mid))
+    out = []
+    for name in files:
+        r = dict(file=os.path.basename(name), mutants=0, done=0, judged=0, caught=0,
+                 ksft_only=0, both=0, unrun=0, not_built=0)
+        for mid in ids:
+            if file_of(mid) != name:
+                continue
+            r["mutants"] += 1
+            m = judged.get(mid)
+            if m is None:
+                continue
+            r["done"] += 1
+            ours, theirs = side(m)
+            if ours in NOT_BUILT:
+                r["not_built"] += 1
+                continue
+            r["judged"] += 1
+            if ours in NOTICED:
+                r["caught"] += 1
+            elif theirs is None:
+                r["unrun"] += 1
+            elif theirs in NOTICED:
+                r["ksft_only"] += 1
+            else:
+                r["both"] += 1
+        out.append(r)
+    return out
+
+
+def pct(n, d):
+    return f"{n} ({round(100 * n / d)}%)" if d else str(n)
+
+
+def table():
+    rs = rows()
+    total = {k: sum(r[k] for r in rs) for k in rs[0] if k != "file"}
+    total["file"] = "total"
+    lines = [
+        "| file | mutants | done | judged | llconf caught | selftests only | both missed "
+        "| selftests not run | not compiled |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rs + [total]:
+        lines.append(
+            f"| {r['file']} | {r['mutants']} | {r['done']} | {r['judged']} "
+            f"| {pct(r['caught'], r['judged'])} | {r['ksft_only']} | {r['both']} "
+            f"| {r['unrun']} | {r['not_built']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def reasons():
+    """The ids reasons.md gives a reason for: lines `- \\`ID\\`: why`."""
+    got = {}
+    with open(REASONS) as f:
+        for line in f:
+            m = re.match(r"- `([^`]+)`: (.+)", line)
+            if m:
+                got[m.group(1)] = m.group(2)
+    return got
+
+
+def survivors():
+    why = reasons()
+    bad = 0
+    for m in kept():
+        ours, theirs = side(m)
+        if ours != "missed":
+            continue
+        if theirs in NOTICED:
+            print(f"selftests only: {m['id']} (killers: {', '.join(m['ksft']['killers'])})")
+            bad += 1
+        elif theirs is None:
+            print(f"selftests not run: {m['id']}")
+            bad += 1
+        elif m["id"] not in why:
+            print(f"no reason: {m['id']}\n{m['diff']}")
+            bad += 1
+    print(f"{bad} to look at")
+    return 1 if bad else 0
+
+
+def check_readme():
+    with open(README) as f:
+        text = f.read()
+    start, end = text.find(TABLE_START), text.find(TABLE_END)
+    if start < 0 or end < 0:
+        sys.exit(f"{README}: no {TABLE_START} ... {TABLE_END} block")
+    held = text[start + len(TABLE_START):end].strip() + "\n"
+    if held != table():
+        print(table(), end="")
+        sys.exit(f"{README}: the measure table is not the kept verdicts' (above)")
+    print("README's measure table matches the kept verdicts")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("merge")
+    m.add_argument("inputs", nargs="+")
+    m.add_argument("--into", default=KEPT)
+    t = sub.add_parser("table")
+    t.add_argument("--readme", action="store_true")
+    sub.add_parser("survivors")
+    a = p.parse_args()
+    if a.cmd == "merge":
+        merge(a.inputs, a.into)
+    elif a.cmd == "table":
+        check_readme() if a.readme else print(table(), end="")
+    else:
+        sys.exit(survivors())
+
+
+if __name__ == "__main__":
+    main()
