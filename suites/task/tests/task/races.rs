@@ -22,6 +22,11 @@
 //! siblings. A signal that ends the caller's wait for its siblings makes
 //! the kernel cancel the works not yet started, abort and restart the
 //! call: it must return 0, and every thread must be in the domain.
+//!
+//! `task::tsync::race::signal_swept_through_the_call`: the same, with the
+//! signal from a timer of the caller's own, one shot at a time, each a
+//! quarter later than the one before: the interruptions sweep the call
+//! from its start, where the works not yet started are cancelled.
 
 use crate::domains::open_dir;
 use llconf_harness::abi::{fs, restrict};
@@ -343,6 +348,141 @@ fn signals_during_the_call() -> TestResult {
     ran.stopped.map_or(Ok(()), Err)
 }
 
+/// The timer of the swept race, as the handler re-arms it.
+static SWEEP_TIMER: AtomicU64 = AtomicU64::new(0);
+/// How many times it has fired, and the sweep's first delay (ns).
+static SWEEP_FIRED: AtomicU64 = AtomicU64::new(0);
+static SWEEP_START: AtomicU64 = AtomicU64::new(0);
+/// Steps of the sweep: each delay a quarter longer than the one before,
+/// so that 64 steps from a microsecond reach past a second, longer than
+/// any one attempt of the call.
+const SWEEP_STEPS: u64 = 64;
+
+fn sweep_delay_ns(k: u64) -> u64 {
+    let mut d = SWEEP_START.load(SeqCst);
+    for _ in 0..k {
+        d += d / 4;
+    }
+    d
+}
+
+/// Arms the caller's one-shot timer for step `k` of the sweep.
+fn arm_sweep(k: u64) {
+    let d = sweep_delay_ns(k);
+    let its = libc::itimerspec {
+        it_interval: libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        },
+        it_value: libc::timespec {
+            tv_sec: (d / 1_000_000_000) as libc::time_t,
+            tv_nsec: (d % 1_000_000_000) as libc::c_long,
+        },
+    };
+    // SAFETY: a timer this process created; async-signal-safe (a syscall).
+    unsafe {
+        libc::timer_settime(
+            SWEEP_TIMER.load(SeqCst) as libc::timer_t,
+            0,
+            &its,
+            std::ptr::null_mut(),
+        )
+    };
+}
+
+extern "C" fn sweep_signal(_: libc::c_int) {
+    let k = SWEEP_FIRED.fetch_add(1, SeqCst) + 1;
+    if k < SWEEP_STEPS {
+        arm_sweep(k);
+    }
+}
+
+/// The child of the swept race: idle siblings, and a one-shot timer that
+/// signals the calling thread itself, re-armed by its handler a little
+/// later each time. The call is interrupted and restarted at one point
+/// after another of its course, early ones included: a signal that comes
+/// while the caller is still queueing the siblings' works is pending when
+/// it starts to wait, so it cancels works no sibling has started yet,
+/// which a signalling thread seldom manages on one CPU (the siblings it
+/// just woke run before it). Once a delay outlasts an attempt, the call
+/// completes: it must return 0 and reach every thread.
+fn swept_child(a: &Path, other: &Path, ruleset: i32, seed: u64) -> String {
+    // SAFETY: a handler that counts and re-arms a timer, without
+    // SA_RESTART (the kernel restarts this call by itself).
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = sweep_signal as *const () as usize;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut());
+    }
+    let s = Shared::new(a, other);
+    let idle: Vec<_> = (0..IDLE)
+        .map(|k| {
+            let s2 = s.clone();
+            std::thread::spawn(move || {
+                s2.wait_returned();
+                s2.check(&format!("idle thread {k}"));
+            })
+        })
+        .collect();
+    // SAFETY: a signal event for this very thread.
+    let timer = unsafe {
+        let mut ev: libc::sigevent = std::mem::zeroed();
+        ev.sigev_notify = libc::SIGEV_THREAD_ID;
+        ev.sigev_signo = libc::SIGUSR1;
+        ev.sigev_notify_thread_id = libc::gettid();
+        let mut timer: libc::timer_t = std::ptr::null_mut();
+        if libc::timer_create(libc::CLOCK_MONOTONIC, &mut ev, &mut timer) != 0 {
+            return format!("timer_create: {}", std::io::Error::last_os_error());
+        }
+        timer
+    };
+    SWEEP_TIMER.store(timer as u64, SeqCst);
+    SWEEP_FIRED.store(0, SeqCst);
+    // Each iteration starts the sweep at its own phase, from its seed.
+    SWEEP_START.store(1_000 + seed % 1_000, SeqCst);
+    let nnp = sys::set_no_new_privs();
+    s.calling.store(true, SeqCst);
+    arm_sweep(0);
+    let r = sys::restrict_self(ruleset, restrict::TSYNC);
+    SWEEP_FIRED.fetch_add(SWEEP_STEPS, SeqCst);
+    let fired = SWEEP_FIRED.load(SeqCst) - SWEEP_STEPS;
+    // SAFETY: the timer created above; no handler arms it any more.
+    unsafe { libc::timer_delete(timer) };
+    *s.returned.lock().unwrap() = true;
+    s.wake.notify_all();
+    if let Err(e) = nnp.and(r) {
+        s.wrong.lock().unwrap().push(format!(
+            "restrict_self(TSYNC) under a swept signal = {e} (must be 0: the kernel \
+             restarts it)"
+        ));
+    }
+    s.check("the calling thread");
+    for h in idle {
+        let _ = h.join();
+    }
+    let wrong = s.wrong.lock().unwrap();
+    if wrong.is_empty() {
+        format!("ok {} {fired}", s.checked.load(SeqCst))
+    } else {
+        format!(
+            "{} threads not in the domain: {}",
+            wrong.len(),
+            wrong.join("; ")
+        )
+    }
+}
+
+fn signal_swept_through_the_call() -> TestResult {
+    let (ran, checked, fired) = iterate(&SIGNAL_BOUNDS, swept_child)?;
+    println!(
+        "race restrict_self(TSYNC) vs a swept timer signal: {}, {IDLE} idle siblings; \
+         {checked} threads checked after the call, {fired} signals to the caller",
+        ran.summary(&SIGNAL_BOUNDS)
+    );
+    ran.stopped.map_or(Ok(()), Err)
+}
+
 const SIGNAL_BOUNDS: Bounds = Bounds {
     seed: 0x6c6c_636f_6e66_0018,
     iterations: 10,
@@ -359,6 +499,14 @@ pub fn tests() -> Vec<Test> {
         .enforcement()
         .timeout(TEST_TIMEOUT)
         // One flag apart: without TSYNC a sibling thread stays unrestricted.
+        .twin("task::tsync::sibling_thread_without_flag::unrestricted"),
+        Test::new(
+            "task::tsync::race::signal_swept_through_the_call",
+            signal_swept_through_the_call,
+        )
+        .needs("LANDLOCK_RESTRICT_SELF_TSYNC")
+        .enforcement()
+        .timeout(TEST_TIMEOUT)
         .twin("task::tsync::sibling_thread_without_flag::unrestricted"),
         Test::new(
             "task::tsync::race::signals_during_the_call",
