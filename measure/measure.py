@@ -15,7 +15,9 @@ Why a file in the repository: a measure takes several sessions, and a machine
 may not outlive one. The verdicts are kept here, so any machine goes on from
 them (`llconf mutants --resume` with this file copied into its --out).
 
-Merging: a mutant judged in several inputs takes llconf's verdict from the last
+Merging keeps at most KILLERS of a mutant's killers (a kernel that does not
+boot fails every test), with a last entry saying how many more there were.
+A mutant judged in several inputs takes llconf's verdict from the last
 input named (a mutant judged again alone, with a case written for it, is named
 last) and the selftests' verdict from the last input that ran them.
 """
@@ -34,6 +36,7 @@ REASONS = os.path.join(HERE, KERNEL, "reasons.md")
 README = os.path.join(HERE, "..", "README.md")
 
 NOTICED = ("caught", "timeout")
+KILLERS = 10
 NOT_BUILT = ("not-compiled", "unviable")
 TABLE_START = "<!-- measure table: measure/measure.py table -->"
 TABLE_END = "<!-- end of measure table -->"
@@ -63,12 +66,25 @@ def merge(inputs, into):
                 new["ksft"] = old["ksft"]
             by_id[m["id"]] = new
     head = dict(files[0])
-    head["mutants"] = [by_id[i] for i in order]
+    head["mutants"] = [trimmed(by_id[i]) for i in order]
     os.makedirs(os.path.dirname(into), exist_ok=True)
     with open(into, "w") as f:
         json.dump(head, f, indent=1)
         f.write("\n")
     print(f"{into}: {len(order)} mutants judged")
+
+
+def trimmed(m):
+    """The mutant with its killers' lists cut to KILLERS names."""
+    def cut(names):
+        if len(names) <= KILLERS:
+            return names
+        return names[:KILLERS] + [f"... and {len(names) - KILLERS} more"]
+    m = dict(m)
+    m["killers"] = cut(m["killers"])
+    if m.get("ksft"):
+        m["ksft"] = dict(m["ksft"], killers=cut(m["ksft"]["killers"]))
+    return m
 
 
 def points():
@@ -179,6 +195,11 @@ def survivors():
             bad += 1
         elif m["id"] not in why:
             print(f"no reason: {m['id']}\n{m['diff']}")
+            bad += 1
+    survivors_ = {m["id"] for m in kept() if side(m) == ("missed", "missed")}
+    for mid in sorted(set(why) - survivors_):
+        if mid in {m["id"] for m in kept()}:
+            print(f"a reason for a mutant that is no survivor of both: {mid}")
             bad += 1
     print(f"{bad} to look at")
     return 1 if bad else 0
