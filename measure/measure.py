@@ -5,8 +5,10 @@ list what still needs a reason.
   measure.py merge OUT... [--into FILE]  add the verdicts of `llconf mutants`
                                          runs (their --out folders or their
                                          mutants.json) to the kept verdicts
-  measure.py table [--readme]            the per-file table (Markdown); with
-                                         --readme, fail unless README.md holds it
+  measure.py table [--readme|--update-readme]
+                                         the per-file table (Markdown); with
+                                         --readme, fail unless README.md holds
+                                         it; --update-readme writes it there
   measure.py survivors                   mutants both sides missed with no reason
                                          in reasons.md, and the selftests'
                                          catches that llconf missed
@@ -205,13 +207,25 @@ def survivors():
     return 1 if bad else 0
 
 
-def check_readme():
+def readme_block():
     with open(README) as f:
         text = f.read()
     start, end = text.find(TABLE_START), text.find(TABLE_END)
     if start < 0 or end < 0:
         sys.exit(f"{README}: no {TABLE_START} ... {TABLE_END} block")
-    held = text[start + len(TABLE_START):end].strip() + "\n"
+    return text, start + len(TABLE_START), end
+
+
+def update_readme():
+    text, start, end = readme_block()
+    with open(README, "w") as f:
+        f.write(text[:start] + "\n" + table() + text[end:])
+    print(f"{README}: measure table written")
+
+
+def check_readme():
+    text, start, end = readme_block()
+    held = text[start:end].strip() + "\n"
     if held != table():
         print(table(), end="")
         sys.exit(f"{README}: the measure table is not the kept verdicts' (above)")
@@ -226,12 +240,18 @@ def main():
     m.add_argument("--into", default=KEPT)
     t = sub.add_parser("table")
     t.add_argument("--readme", action="store_true")
+    t.add_argument("--update-readme", action="store_true")
     sub.add_parser("survivors")
     a = p.parse_args()
     if a.cmd == "merge":
         merge(a.inputs, a.into)
     elif a.cmd == "table":
-        check_readme() if a.readme else print(table(), end="")
+        if a.update_readme:
+            update_readme()
+        elif a.readme:
+            check_readme()
+        else:
+            print(table(), end="")
     else:
         sys.exit(survivors())
 
