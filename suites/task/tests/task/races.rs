@@ -178,20 +178,8 @@ fn child(a: &Path, other: &Path, ruleset: i32, seed: u64) -> String {
     for h in cloners {
         let _ = h.join();
     }
-    let wrong = s.wrong.lock().unwrap();
-    if wrong.is_empty() {
-        format!(
-            "ok {} {}",
-            s.checked.load(SeqCst),
-            s.born_during.load(SeqCst)
-        )
-    } else {
-        format!(
-            "{} threads not in the domain: {}",
-            wrong.len(),
-            wrong.join("; ")
-        )
-    }
+    // Counted once every leaf has started.
+    report(&s, Vec::new(), s.born_during.load(SeqCst))
 }
 
 type Body = fn(&Path, &Path, i32, u64) -> String;
@@ -273,23 +261,22 @@ extern "C" fn count_signal(_: libc::c_int) {
     HANDLED.fetch_add(1, SeqCst);
 }
 
-/// The child of the signal race: idle siblings, and one more thread that
-/// sends SIGUSR1 to the calling thread without pause until the call has
-/// returned. A signal that comes while the caller waits for its siblings
-/// to prepare ends that wait: the kernel cancels the works not yet
-/// started, lets the others finish, aborts, and restarts the call
-/// (ERESTARTNOINTR), which must then succeed and reach every thread.
-fn signalled_child(a: &Path, other: &Path, ruleset: i32, _seed: u64) -> String {
-    // SAFETY: a handler that only bumps an atomic counter, without
-    // SA_RESTART (the kernel restarts this call by itself).
+/// Installs `handler` for SIGUSR1, without SA_RESTART: the kernel
+/// restarts an interrupted TSYNC call by itself.
+fn on_sigusr1(handler: extern "C" fn(libc::c_int)) {
+    // SAFETY: the handlers given only touch atomics and re-arm a timer.
     unsafe {
         let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = count_signal as *const () as usize;
+        sa.sa_sigaction = handler as *const () as usize;
         libc::sigemptyset(&mut sa.sa_mask);
         libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut());
     }
-    let s = Shared::new(a, other);
-    let idle: Vec<_> = (0..IDLE)
+}
+
+/// `IDLE` sibling threads that wait for the call to return, then check
+/// that they are in the domain.
+fn idle_siblings(s: &Arc<Shared>) -> Vec<std::thread::JoinHandle<()>> {
+    (0..IDLE)
         .map(|k| {
             let s2 = s.clone();
             std::thread::spawn(move || {
@@ -297,7 +284,37 @@ fn signalled_child(a: &Path, other: &Path, ruleset: i32, _seed: u64) -> String {
                 s2.check(&format!("idle thread {k}"));
             })
         })
-        .collect();
+        .collect()
+}
+
+/// The child's report once every thread has checked itself: "ok
+/// CHECKED `second`", or what was wrong.
+fn report(s: &Shared, threads: Vec<std::thread::JoinHandle<()>>, second: u64) -> String {
+    for h in threads {
+        let _ = h.join();
+    }
+    let wrong = s.wrong.lock().unwrap();
+    if wrong.is_empty() {
+        format!("ok {} {second}", s.checked.load(SeqCst))
+    } else {
+        format!(
+            "{} threads not in the domain: {}",
+            wrong.len(),
+            wrong.join("; ")
+        )
+    }
+}
+
+/// The child of the signal race: idle siblings, and one more thread that
+/// sends SIGUSR1 to the calling thread without pause until the call has
+/// returned. A signal that comes while the caller waits for its siblings
+/// to prepare ends that wait: the kernel cancels the works not yet
+/// started, lets the others finish, aborts, and restarts the call
+/// (ERESTARTNOINTR), which must then succeed and reach every thread.
+fn signalled_child(a: &Path, other: &Path, ruleset: i32, _seed: u64) -> String {
+    on_sigusr1(count_signal);
+    let s = Shared::new(a, other);
+    let idle = idle_siblings(&s);
     // SAFETY: the id of this thread, which outlives the signaller.
     let caller = unsafe { libc::pthread_self() };
     let s2 = s.clone();
@@ -323,19 +340,7 @@ fn signalled_child(a: &Path, other: &Path, ruleset: i32, _seed: u64) -> String {
     }
     let _ = signaller.join();
     s.check("the calling thread");
-    for h in idle {
-        let _ = h.join();
-    }
-    let wrong = s.wrong.lock().unwrap();
-    if wrong.is_empty() {
-        format!("ok {} {handled}", s.checked.load(SeqCst))
-    } else {
-        format!(
-            "{} threads not in the domain: {}",
-            wrong.len(),
-            wrong.join("; ")
-        )
-    }
+    report(&s, idle, handled)
 }
 
 fn signals_during_the_call() -> TestResult {
@@ -407,24 +412,9 @@ extern "C" fn sweep_signal(_: libc::c_int) {
 /// just woke run before it). Once a delay outlasts an attempt, the call
 /// completes: it must return 0 and reach every thread.
 fn swept_child(a: &Path, other: &Path, ruleset: i32, seed: u64) -> String {
-    // SAFETY: a handler that counts and re-arms a timer, without
-    // SA_RESTART (the kernel restarts this call by itself).
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = sweep_signal as *const () as usize;
-        libc::sigemptyset(&mut sa.sa_mask);
-        libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut());
-    }
+    on_sigusr1(sweep_signal);
     let s = Shared::new(a, other);
-    let idle: Vec<_> = (0..IDLE)
-        .map(|k| {
-            let s2 = s.clone();
-            std::thread::spawn(move || {
-                s2.wait_returned();
-                s2.check(&format!("idle thread {k}"));
-            })
-        })
-        .collect();
+    let idle = idle_siblings(&s);
     // SAFETY: a signal event for this very thread.
     let timer = unsafe {
         let mut ev: libc::sigevent = std::mem::zeroed();
@@ -458,19 +448,7 @@ fn swept_child(a: &Path, other: &Path, ruleset: i32, seed: u64) -> String {
         ));
     }
     s.check("the calling thread");
-    for h in idle {
-        let _ = h.join();
-    }
-    let wrong = s.wrong.lock().unwrap();
-    if wrong.is_empty() {
-        format!("ok {} {fired}", s.checked.load(SeqCst))
-    } else {
-        format!(
-            "{} threads not in the domain: {}",
-            wrong.len(),
-            wrong.join("; ")
-        )
-    }
+    report(&s, idle, fired)
 }
 
 fn signal_swept_through_the_call() -> TestResult {
