@@ -51,6 +51,17 @@ def load(path):
         return json.load(f)
 
 
+def write_whole(path, text):
+    """Writes `path` whole or not at all: a Ctrl-C or a full disk half-way
+    leaves the kept verdicts (or the README) as they were."""
+    tmp = path + ".partial"
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def merge(inputs, into):
     kept = load(into) if os.path.exists(into) else None
     files = ([kept] if kept else []) + [load(p) for p in inputs]
@@ -70,9 +81,7 @@ def merge(inputs, into):
     head = dict(files[0])
     head["mutants"] = [trimmed(by_id[i]) for i in order]
     os.makedirs(os.path.dirname(into), exist_ok=True)
-    with open(into, "w") as f:
-        json.dump(head, f, indent=1)
-        f.write("\n")
+    write_whole(into, json.dumps(head, indent=1) + "\n")
     print(f"{into}: {len(order)} mutants judged")
 
 
@@ -218,8 +227,7 @@ def readme_block():
 
 def update_readme():
     text, start, end = readme_block()
-    with open(README, "w") as f:
-        f.write(text[:start] + "\n" + table() + text[end:])
+    write_whole(README, text[:start] + "\n" + table() + text[end:])
     print(f"{README}: measure table written")
 
 
