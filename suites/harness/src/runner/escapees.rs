@@ -258,7 +258,17 @@ mod tests {
             .spawn()
             .unwrap();
         let pid = c.id() as i32;
-        let found = children().into_iter().find(|k| k.pid == pid);
+        // spawn returns once the exec has begun, and the kernel sets the
+        // new image's environment bounds a little later: until then
+        // /proc/PID/environ reads empty.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let found = loop {
+            let found = children().into_iter().find(|k| k.pid == pid);
+            if found.as_ref().is_some_and(|k| k.test.is_some()) || Instant::now() > deadline {
+                break found;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
         c.kill().unwrap();
         c.wait().unwrap();
         let found = found.expect("the child is found");
