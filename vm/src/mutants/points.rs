@@ -60,6 +60,9 @@ pub struct Mutant {
     pub start: usize,
     pub end: usize,
     pub replacement: String,
+    /// The lines (1-based, inclusive) of the function the bug is in, if
+    /// any: a test that reached the bug entered it.
+    pub function: Option<(usize, usize)>,
 }
 
 impl Mutant {
@@ -126,6 +129,7 @@ pub fn find(file: &str, source: &str) -> Vec<Mutant> {
         file,
         source,
         found: Vec::new(),
+        function: None,
     };
     finder.walk(tree.root_node(), None);
     finder.found.sort_by_key(|m| (m.start, m.operator));
@@ -136,6 +140,8 @@ struct Finder<'a> {
     file: &'a str,
     source: &'a str,
     found: Vec<Mutant>,
+    /// The lines of the function being walked (C nests none).
+    function: Option<(usize, usize)>,
 }
 
 impl Finder<'_> {
@@ -165,6 +171,7 @@ impl Finder<'_> {
             start,
             end,
             replacement,
+            function: self.function,
         });
     }
 
@@ -181,6 +188,7 @@ impl Finder<'_> {
         let mut returns = returns.map(str::to_string);
         match n.kind() {
             "function_definition" => {
+                self.function = Some((n.start_position().row + 1, n.end_position().row + 1));
                 let ty = n
                     .child_by_field_name("type")
                     .map(|t| self.text(t).to_string());
@@ -208,6 +216,9 @@ impl Finder<'_> {
         let mut cursor = n.walk();
         for child in n.children(&mut cursor) {
             self.walk(child, returns.as_deref());
+        }
+        if n.kind() == "function_definition" {
+            self.function = None;
         }
     }
 
@@ -448,6 +459,29 @@ mod tests {
             m[1].diff(source),
             "--- a/security/landlock/x.c\n+++ b/security/landlock/x.c\n@@ -4 +4 @@\n\
              -\t\treturn -EPERM;\n+\t\treturn 0;\n"
+        );
+    }
+
+    /// Test selection falls back on a mutant's function when its own line
+    /// has no counter: the function's lines, and none outside one.
+    #[test]
+    fn mutants_know_the_function_they_are_in() {
+        let source = "static const int m = LANDLOCK_ACCESS_FS_EXECUTE | b;\n\
+                      int f(int a)\n{\n\tif (a)\n\t\treturn -EPERM;\n\treturn 0;\n}\n\
+                      static const int n = LANDLOCK_SCOPE_SIGNAL | b;\n";
+        let spans: Vec<(usize, Option<(usize, usize)>)> = find("x.c", source)
+            .iter()
+            .map(|m| (m.line, m.function))
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                (1, None),
+                (4, Some((2, 7))),
+                (5, Some((2, 7))),
+                (6, Some((2, 7))),
+                (8, None)
+            ]
         );
     }
 }

@@ -83,7 +83,15 @@ pub fn tests_for(map: Option<&TestLines>, m: &Mutant, source: &str) -> Result<Te
             last = last.max(*next);
         }
     }
-    Ok(match map.reaching(file, first, last) {
+    let mut reach = map.reaching(file, first, last);
+    if let (Reach::Unknown, Some((start, end))) = (&reach, m.function) {
+        // No counter on the mutated lines (a `return -EINVAL;` the
+        // compiler folded into a shared exit has none): every test that
+        // reached them entered their function, whose first line gcov
+        // counts. Those tests, not all of them.
+        reach = map.reaching(file, start as u32, end as u32);
+    }
+    Ok(match reach {
         Reach::By(tests) => Tests::These(tests),
         Reach::Nobody => Tests::Nobody,
         Reach::Unknown => Tests::All,
@@ -171,6 +179,24 @@ mod tests {
         assert_eq!(
             tests_for(None, find(Operator::Comparison, 3), source).unwrap(),
             Tests::All
+        );
+        // No counter on line 4 (its return folded into the exit): the
+        // tests that entered the function, from its counted first line.
+        let mut folded = TestLines {
+            directory: "security/landlock".into(),
+            ..TestLines::default()
+        };
+        folded.add("t::entered", &trace("DA:1,1\nDA:3,1\nDA:5,1\n"));
+        folded.add("t::elsewhere", &trace("DA:1,0\nDA:3,0\nDA:5,0\nDA:9,1\n"));
+        assert_eq!(
+            tests_for(Some(&folded), find(Operator::ErrorToSuccess, 4), source).unwrap(),
+            these(&["t::entered"])
+        );
+        folded.tests.retain(|t, _| t == "t::elsewhere");
+        assert_eq!(
+            tests_for(Some(&folded), find(Operator::ErrorToSuccess, 4), source).unwrap(),
+            Tests::Nobody,
+            "a function no test entered"
         );
         map.add("t::none", &trace("DA:3,0\nDA:4,0\nDA:5,0\n"));
         let mut nobody = map.clone();
