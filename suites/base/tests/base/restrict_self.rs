@@ -196,6 +196,27 @@ fn fd_outlives_close() -> TestResult {
     Ok(())
 }
 
+/// A ruleset fd numbered 0 is a ruleset fd like any other: with stdin
+/// closed, create_ruleset hands out 0 (the lowest free number), and the
+/// ruleset behind it must live until that fd closes, take its rule and be
+/// enforced. A kernel that took 0 for a failed anon_inode_getfd() would
+/// drop the ruleset under the fd it returned.
+fn fd_zero_enforces() -> TestResult {
+    let t = TempTree::with(&["allowed/f", "denied/f"])?;
+    // SAFETY: closing a descriptor this test process owns; nothing of the
+    // harness reads stdin in a test.
+    unsafe { libc::close(0) };
+    let rs = Ruleset::fs(uapi::fs::READ_FILE)?;
+    ensure!(
+        rs.fd() == 0,
+        "create_ruleset returned fd {} with fd 0 free: not the lowest free number",
+        rs.fd()
+    );
+    rs.allow_path(&t.path("allowed"), uapi::fs::READ_FILE)?;
+    rs.enforce()?;
+    reads_allowed_f_not_denied_f(&t)
+}
+
 /// What `prctl(PR_GET_NO_NEW_PRIVS)` answers.
 fn no_new_privs() -> bool {
     // SAFETY: prctl with integer arguments.
@@ -372,6 +393,12 @@ pub fn tests() -> Vec<Test> {
         })
         .requires(ll.clone())
         .twin("base::restrict_self::privileges::with_nnp_accepted"),
+        Test::new(
+            "base::restrict_self::ruleset_fd::fd_zero_enforces",
+            fd_zero_enforces,
+        )
+        .enforcement()
+        .twin("base::restrict_self::enforce::denies_outside_rule"),
         Test::new(
             "base::restrict_self::ruleset_fd::not_a_ruleset_ebadfd",
             || {
