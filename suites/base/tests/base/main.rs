@@ -3,6 +3,7 @@
 
 mod add_rule;
 mod create_ruleset;
+mod parent_fd;
 mod quiet;
 mod restrict_self;
 mod ruleset_fd;
@@ -22,6 +23,7 @@ fn main() {
         create_ruleset::tests(),
         ruleset_fd::tests(),
         add_rule::tests(),
+        parent_fd::tests(),
         restrict_self::tests(),
         quiet::tests(),
     ]
