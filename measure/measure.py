@@ -5,6 +5,11 @@ list what still needs a reason.
   measure.py merge OUT... [--into FILE]  add the verdicts of `llconf mutants`
                                          runs (their --out folders or their
                                          mutants.json) to the kept verdicts
+  measure.py merge --again OUT...        the same, for runs that judged
+                                         mutants again with cases written
+                                         for them: kept in rejudged.json too,
+                                         they win over every run, now and in
+                                         every later merge
   measure.py table [--readme|--update-readme]
                                          the per-file table (Markdown); with
                                          --readme, fail unless README.md holds
@@ -20,8 +25,10 @@ them (`llconf mutants --resume` with this file copied into its --out).
 Merging keeps at most KILLERS of a mutant's killers (a kernel that does not
 boot fails every test), with a last entry saying how many more there were.
 A mutant judged in several inputs takes llconf's verdict from the last
-input named (a mutant judged again alone, with a case written for it, is named
-last) and the selftests' verdict from the last input that ran them.
+input named and the selftests' verdict from the last input that ran them.
+The verdicts of `--again` runs (rejudged.json) come after every input: the
+shards, which run the suites frozen at their start, judge such a mutant
+later too, without the case, and must not undo its verdict.
 """
 
 import argparse
@@ -35,6 +42,7 @@ KERNEL = "uml-7.3"
 KEPT = os.path.join(HERE, KERNEL, "mutants.json")
 POINTS = os.path.join(HERE, KERNEL, "points.txt")
 REASONS = os.path.join(HERE, KERNEL, "reasons.md")
+REJUDGED = os.path.join(HERE, KERNEL, "rejudged.json")
 README = os.path.join(HERE, "..", "README.md")
 
 NOTICED = ("caught", "timeout")
@@ -62,9 +70,21 @@ def write_whole(path, text):
     os.replace(tmp, path)
 
 
-def merge(inputs, into):
+def merge(inputs, into, again=False, rejudged=REJUDGED):
+    if again:
+        before = [load(rejudged)] if os.path.exists(rejudged) else []
+        runs = before + [load(p) for p in inputs]
+        latest = {}
+        for f in runs:
+            for m in f["mutants"]:
+                latest[m["id"]] = trimmed(m)
+        text = json.dumps({"mutants": list(latest.values())}, indent=1) + "\n"
+        write_whole(rejudged, text)
+        print(f"{rejudged}: {len(latest)} mutants judged again")
     kept = load(into) if os.path.exists(into) else None
     files = ([kept] if kept else []) + [load(p) for p in inputs]
+    if os.path.exists(rejudged):
+        files.append(load(rejudged))
     by_id = {}
     order = []
     for f in files:
@@ -246,13 +266,14 @@ def main():
     m = sub.add_parser("merge")
     m.add_argument("inputs", nargs="+")
     m.add_argument("--into", default=KEPT)
+    m.add_argument("--again", action="store_true")
     t = sub.add_parser("table")
     t.add_argument("--readme", action="store_true")
     t.add_argument("--update-readme", action="store_true")
     sub.add_parser("survivors")
     a = p.parse_args()
     if a.cmd == "merge":
-        merge(a.inputs, a.into)
+        merge(a.inputs, a.into, a.again)
     elif a.cmd == "table":
         if a.update_readme:
             update_readme()
