@@ -10,6 +10,7 @@ use llconf_harness::{
     RulesetAttr, Stop, Test, TestResult,
 };
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 
 fn exec_ruleset() -> Result<OwnedFd, Stop> {
     let attr = RulesetAttr {
@@ -140,6 +141,35 @@ fn sixteen_layers_then_e2big() -> TestResult {
         "wrong number of layers enforced"
     );
     verify_domain_in_effect()
+}
+
+/// A restrict_self refused with E2BIG leaves the ruleset as it was: it
+/// still takes a rule, and is refused again the same way. The refusal
+/// comes from inside the merge, under the ruleset's lock; a kernel that
+/// kept the lock on that path would never give the ruleset back.
+fn ruleset_usable_after_e2big() -> TestResult {
+    let root = std::fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_CLOEXEC)
+        .open("/")
+        .or_fail("open / O_PATH")?;
+    expect_ok("prctl(PR_SET_NO_NEW_PRIVS)", sys::set_no_new_privs())?;
+    stack_to_sixteen_layers()?;
+    let rs = exec_ruleset()?;
+    expect_errno(
+        "restrict_self for layer 17",
+        sys::restrict_self(rs.as_raw_fd(), 0),
+        Errno::E2BIG,
+    )?;
+    expect_ok(
+        "add_rule(EXECUTE beneath /) on the ruleset refused as layer 17",
+        sys::add_path_beneath(rs.as_raw_fd(), uapi::fs::EXECUTE, root.as_raw_fd(), 0),
+    )?;
+    expect_errno(
+        "restrict_self for layer 17 again",
+        sys::restrict_self(rs.as_raw_fd(), 0),
+        Errno::E2BIG,
+    )
 }
 
 /// Under a domain that allows READ_FILE beneath allowed/ only: allowed/f
@@ -420,6 +450,13 @@ pub fn tests() -> Vec<Test> {
         .requires(Requirement::StartDepth)
         .enforcement()
         .twin("base::restrict_self::layers::sixteen_accepted"),
+        Test::new(
+            "base::restrict_self::layers::ruleset_usable_after_e2big",
+            ruleset_usable_after_e2big,
+        )
+        .requires(Requirement::StartDepth)
+        .enforcement()
+        .twin("base::restrict_self::layers::sixteen_then_e2big"),
         Test::new(
             "base::restrict_self::enforce::denies_outside_rule",
             denies_outside_rule,
