@@ -183,16 +183,6 @@ fn threads(tsync: bool) -> TestResult {
     Ok(())
 }
 
-/// How long a deferred free may take: 10 s, stretched as the runner
-/// stretches test timeouts on slow machines.
-fn free_deadline() -> Duration {
-    let scale: u32 = std::env::var("LLCONF_TIMEOUT_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
-    Duration::from_secs(10) * scale.max(1)
-}
-
 /// A child enforces, is denied `denials` times, and exits (or, in the
 /// twin, stays): free_domain comes from a kworker, so it is traced by an
 /// instance of every process filtered on the domain's id.
@@ -231,7 +221,7 @@ fn freed(denials: u32, exits: bool) -> TestResult {
     let e = freed.wait_one(
         FREE_DOMAIN,
         "after the domain's last task exited",
-        free_deadline(),
+        kernel_deadline(),
     )?;
     expect_id(&e, "domain", id)?;
     e.expect("denials", &denials.to_string())?;

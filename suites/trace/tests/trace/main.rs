@@ -9,6 +9,8 @@
 //!   a stepped child process.
 //! - `ruleset`: create_ruleset, free_ruleset, add_rule_* (and path escaping).
 //! - `domain`: create_domain, enforce_domain, free_domain.
+//! - `interrupted`: free_domain for each attempt of a TSYNC call that a
+//!   signal interrupted and restarted.
 //! - `check_rule`: check_rule_inode, check_rule_net_port.
 //! - `fs`, `net`: deny_access_fs (and `logged`), deny_access_net.
 //! - `topology`: deny_access_fs for umount and remount, whose path is the
@@ -23,6 +25,7 @@ mod common;
 mod disabled;
 mod domain;
 mod fs;
+mod interrupted;
 mod layer_order;
 mod net;
 mod ruleset;
@@ -35,6 +38,7 @@ fn main() {
     let tests: Vec<Test> = [
         ruleset::tests(),
         domain::tests(),
+        interrupted::tests(),
         check_rule::tests(),
         fs::tests(),
         topology::tests(),
