@@ -126,16 +126,17 @@ fn stack_to_sixteen_layers() -> Result<u32, Stop> {
     Ok(base)
 }
 
+/// restrict_self(rs) past the limit of 16 layers: E2BIG.
+fn refused_as_layer_17(rs: &OwnedFd, what: &str) -> TestResult {
+    expect_errno(what, sys::restrict_self(rs.as_raw_fd(), 0), Errno::E2BIG)
+}
+
 fn sixteen_layers_then_e2big() -> TestResult {
     expect_ok("prctl(PR_SET_NO_NEW_PRIVS)", sys::set_no_new_privs())?;
     let start = sys::restrict_self_calls();
     let base = stack_to_sixteen_layers()?;
     let rs = exec_ruleset()?;
-    expect_errno(
-        "restrict_self for layer 17",
-        sys::restrict_self(rs.as_raw_fd(), 0),
-        Errno::E2BIG,
-    )?;
+    refused_as_layer_17(&rs, "restrict_self for layer 17")?;
     ensure!(
         sys::restrict_self_calls() - start == 16 - base,
         "wrong number of layers enforced"
@@ -156,20 +157,12 @@ fn ruleset_usable_after_e2big() -> TestResult {
     expect_ok("prctl(PR_SET_NO_NEW_PRIVS)", sys::set_no_new_privs())?;
     stack_to_sixteen_layers()?;
     let rs = exec_ruleset()?;
-    expect_errno(
-        "restrict_self for layer 17",
-        sys::restrict_self(rs.as_raw_fd(), 0),
-        Errno::E2BIG,
-    )?;
+    refused_as_layer_17(&rs, "restrict_self for layer 17")?;
     expect_ok(
         "add_rule(EXECUTE beneath /) on the ruleset refused as layer 17",
         sys::add_path_beneath(rs.as_raw_fd(), uapi::fs::EXECUTE, root.as_raw_fd(), 0),
     )?;
-    expect_errno(
-        "restrict_self for layer 17 again",
-        sys::restrict_self(rs.as_raw_fd(), 0),
-        Errno::E2BIG,
-    )
+    refused_as_layer_17(&rs, "restrict_self for layer 17 again")
 }
 
 /// Under a domain that allows READ_FILE beneath allowed/ only: allowed/f
