@@ -9,7 +9,7 @@ use llconf_harness::{
 };
 use std::os::fd::{AsRawFd, OwnedFd};
 
-fn ruleset(fs: u64, net: u64) -> Result<OwnedFd, Stop> {
+pub(crate) fn ruleset(fs: u64, net: u64) -> Result<OwnedFd, Stop> {
     let attr = RulesetAttr {
         handled_access_fs: fs,
         handled_access_net: net,
@@ -19,7 +19,7 @@ fn ruleset(fs: u64, net: u64) -> Result<OwnedFd, Stop> {
     expect_ok("create_ruleset", sys::create_ruleset(&attr, size, 0))
 }
 
-fn open_path(p: &std::path::Path) -> Result<std::fs::File, Stop> {
+pub(crate) fn open_path(p: &std::path::Path) -> Result<std::fs::File, Stop> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::File::options()
         .read(true)

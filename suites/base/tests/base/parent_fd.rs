@@ -11,8 +11,9 @@
 //! The right asked is EXECUTE, a file right: on a kernel that let the
 //! object through, the rule would be taken.
 
+use crate::add_rule;
 use llconf_harness::abi as uapi;
-use llconf_harness::{expect_errno, expect_ok, sys, Errno, OrFail, Requirement, RulesetAttr};
+use llconf_harness::{expect_errno, expect_ok, sys, Errno, OrFail, Requirement};
 use llconf_harness::{Stop, Test};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
@@ -79,21 +80,11 @@ impl Kind {
 }
 
 fn ruleset() -> Result<OwnedFd, Stop> {
-    let attr = RulesetAttr {
-        handled_access_fs: uapi::fs::EXECUTE,
-        ..Default::default()
-    };
-    expect_ok("create_ruleset", sys::create_ruleset(&attr, 8, 0))
+    add_rule::ruleset(uapi::fs::EXECUTE, 0)
 }
 
 fn open_path(p: &str) -> Result<OwnedFd, Stop> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let f = std::fs::File::options()
-        .read(true)
-        .custom_flags(libc::O_PATH | libc::O_CLOEXEC)
-        .open(p)
-        .or_fail(format!("open {p} O_PATH"))?;
-    Ok(f.into())
+    Ok(add_rule::open_path(std::path::Path::new(p))?.into())
 }
 
 const ACCEPTED: &str = "base::add_rule::parent_fd::procfs_dir_accepted";
