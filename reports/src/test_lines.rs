@@ -20,6 +20,11 @@ pub const FILE_NAME: &str = "test-lines.json";
 /// mutants` runs the selftests only on mutants in lines they execute.
 pub const PEER_LINES_FILE: &str = "ksft.info";
 
+/// The same per program (`fs_test`, `net_test`), a map of this module's
+/// shape that `llconf coverage --peer ksft --per-test` keeps beside the
+/// build: `llconf mutants` runs only the programs that reach a mutant.
+pub const PEER_PROGRAMS_FILE: &str = "ksft-lines.json";
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TestLines {
     pub kernel: String,

@@ -160,10 +160,12 @@ pub struct MutantsArgs {
     #[arg(long, value_enum)]
     pub peer: Option<Peer>,
 
-    /// The peer's line coverage (an lcov tracefile) on the same build: a
-    /// mutant on lines the peer never executes is missed by it without a
-    /// run. By default the one `llconf coverage --peer ksft` kept beside
-    /// the kernel's coverage build, if any.
+    /// The peer's line coverage on the same build, an lcov tracefile or a
+    /// map per program (ksft-lines.json): a mutant on lines the peer never
+    /// executes is missed by it without a run, and only the programs that
+    /// execute them run. By default the one `llconf coverage --peer ksft`
+    /// kept beside the kernel's coverage build (per program with
+    /// --per-test), if any.
     #[arg(long, value_name = "FILE", requires = "peer")]
     pub peer_lines: Option<PathBuf>,
 

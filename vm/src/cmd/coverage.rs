@@ -46,6 +46,14 @@ use std::time::Duration;
 /// How many functions reached by one run only are printed.
 const SHOWN: usize = 15;
 
+/// The selftests' whole run: their verdicts, their counters, and the
+/// programs built.
+struct KsftRun {
+    suites: Vec<SuiteResults>,
+    trace: Tracefile,
+    programs: Vec<SuiteBinary>,
+}
+
 /// What every measured run shares.
 struct Bench<'a> {
     kernel: &'a Kernel,
@@ -152,13 +160,46 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
             bench.run_dir.root().join(test_lines::FILE_NAME).display()
         );
     }
-    if let Ok(Some((suites, trace))) = &peer {
+    let mut per_program: Option<Result<()>> = None;
+    if let Ok(Some(KsftRun {
+        suites,
+        trace,
+        programs,
+    })) = &peer
+    {
         // Kept beside the build, where `llconf mutants` finds it: the
         // selftests run only on mutants in lines they execute.
         let from = bench.coverage_dir.join("ksft.info");
         let to = bench.tree.objects.join(test_lines::PEER_LINES_FILE);
         std::fs::copy(&from, &to)
             .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
+        if args.per_test {
+            // Kept apart: a failure here leaves the reports to be written.
+            per_program = Some(
+                bench
+                    .measure_each_program(&built, programs)
+                    .and_then(|map| {
+                        let text = serde_json::to_string(&map)? + "\n";
+                        for to in [
+                            bench.run_dir.root().join(test_lines::PEER_PROGRAMS_FILE),
+                            bench.tree.objects.join(test_lines::PEER_PROGRAMS_FILE),
+                        ] {
+                            std::fs::write(&to, &text)
+                                .with_context(|| format!("writing {}", to.display()))?;
+                        }
+                        eprintln!(
+                            "the selftests' coverage per program, {} programs: {}",
+                            map.tests.len(),
+                            bench
+                                .run_dir
+                                .root()
+                                .join(test_lines::PEER_PROGRAMS_FILE)
+                                .display()
+                        );
+                        Ok(())
+                    }),
+            );
+        }
         ksft_suites = suites.clone();
         report.add_test_suites(junit::report(&ksft_suites, None).test_suites);
         columns.push(("ksft".into(), trace.clone()));
@@ -206,6 +247,9 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
         bench.coverage_dir.join("html").display()
     );
     peer.context("the kernel's selftests could not be measured; llconf's figures are written")?;
+    if let Some(r) = per_program {
+        r.context("the selftests' programs could not be measured one by one")?;
+    }
     Ok(if llconf.is_success() {
         ExitCode::SUCCESS
     } else {
@@ -304,7 +348,7 @@ impl Bench<'_> {
 
     /// The kernel's selftests, built from the same source and run on the
     /// same build: their verdicts, read from their TAP, and their counters.
-    fn measure_ksft(&self) -> Result<Option<(Vec<SuiteResults>, Tracefile)>> {
+    fn measure_ksft(&self) -> Result<Option<KsftRun>> {
         let log = self.coverage_dir.join("ksft-build.log");
         eprintln!(
             "building the kernel's Landlock selftests from {} (log: {})",
@@ -313,7 +357,7 @@ impl Bench<'_> {
         );
         let programs = ksft::build(&self.tree, &log)?;
         let names: Vec<String> = programs.iter().map(|p| p.suite.clone()).collect();
-        let (_, trace) = self.measure("ksft", programs, BTreeMap::new())?;
+        let (_, trace) = self.measure("ksft", programs.clone(), BTreeMap::new())?;
         let dir = self.run_dir.target("ksft");
         let suites = names
             .iter()
@@ -322,7 +366,34 @@ impl Bench<'_> {
                 ksft_tap::parse(name, &text)
             })
             .collect();
-        Ok(Some((suites, trace)))
+        Ok(Some(KsftRun {
+            suites,
+            trace,
+            programs,
+        }))
+    }
+
+    /// Each of the selftests' programs alone, counters reset before: the
+    /// lines each one executed, keyed by program (`fs_test`), so that
+    /// `llconf mutants` runs on a mutant only the programs that reach it.
+    fn measure_each_program(
+        &self,
+        built: &crate::kernel::uml_build::Built,
+        programs: &[SuiteBinary],
+    ) -> Result<TestLines> {
+        let mut map = TestLines {
+            kernel: self.kernel.name.clone(),
+            release: built.release.clone(),
+            packages: built.packages.clone(),
+            directory: DIRECTORY.into(),
+            ..TestLines::default()
+        };
+        for program in programs {
+            let name = format!("ksft-{}", program.suite);
+            let (_, trace) = self.measure(&name, vec![program.clone()], BTreeMap::new())?;
+            map.add(&program.suite, &trace);
+        }
+        Ok(map)
     }
 
     /// One run of `suites` in the coverage build, counters reset first;

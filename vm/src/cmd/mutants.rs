@@ -192,8 +192,9 @@ struct Loop<'a> {
     first_kill: bool,
     /// Run the peer only on what llconf missed.
     peer_on_missed: bool,
-    /// The peer's line coverage, as a map of one test: it runs only on
-    /// mutants in lines it executes.
+    /// The peer's line coverage, per program (`fs_test`) or as a map of
+    /// one test: it runs only on mutants in lines it executes, and only
+    /// the programs that execute them.
     peer_lines: Option<TestLines>,
     /// Where the lists of selected tests are written for the guest.
     lists: PathBuf,
@@ -448,12 +449,9 @@ impl Loop<'_> {
                 Verdict::Caught | Verdict::Missed | Verdict::Timeout
             )
         };
-        let peer_reaches = match &self.peer_lines {
-            Some(map) => !matches!(select::tests_for(Some(map), m, source)?, Tests::Nobody),
-            None => true,
-        };
+        let peer_reach = select::tests_for(self.peer_lines.as_ref(), m, source)?;
         let ksft = match &judging.ksft {
-            Some(_) if peer_runs && !peer_reaches => Some(PeerJudged {
+            Some(_) if peer_runs && peer_reach == Tests::Nobody => Some(PeerJudged {
                 outcome: Verdict::Missed,
                 killers: Vec::new(),
                 run_seconds: 0.0,
@@ -463,11 +461,20 @@ impl Loop<'_> {
                 flaky: Vec::new(),
             }),
             Some((baseline, limit)) if peer_runs => {
+                let names = self.peer.as_ref().map_or(&[][..], |(_, n)| n.as_slice());
+                let pick = peer_programs(&peer_reach, names).map(|programs| {
+                    baseline
+                        .judging()
+                        .iter()
+                        .filter(|t| programs.contains(ksft_program(t)))
+                        .cloned()
+                        .collect::<BTreeSet<String>>()
+                });
                 let c = self.run_confirmed(
                     &format!("m{}-ksft", index + 1),
                     *limit,
                     Suites::Ksft,
-                    None,
+                    pick.as_ref(),
                     baseline,
                 );
                 Some(PeerJudged {
@@ -608,7 +615,13 @@ impl Loop<'_> {
             }
             planned.retain(|_, names| !names.is_empty());
             if let Some(suites) = kit.suites.as_mut() {
-                suites.retain(|s| planned.contains_key(&s.suite));
+                match which {
+                    // A program runs whole: it is picked by its tests.
+                    Suites::Ksft => {
+                        suites.retain(|s| pick.iter().any(|t| ksft_program(t) == s.suite))
+                    }
+                    Suites::Llconf => suites.retain(|s| planned.contains_key(&s.suite)),
+                }
             }
             let list = self.lists.join(format!("{id}.txt"));
             let text: String = pick.iter().map(|n| format!("{n}\n")).collect();
@@ -673,6 +686,7 @@ impl Loop<'_> {
             // Their verdicts are in their TAP, not in records.
             (Suites::Ksft, Some((_, programs))) => programs
                 .iter()
+                .filter(|p| kit.suites.iter().flatten().any(|s| &s.suite == *p))
                 .map(|p| {
                     let text = std::fs::read_to_string(dir.log(p)).unwrap_or_default();
                     ksft_tap::parse(p, &text)
@@ -688,6 +702,24 @@ impl Loop<'_> {
             stopped,
         }
     }
+}
+
+/// The selftests' programs to run on a mutant the peer's coverage says
+/// `reach` of, of the programs built (`names`): `None` for all of them (a
+/// map of the whole run, or one that names none of the programs built).
+fn peer_programs(reach: &Tests, names: &[String]) -> Option<BTreeSet<String>> {
+    let Tests::These(by) = reach else {
+        return None;
+    };
+    let programs: BTreeSet<String> = names.iter().filter(|n| by.contains(*n)).cloned().collect();
+    (!programs.is_empty() && programs.len() < names.len()).then_some(programs)
+}
+
+/// The program of one of the selftests' tests: `fs_test` of
+/// `ksft::fs_test::layout1.a` (see `ksft_tap`).
+fn ksft_program(test: &str) -> &str {
+    let rest = test.strip_prefix("ksft::").unwrap_or(test);
+    rest.split_once("::").map_or(rest, |(program, _)| program)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -856,9 +888,15 @@ fn judge_all(
         None => None,
     };
     match &peer_lines {
-        Some((path, _)) => eprintln!(
-            "the selftests' line coverage: {} (they run only on mutants in lines they execute)",
-            path.display()
+        Some((path, map)) => eprintln!(
+            "the selftests' line coverage: {} (they run only on mutants in lines they \
+             execute{})",
+            path.display(),
+            match &lp.peer {
+                Some((_, names)) if names.iter().any(|n| map.tests.contains_key(n)) =>
+                    ", and only the programs that execute them",
+                _ => "",
+            }
         ),
         None if lp.peer.is_some() => eprintln!(
             "the selftests' line coverage: none (`llconf coverage --kernel {} --peer ksft` \
@@ -1062,6 +1100,34 @@ fn digest(path: &Path) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::a_program_map_runs_those_reached(&["fs_test", "net_test"], Some(&["fs_test", "net_test"][..]))]
+    #[case::one_program(&["net_test"], Some(&["net_test"][..]))]
+    #[case::every_program_is_all(&["fs_test", "net_test", "base_test"], None)]
+    #[case::a_whole_run_map_is_all(&["ksft"], None)]
+    #[case::programs_not_built_are_all(&["old_test"], None)]
+    fn the_selftests_run_only_the_programs_that_reach_a_mutant(
+        #[case] reached: &[&str],
+        #[case] run: Option<&[&str]>,
+    ) {
+        let names: Vec<String> = ["base_test", "fs_test", "net_test"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let by = reached.iter().map(|s| s.to_string()).collect();
+        let want = run.map(|r| r.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>());
+        assert_eq!(peer_programs(&Tests::These(by), &names), want);
+        assert_eq!(peer_programs(&Tests::All, &names), None);
+    }
+
+    #[rstest]
+    #[case("ksft::fs_test::layout1.a", "fs_test")]
+    #[case("ksft::net_test::t.one::x", "net_test")]
+    fn a_selftest_names_its_program(#[case] test: &str, #[case] program: &str) {
+        assert_eq!(ksft_program(test), program);
+    }
 
     #[test]
     fn tests_the_map_has_not_measured_run_on_every_mutant() {

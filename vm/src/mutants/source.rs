@@ -115,9 +115,10 @@ fn kept(cache: &Cache, kernel: &Kernel, name: &str) -> Option<PathBuf> {
     }
 }
 
-/// The peer's line coverage as a map of one test, `peer`: the tracefile
-/// named, or the one `llconf coverage --peer` kept beside the kernel's
-/// coverage build.
+/// The peer's line coverage: the file named, or the one `llconf coverage
+/// --peer ksft` kept beside the kernel's coverage build, per program if it
+/// measured them one by one. A map per program (`ksft-lines.json`) has a
+/// test per program; an lcov tracefile becomes a map of one test, `peer`.
 pub fn peer_lines(
     cache: &Cache,
     kernel: &Kernel,
@@ -126,14 +127,33 @@ pub fn peer_lines(
 ) -> Result<Option<(PathBuf, TestLines)>> {
     let path = match named {
         Some(p) => p.to_path_buf(),
-        None => match kept(cache, kernel, test_lines::PEER_LINES_FILE) {
+        None => match kept(cache, kernel, test_lines::PEER_PROGRAMS_FILE)
+            .or_else(|| kept(cache, kernel, test_lines::PEER_LINES_FILE))
+        {
             Some(p) => p,
             None => return Ok(None),
         },
     };
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let trace = Tracefile::parse(&text, FOLDER)
+    Ok(Some((path.clone(), parse_peer_lines(&path, &text, peer)?)))
+}
+
+/// A peer's coverage map, from a map per program or a tracefile.
+fn parse_peer_lines(path: &Path, text: &str, peer: &str) -> Result<TestLines> {
+    if text.trim_start().starts_with('{') {
+        let map: TestLines = serde_json::from_str(text)
+            .with_context(|| format!("{} is not a ksft-lines.json of llconf", path.display()))?;
+        if map.directory != FOLDER {
+            bail!(
+                "{} measured {}, not {FOLDER}",
+                path.display(),
+                map.directory
+            );
+        }
+        return Ok(map);
+    }
+    let trace = Tracefile::parse(text, FOLDER)
         .with_context(|| format!("{} is not an lcov tracefile", path.display()))?;
     if trace.files.is_empty() {
         bail!("{} has no line of {FOLDER}", path.display());
@@ -143,12 +163,30 @@ pub fn peer_lines(
         ..TestLines::default()
     };
     map.add(peer, &trace);
-    Ok(Some((path, map)))
+    Ok(map)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_peer_map_is_per_program_or_of_one_run() {
+        let trace = "SF:/k/security/landlock/net.c\nDA:10,1\nend_of_record\n";
+        let whole = parse_peer_lines(Path::new("ksft.info"), trace, "ksft").unwrap();
+        assert_eq!(whole.tests.keys().collect::<Vec<_>>(), ["ksft"]);
+        let mut per = TestLines {
+            directory: FOLDER.into(),
+            ..TestLines::default()
+        };
+        per.add("net_test", &Tracefile::parse(trace, FOLDER).unwrap());
+        let text = serde_json::to_string(&per).unwrap();
+        let read = parse_peer_lines(Path::new("ksft-lines.json"), &text, "ksft").unwrap();
+        assert_eq!(read, per);
+        let other = text.replace(FOLDER, "security/yama");
+        let err = parse_peer_lines(Path::new("x.json"), &other, "ksft").unwrap_err();
+        assert!(err.to_string().contains("not security/landlock"), "{err}");
+    }
 
     #[test]
     fn globs_match_within_a_file_name() {
