@@ -7,6 +7,7 @@
 //! - [`check`]: the exact-errno assertions test bodies return.
 //! - [`requirement`] and [`test`]: how a test declares what it needs.
 //! - [`known`]: the known kernel bugs and errata, and what fixes them.
+//! - [`deferred`]: waiting, up to a deadline, for what the kernel defers.
 //! - [`fixture`]: temporary trees, peer processes, network namespaces,
 //!   tracefs instances.
 //! - [`runner`]: the process-per-test main with libtest's CLI.
@@ -15,6 +16,7 @@
 
 pub mod abi;
 pub mod check;
+pub mod deferred;
 pub mod fake;
 pub mod fixture;
 pub mod forked;

@@ -15,6 +15,7 @@ mod older_abi;
 mod other_ops;
 mod paths;
 mod refer;
+mod released;
 mod rename_matrix;
 mod rights;
 mod rule_merge;
@@ -41,6 +42,7 @@ fn main() {
         older_abi::tests(),
         errata::tests(),
         unmounted::tests(),
+        released::tests(),
         object_kinds::tests(),
         file_passing::tests(),
     ]

@@ -29,16 +29,7 @@ pub const DENY_PTRACE: &str = "landlock_deny_ptrace";
 pub const DENY_SIGNAL: &str = "landlock_deny_scope_signal";
 pub const DENY_UNIX: &str = "landlock_deny_scope_abstract_unix_socket";
 
-/// How long the kernel may take to do what it defers (a domain is freed
-/// from a workqueue): 10 s, stretched as the runner stretches test
-/// timeouts on slow machines.
-pub fn kernel_deadline() -> std::time::Duration {
-    let scale: u32 = std::env::var("LLCONF_TIMEOUT_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
-    std::time::Duration::from_secs(10) * scale.max(1)
-}
+pub use llconf_harness::deferred::kernel_deadline;
 
 /// A test of the suite: `trace::<name>`, skipped unless `event` is in
 /// tracefs.
