@@ -258,6 +258,17 @@ pub fn coverage(root: &Path, kernels_dir: &Path, args: CoverageArgs) -> Result<E
 }
 
 impl Bench<'_> {
+    /// A map of no test yet, of this build.
+    fn empty_map(&self, built: &crate::kernel::uml_build::Built) -> TestLines {
+        TestLines {
+            kernel: self.kernel.name.clone(),
+            release: built.release.clone(),
+            packages: built.packages.clone(),
+            directory: DIRECTORY.into(),
+            ..TestLines::default()
+        }
+    }
+
     /// Every test that passed in the whole run, alone in a boot of its
     /// own, counters reset before: the lines each one executed.
     fn measure_each_test(
@@ -266,13 +277,7 @@ impl Bench<'_> {
         whole: &Target,
         suites: &[SuiteBinary],
     ) -> Result<TestLines> {
-        let mut map = TestLines {
-            kernel: self.kernel.name.clone(),
-            release: built.release.clone(),
-            packages: built.packages.clone(),
-            directory: DIRECTORY.into(),
-            ..TestLines::default()
-        };
+        let mut map = self.empty_map(built);
         let passed: Vec<(String, String)> = whole
             .suites()
             .iter()
@@ -381,13 +386,7 @@ impl Bench<'_> {
         built: &crate::kernel::uml_build::Built,
         programs: &[SuiteBinary],
     ) -> Result<TestLines> {
-        let mut map = TestLines {
-            kernel: self.kernel.name.clone(),
-            release: built.release.clone(),
-            packages: built.packages.clone(),
-            directory: DIRECTORY.into(),
-            ..TestLines::default()
-        };
+        let mut map = self.empty_map(built);
         for program in programs {
             let name = format!("ksft-{}", program.suite);
             let (_, trace) = self.measure(&name, vec![program.clone()], BTreeMap::new())?;
