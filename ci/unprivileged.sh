@@ -18,21 +18,4 @@ for suite in $suites; do
      "./$suite-bin" --test-threads 2 >"$suite.log" 2>&1) || true
 done
 
-python3 - "$out" <<'PY'
-import glob, json, sys
-failed, total, skipped = [], 0, 0
-for path in sorted(glob.glob(sys.argv[1] + "/*.jsonl")):
-    for line in open(path):
-        r = json.loads(line)
-        if r["type"] != "test_finished":
-            continue
-        total += 1
-        if r["outcome"] == "failed":
-            failed.append(f'{r["name"]}: {r.get("failure")}')
-        elif r["outcome"] == "skipped":
-            skipped += 1
-print(f"unprivileged: {total} tests, {len(failed)} failed, {skipped} skipped")
-for f in failed:
-    print("  " + f)
-sys.exit(1 if failed or total == 0 else 0)
-PY
+ci/no-failures-check.py "$out" unprivileged

@@ -44,7 +44,9 @@ impl Test {
     }
 
     pub fn requires(mut self, r: Requirement) -> Self {
-        self.requires.push(r);
+        if !self.requires.contains(&r) {
+            self.requires.push(r);
+        }
         self
     }
 

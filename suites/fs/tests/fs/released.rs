@@ -214,9 +214,11 @@ pub fn tests() -> Vec<Test> {
     vec![
         Test::new(name("ruleset_closed"), || ruleset_closed(false))
             .requires(Requirement::Root)
+            .requires(Requirement::Landlock)
             .untwinned(reason),
         Test::new(name("rule_added_twice"), || ruleset_closed(true))
             .requires(Requirement::Root)
+            .requires(Requirement::Landlock)
             .untwinned(reason),
         Test::new(name("domain_exited"), || domain_exited(0))
             .requires(Requirement::Root)

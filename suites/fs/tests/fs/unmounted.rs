@@ -139,6 +139,7 @@ pub fn tests() -> Vec<Test> {
             move || umount_after_rule(close_first),
         )
         .requires(Requirement::Root)
+        .requires(Requirement::Landlock)
         .untwinned(liveness)
     })
     .collect();
@@ -170,7 +171,11 @@ pub fn tests() -> Vec<Test> {
             .enforcement(),
         )
         .into_iter()
-        .map(|t| t.requires(Requirement::Root)),
+        // The allowed case makes a ruleset all the same.
+        .map(|t| {
+            t.requires(Requirement::Root)
+                .requires(Requirement::Landlock)
+        }),
     );
     v
 }

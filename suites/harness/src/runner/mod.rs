@@ -70,6 +70,7 @@ pub fn main(suite: &str, tests: Vec<Test>) -> ! {
     }
     let (argv, ktap) = ktap::take_format_flag(std::env::args().collect());
     let (argv, fake) = crate::fake::take_flag(argv);
+    let (argv, off) = crate::fake::take(argv, crate::fake::OFF_FLAG);
     let (argv, list_twins) = crate::twin::take_flag(argv);
     let argv = match crate::fixture::race::take_seconds_flag(argv) {
         Ok((argv, Some(s))) => {
@@ -101,6 +102,21 @@ pub fn main(suite: &str, tests: Vec<Test>) -> ! {
         eprintln!(
             "llconf: {suite}: landlock_restrict_self is faked ({}): every enforcement test must fail",
             crate::fake::FLAG
+        );
+    }
+    if off {
+        // Before the probes too: they must find Landlock disabled.
+        if let Err(e) = crate::fake::install_off() {
+            eprintln!(
+                "llconf: {}: cannot install the seccomp filter: {e}",
+                crate::fake::OFF_FLAG
+            );
+            std::process::exit(2)
+        }
+        eprintln!(
+            "llconf: {suite}: every Landlock syscall returns EOPNOTSUPP ({}): every test must \
+             pass or skip",
+            crate::fake::OFF_FLAG
         );
     }
     let (argv, only) = tests_from::take(argv);
