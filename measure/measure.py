@@ -77,7 +77,7 @@ def merge(inputs, into, again=False, rejudged=REJUDGED):
         latest = {}
         for f in runs:
             for m in f["mutants"]:
-                latest[m["id"]] = trimmed(m)
+                latest[m["id"]] = trimmed(with_ksft_of(m, latest.get(m["id"])))
         text = json.dumps({"mutants": list(latest.values())}, indent=1) + "\n"
         write_whole(rejudged, text)
         print(f"{rejudged}: {len(latest)} mutants judged again")
@@ -94,15 +94,21 @@ def merge(inputs, into, again=False, rejudged=REJUDGED):
                 order.append(m["id"])
                 by_id[m["id"]] = m
                 continue
-            new = dict(m)
-            if new.get("ksft") is None and old.get("ksft") is not None:
-                new["ksft"] = old["ksft"]
-            by_id[m["id"]] = new
+            by_id[m["id"]] = with_ksft_of(m, old)
     head = dict(files[0])
     head["mutants"] = [trimmed(by_id[i]) for i in order]
     os.makedirs(os.path.dirname(into), exist_ok=True)
     write_whole(into, json.dumps(head, indent=1) + "\n")
     print(f"{into}: {len(order)} mutants judged")
+
+
+def with_ksft_of(m, old):
+    """`m`, keeping the selftests' verdict of `old` if `m` has none: a run
+    without them does not undo theirs."""
+    new = dict(m)
+    if old is not None and new.get("ksft") is None and old.get("ksft") is not None:
+        new["ksft"] = old["ksft"]
+    return new
 
 
 def trimmed(m):
