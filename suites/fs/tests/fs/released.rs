@@ -11,8 +11,9 @@
 //! later, from a workqueue; see `llconf_harness::deferred`).
 //!
 //! llconf and the selftests missed every reference a bug kept: add_rule's
-//! own (fs.c:374), a replaced rule's (ruleset.c:263), the rules of a freed
-//! ruleset or domain (ruleset.c:161, 332, 345; domain.c:72), and the
+//! own (fs.c:374), the rule a new layer replaces in a domain
+//! (ruleset.c:263), the rules of a freed ruleset or domain (ruleset.c:161,
+//! 332, 345; domain.c:72), and the
 //! sibling threads TSYNC held on to (tsync.c:329, 332), whose credentials
 //! keep the domain. Without kmemleak, only what the leak holds shows it.
 
@@ -98,16 +99,12 @@ impl Tmpfs {
     }
 }
 
-/// A rule on m/f (twice: `twice`, two rights in turn), m/f unlinked; held
-/// while the ruleset is open, released when it is closed.
-fn ruleset_closed(twice: bool) -> TestResult {
+/// A rule on m/f, m/f unlinked; held while the ruleset is open, released
+/// when it is closed.
+fn ruleset_closed() -> TestResult {
     let tmpfs = Tmpfs::new()?;
-    let rs = Ruleset::fs(fs::READ_FILE | fs::WRITE_FILE)?;
+    let rs = Ruleset::fs(fs::READ_FILE)?;
     rs.allow_path(&tmpfs.f, fs::READ_FILE)?;
-    if twice {
-        // The second rule on one inode replaces the first with a merged one.
-        rs.allow_path(&tmpfs.f, fs::WRITE_FILE)?;
-    }
     tmpfs.unlink()?;
     tmpfs.held("the open ruleset")?;
     drop(rs);
@@ -123,18 +120,20 @@ fn read_byte(fd: &OwnedFd) -> Result<(), Errno> {
     }
 }
 
-/// The child's side: the domain of `rs_fd` (with `flags`), its own copy of
-/// the ruleset fd closed, a byte on `ready`, and the exit once `go` says
+/// The child's side: the domain of `rs_fd` (with `flags`), `layers` times
+/// over, its own copy of the ruleset fd closed, a byte on `ready`, and the exit once `go` says
 /// so. With TSYNC a sibling thread takes the domain too and exits before
 /// the process does. Exit codes: 0 done, 1 restrict_self failed, 2 a
 /// pipe or thread failed.
-fn child(rs_fd: RawFd, flags: u32, ready: &OwnedFd, go: &OwnedFd) -> i32 {
+fn child(rs_fd: RawFd, flags: u32, layers: usize, ready: &OwnedFd, go: &OwnedFd) -> i32 {
     let sibling = (flags & restrict::TSYNC != 0).then(|| {
         let (quit_r, quit_w) = pipe().expect("pipe");
         let t = std::thread::spawn(move || read_byte(&quit_r));
         (t, quit_w)
     });
-    if sys::set_no_new_privs().is_err() || sys::restrict_self(rs_fd, flags).is_err() {
+    if sys::set_no_new_privs().is_err()
+        || (0..layers).any(|_| sys::restrict_self(rs_fd, flags).is_err())
+    {
         return 1;
     }
     // SAFETY: this process's copy of the ruleset fd, not used again.
@@ -161,10 +160,11 @@ fn wait_exit(pid: Pid) -> Result<Option<i32>, Stop> {
     }
 }
 
-/// A child enforces a ruleset with a rule on m/f (with `flags`), the
-/// ruleset is closed and m/f unlinked: held while the child lives,
-/// released once it exited.
-fn domain_exited(flags: u32) -> TestResult {
+/// A child enforces a ruleset with a rule on m/f (with `flags`, `layers`
+/// times: each layer after the first replaces the domain's rule on m/f
+/// with one of more layers), the ruleset is closed and m/f unlinked: held
+/// while the child lives, released once it exited.
+fn domain_exited(flags: u32, layers: usize) -> TestResult {
     let tmpfs = Tmpfs::new()?;
     let rs = Ruleset::fs(fs::READ_FILE)?;
     rs.allow_path(&tmpfs.f, fs::READ_FILE)?;
@@ -180,7 +180,7 @@ fn domain_exited(flags: u32) -> TestResult {
     let pid = match unsafe { fork() }.or_fail("setup: fork")? {
         ForkResult::Child => {
             drop((ready_r, go_w));
-            let code = child(rs.fd(), flags, &ready_w, &go_r);
+            let code = child(rs.fd(), flags, layers, &ready_w, &go_r);
             // SAFETY: leave without the parent's destructors.
             unsafe { libc::_exit(code) }
         }
@@ -212,20 +212,20 @@ pub fn tests() -> Vec<Test> {
                   lives, then released";
     let name = |s: &str| format!("fs::rule_object::storage_released::{s}");
     vec![
-        Test::new(name("ruleset_closed"), || ruleset_closed(false))
+        Test::new(name("ruleset_closed"), ruleset_closed)
             .requires(Requirement::Root)
             .requires(Requirement::Landlock)
             .untwinned(reason),
-        Test::new(name("rule_added_twice"), || ruleset_closed(true))
+        Test::new(name("domain_exited"), || domain_exited(0, 1))
             .requires(Requirement::Root)
-            .requires(Requirement::Landlock)
+            .enforcement()
             .untwinned(reason),
-        Test::new(name("domain_exited"), || domain_exited(0))
+        Test::new(name("domain_of_two_layers_exited"), || domain_exited(0, 2))
             .requires(Requirement::Root)
             .enforcement()
             .untwinned(reason),
         Test::new(name("tsync_domain_exited"), || {
-            domain_exited(restrict::TSYNC)
+            domain_exited(restrict::TSYNC, 1)
         })
         .requires(Requirement::Root)
         .needs("LANDLOCK_RESTRICT_SELF_TSYNC")
