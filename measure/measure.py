@@ -17,6 +17,10 @@ list what still needs a reason.
   measure.py survivors                   mutants both sides missed with no reason
                                          in reasons.md, and the selftests'
                                          catches that llconf missed
+  measure.py llconf-only                 llconf's catches the selftests are
+                                         known to miss (they ran on it: in a
+                                         run before llconf's case, or with
+                                         --peer on every mutant)
 
 Why a file in the repository: a measure takes several sessions, and a machine
 may not outlive one. The verdicts are kept here, so any machine goes on from
@@ -242,6 +246,14 @@ def survivors():
     return 1 if bad else 0
 
 
+def llconf_only():
+    for m in kept():
+        ours, theirs = side(m)
+        if ours in NOTICED and theirs == "missed":
+            killer = (m.get("killers") or ["?"])[0]
+            print(f"{m['id']}: {killer}")
+
+
 def readme_block():
     with open(README) as f:
         text = f.read()
@@ -277,6 +289,7 @@ def main():
     t.add_argument("--readme", action="store_true")
     t.add_argument("--update-readme", action="store_true")
     sub.add_parser("survivors")
+    sub.add_parser("llconf-only")
     a = p.parse_args()
     if a.cmd == "merge":
         merge(a.inputs, a.into, a.again)
@@ -287,6 +300,8 @@ def main():
             check_readme()
         else:
             print(table(), end="")
+    elif a.cmd == "llconf-only":
+        llconf_only()
     else:
         sys.exit(survivors())
 
