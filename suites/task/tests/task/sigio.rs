@@ -6,6 +6,12 @@
 //! a domain that does not scope signals, or a target in the same domain,
 //! or the owner's own process, gets it.
 //!
+//! A thread of the process is the process too: a scoped thread that makes
+//! an unsandboxed sibling thread the owner (F_SETOWN_EX, F_OWNER_TID) must
+//! get SIGIO to it, since signals between threads of one process are never
+//! scoped (llconf and the selftests missed fs.c:2030 and 2039, which
+//! recorded the domain for such an owner and so dropped the signal).
+//!
 //! A process-group owner (F_SETOWN with a negative pgid) fans SIGIO out to
 //! every member at delivery time, and each member is checked: a scoped
 //! member of a group cannot reach an unsandboxed member of it, though its
@@ -148,6 +154,68 @@ fn to_itself() -> TestResult {
     expect_delivery("SIGIO from a pipe armed for this process", arrived, true)
 }
 
+/// F_SETOWN_EX and its `struct f_owner_ex` (uapi asm-generic/fcntl.h),
+/// which the libc crate lacks.
+const F_SETOWN_EX: libc::c_int = 15;
+const F_OWNER_TID: libc::c_int = 0;
+#[repr(C)]
+struct FOwnerEx {
+    kind: libc::c_int,
+    pid: libc::pid_t,
+}
+
+/// A sibling thread, started before this thread enforces a signal-scoped
+/// domain on itself alone, is made the owner of a pipe by this thread
+/// (F_OWNER_TID); the write's SIGIO must reach it.
+fn to_sibling_thread() -> TestResult {
+    // Blocked before the sibling starts, which inherits the mask.
+    let set = block_sigio()?;
+    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let sibling = std::thread::spawn(move || {
+        // SAFETY: gettid has no arguments.
+        let _ = tid_tx.send(unsafe { libc::gettid() });
+        if go_rx.recv().is_err() {
+            return Ok(false);
+        }
+        sigio_arrived(&set)
+    });
+    let tid = tid_rx
+        .recv()
+        .map_err(|_| fail("the sibling thread did not start"))?;
+    // This thread only: no TSYNC, the sibling keeps no domain.
+    enforce(Owner::Scoped)?;
+    let (r, w) = pipe().map_err(|e| fail(format!("pipe: {e}")))?;
+    let owner = FOwnerEx {
+        kind: F_OWNER_TID,
+        pid: tid,
+    };
+    // SAFETY: fcntl on a pipe owned here, with a valid f_owner_ex.
+    unsafe {
+        ensure!(
+            libc::fcntl(r.as_raw_fd(), F_SETOWN_EX, &owner) == 0,
+            "fcntl(F_SETOWN_EX, F_OWNER_TID {tid}): {}",
+            nix::errno::Errno::last()
+        );
+        let flags = libc::fcntl(r.as_raw_fd(), libc::F_GETFL);
+        ensure!(
+            libc::fcntl(r.as_raw_fd(), libc::F_SETFL, flags | libc::O_ASYNC) == 0,
+            "fcntl(F_SETFL, O_ASYNC): {}",
+            nix::errno::Errno::last()
+        );
+    }
+    let _ = go_tx.send(());
+    write(w.as_fd(), b"x").map_err(|e| fail(format!("write: {e}")))?;
+    let arrived = sibling
+        .join()
+        .map_err(|_| fail("the sibling thread panicked"))??;
+    expect_delivery(
+        "SIGIO from a pipe a scoped thread armed for its unsandboxed sibling thread",
+        arrived,
+        true,
+    )
+}
+
 /// An unsandboxed process starts a process group and a sandboxed one joins
 /// it last, then arms a pipe for the whole group (F_SETOWN -pgid) and
 /// writes to it. The owner's own SIGIO must arrive; the other member's must
@@ -243,6 +311,14 @@ pub fn tests() -> Vec<Test> {
     tests.push(
         Test::new("task::sigio::scoped_owner::to_itself::allowed", to_itself)
             .twin("task::sigio::scoped_owner::to_parent_outside::denied"),
+    );
+    tests.push(
+        Test::new(
+            "task::sigio::scoped_owner::to_sibling_thread::allowed",
+            to_sibling_thread,
+        )
+        // One process apart: the parent outside the domain is denied.
+        .twin("task::sigio::scoped_owner::to_parent_outside::denied"),
     );
     tests.extend(twin::pair(
         Test::new(
