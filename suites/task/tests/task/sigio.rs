@@ -9,8 +9,9 @@
 //! A thread of the process is the process too: a scoped thread that makes
 //! an unsandboxed sibling thread the owner (F_SETOWN_EX, F_OWNER_TID) must
 //! get SIGIO to it, since signals between threads of one process are never
-//! scoped (llconf and the selftests missed fs.c:2030 and 2039, which
-//! recorded the domain for such an owner and so dropped the signal).
+//! scoped. The kernel exempts the owner's own process twice, when the
+//! owner is set and again at delivery, so this case fails only on a kernel
+//! that lost both.
 //!
 //! A process-group owner (F_SETOWN with a negative pgid) fans SIGIO out to
 //! every member at delivery time, and each member is checked: a scoped
