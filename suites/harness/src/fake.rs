@@ -22,6 +22,10 @@ const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
 const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
 
+const LD_W_ABS: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
+const JEQ_K: u16 = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
+const RET_K: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
+
 fn stmt(code: u16, k: u32) -> libc::sock_filter {
     libc::sock_filter {
         code,
@@ -38,36 +42,30 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
 /// Installs the filter on the calling thread (and what it forks or
 /// executes from now on).
 pub fn install() -> std::io::Result<()> {
-    let ld_w_abs = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
-    let jeq_k = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
-    let ret_k = (libc::BPF_RET | libc::BPF_K) as u16;
     // seccomp_data: nr at offset 0, arch at offset 4.
     load(&mut [
-        stmt(ld_w_abs, 4),
-        jump(jeq_k, AUDIT_ARCH_X86_64, 0, 3),
-        stmt(ld_w_abs, 0),
-        jump(jeq_k, crate::sys::SYS_RESTRICT_SELF as u32, 0, 1),
+        stmt(LD_W_ABS, 4),
+        jump(JEQ_K, AUDIT_ARCH_X86_64, 0, 3),
+        stmt(LD_W_ABS, 0),
+        jump(JEQ_K, crate::sys::SYS_RESTRICT_SELF as u32, 0, 1),
         // errno 0: the syscall "succeeds" without running.
-        stmt(ret_k, SECCOMP_RET_ERRNO),
-        stmt(ret_k, SECCOMP_RET_ALLOW),
+        stmt(RET_K, SECCOMP_RET_ERRNO),
+        stmt(RET_K, SECCOMP_RET_ALLOW),
     ])
 }
 
 /// Installs the filter of [`OFF_FLAG`]: the three Landlock syscalls
 /// return EOPNOTSUPP, what a kernel without Landlock enabled returns.
 pub fn install_off() -> std::io::Result<()> {
-    let ld_w_abs = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
-    let jeq_k = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
-    let ret_k = (libc::BPF_RET | libc::BPF_K) as u16;
     load(&mut [
-        stmt(ld_w_abs, 4),
-        jump(jeq_k, AUDIT_ARCH_X86_64, 0, 4),
-        stmt(ld_w_abs, 0),
-        jump(jeq_k, crate::sys::SYS_CREATE_RULESET as u32, 3, 0),
-        jump(jeq_k, crate::sys::SYS_ADD_RULE as u32, 2, 0),
-        jump(jeq_k, crate::sys::SYS_RESTRICT_SELF as u32, 1, 0),
-        stmt(ret_k, SECCOMP_RET_ALLOW),
-        stmt(ret_k, SECCOMP_RET_ERRNO | libc::EOPNOTSUPP as u32),
+        stmt(LD_W_ABS, 4),
+        jump(JEQ_K, AUDIT_ARCH_X86_64, 0, 4),
+        stmt(LD_W_ABS, 0),
+        jump(JEQ_K, crate::sys::SYS_CREATE_RULESET as u32, 3, 0),
+        jump(JEQ_K, crate::sys::SYS_ADD_RULE as u32, 2, 0),
+        jump(JEQ_K, crate::sys::SYS_RESTRICT_SELF as u32, 1, 0),
+        stmt(RET_K, SECCOMP_RET_ALLOW),
+        stmt(RET_K, SECCOMP_RET_ERRNO | libc::EOPNOTSUPP as u32),
     ])
 }
 
