@@ -17,4 +17,4 @@ for suite in $suites; do
     >"$out/$suite.log" 2>&1 || true
 done
 
-ci/no-failures-check.py "$out" landlock-off
+ci/no-failures-check.py "$out" landlock-off $suites

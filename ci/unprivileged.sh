@@ -18,4 +18,4 @@ for suite in $suites; do
      "./$suite-bin" --test-threads 2 >"$suite.log" 2>&1) || true
 done
 
-ci/no-failures-check.py "$out" unprivileged
+ci/no-failures-check.py "$out" unprivileged $suites
