@@ -8,6 +8,7 @@
 //! - [`requirement`] and [`test`]: how a test declares what it needs.
 //! - [`known`]: the known kernel bugs and errata, and what fixes them.
 //! - [`deferred`]: waiting, up to a deadline, for what the kernel defers.
+//! - [`compat32`]: the 32-bit x86 syscalls, for hooks only they reach.
 //! - [`fixture`]: temporary trees, peer processes, network namespaces,
 //!   tracefs instances.
 //! - [`runner`]: the process-per-test main with libtest's CLI.
@@ -16,6 +17,7 @@
 
 pub mod abi;
 pub mod check;
+pub mod compat32;
 pub mod deferred;
 pub mod fake;
 pub mod fixture;

@@ -31,6 +31,9 @@ pub enum Requirement {
     /// tests that count layers up to the UAPI's limit of 16. Measuring it
     /// instead would read a kernel whose limit is wrong as a deeper start.
     StartDepth,
+    /// The 32-bit x86 syscalls (`int $0x80`), for hooks only a compat
+    /// syscall reaches; probed by [`crate::compat32`].
+    Compat32,
 }
 
 /// Where the kernel's trace events are (the guest init mounts tracefs).
@@ -133,6 +136,7 @@ impl Requirement {
                     )
                 })
             }
+            Requirement::Compat32 => crate::compat32::unavailable(),
         }
     }
 }

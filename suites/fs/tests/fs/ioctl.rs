@@ -1,7 +1,8 @@
 //! `fs::ioctl_dev::*` (ABI 5): ioctl(2) on character devices opened in a
 //! domain that handles IOCTL_DEV. FIOCLEX, FIONCLEX, FIONBIO and FIOASYNC
 //! always pass; other commands need the right, which the fd gets at open.
-//! Files that are not devices are never affected.
+//! Files that are not devices are never affected. The same checks through
+//! the 32-bit ioctl(2) (`compat_syscall`), which has its own allow-list.
 
 use crate::common::*;
 use llconf_harness::abi::fs;
@@ -236,6 +237,70 @@ fn non_device(kind: &'static str) -> TestResult {
     expect_eq("bytes reported", n, expect_n)
 }
 
+/// FS_IOC32_GETFLAGS, `_IOR('f', 1, int)` with a 32-bit int: a command
+/// compat_ioctl forwards to the file, never blanket-permitted on a device.
+const FS_IOC32_GETFLAGS: u32 = 0x8004_6601;
+
+/// The compat commands, made by a 64-bit process through `int $0x80`: the
+/// check has its own allow-list for them (`hook_file_ioctl_compat`).
+#[derive(Clone, Copy)]
+enum CompatCase {
+    FionreadDenied,
+    FionreadAllowed,
+    FioclexAllowed,
+    Getflags32Denied,
+}
+
+fn compat_ioctl(fd: RawFd, cmd: u32) -> Result<(), Errno> {
+    // No argument: FIONREAD is refused or answered ENOTTY by /dev/null
+    // before it writes, and FIOCLEX takes none.
+    llconf_harness::compat32::syscall3(llconf_harness::compat32::NR_IOCTL, fd as u32, cmd, 0)
+        .map(drop)
+}
+
+fn compat_case(c: CompatCase) -> TestResult {
+    let rule = matches!(c, CompatCase::FionreadAllowed).then_some("/dev");
+    enforce(rule)?;
+    let fd = open_dev(Path::new("/dev/null"))?;
+    let raw = fd.as_raw_fd();
+    match c {
+        CompatCase::FionreadDenied => expect_result(
+            "32-bit FIONREAD on /dev/null",
+            compat_ioctl(raw, libc::FIONREAD as u32),
+            DENIED,
+        ),
+        CompatCase::FionreadAllowed => expect_result(
+            "32-bit FIONREAD on /dev/null (rule on /dev)",
+            compat_ioctl(raw, libc::FIONREAD as u32),
+            Some(Errno::ENOTTY),
+        ),
+        CompatCase::Getflags32Denied => expect_result(
+            "32-bit FS_IOC32_GETFLAGS on /dev/null",
+            compat_ioctl(raw, FS_IOC32_GETFLAGS),
+            DENIED,
+        ),
+        CompatCase::FioclexAllowed => {
+            expect_result(
+                "32-bit FIONREAD (proves the denial)",
+                compat_ioctl(raw, libc::FIONREAD as u32),
+                DENIED,
+            )?;
+            expect_result(
+                "32-bit FIOCLEX on /dev/null",
+                compat_ioctl(raw, libc::FIOCLEX as u32),
+                None,
+            )?;
+            // SAFETY: a plain fcntl query on an fd we own.
+            let fdflags = unsafe { libc::fcntl(raw, libc::F_GETFD) };
+            expect_eq(
+                "FD_CLOEXEC after FIOCLEX",
+                fdflags & libc::FD_CLOEXEC != 0,
+                true,
+            )
+        }
+    }
+}
+
 pub fn tests() -> Vec<Test> {
     // (case, body, twin), names below fs::ioctl_dev: the twin is one rule,
     // one fd (opened before or in the domain) or one command or object
@@ -317,6 +382,38 @@ pub fn tests() -> Vec<Test> {
             null_denied(),
         ));
     }
+    let compat: Vec<(&str, CompatCase, &str)> = vec![
+        (
+            "no_rule::fionread_denied",
+            CompatCase::FionreadDenied,
+            "rule_on_dev::fionread_allowed",
+        ),
+        (
+            "rule_on_dev::fionread_allowed",
+            CompatCase::FionreadAllowed,
+            "no_rule::fionread_denied",
+        ),
+        (
+            "no_rule::fioclex_allowed",
+            CompatCase::FioclexAllowed,
+            "no_rule::fionread_denied",
+        ),
+        // One command apart from FIOCLEX: compat_ioctl rewrites it to the
+        // file's own FS_IOC_GETFLAGS, so it must not pass as a VFS command.
+        (
+            "no_rule::fs_ioc32_getflags_denied",
+            CompatCase::Getflags32Denied,
+            "no_rule::fioclex_allowed",
+        ),
+    ];
+    let compat = compat.into_iter().map(|(name, case, twin)| {
+        let prefix = "fs::ioctl_dev::compat_syscall::dev_null";
+        Test::new(format!("{prefix}::{name}"), move || compat_case(case))
+            .needs("LANDLOCK_ACCESS_FS_IOCTL_DEV")
+            .requires(llconf_harness::Requirement::Compat32)
+            .enforcement()
+            .twin(format!("{prefix}::{twin}"))
+    });
     v.into_iter()
         .map(|(name, body, twin)| {
             Test::new(format!("fs::ioctl_dev::{name}"), body)
@@ -324,5 +421,6 @@ pub fn tests() -> Vec<Test> {
                 .enforcement()
                 .twin(format!("fs::ioctl_dev::{twin}"))
         })
+        .chain(compat)
         .collect()
 }
