@@ -96,7 +96,7 @@ fn probe() -> Option<String> {
         ),
         None => Some(
             "needs the 32-bit x86 syscalls (int $0x80); the probe died from a signal (a kernel \
-             without CONFIG_IA32_EMULATION)"
+             without CONFIG_IA32_EMULATION, or a seccomp filter that refuses them)"
                 .into(),
         ),
     }
