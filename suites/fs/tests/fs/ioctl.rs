@@ -145,14 +145,17 @@ fn always_allowed(d: Dev, cmd: libc::Ioctl, name: &str) -> TestResult {
         ioctl_int(fd.as_raw_fd(), cmd, &mut off)
     };
     expect_result(format!("{name} on {}", o.path.display()), r, None)?;
-    // The command did its job, not only passed the check.
-    // SAFETY: plain fcntl queries on an fd we own.
-    let fdflags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFD) };
-    let expect_cloexec = cmd != libc::FIONCLEX;
+    cloexec_after(fd.as_raw_fd(), name, cmd != libc::FIONCLEX)
+}
+
+/// The command did its job, not only passed the check.
+fn cloexec_after(fd: RawFd, name: &str, want: bool) -> TestResult {
+    // SAFETY: a plain fcntl query on an fd we own.
+    let fdflags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
     expect_eq(
         format!("FD_CLOEXEC after {name}"),
         fdflags & libc::FD_CLOEXEC != 0,
-        expect_cloexec,
+        want,
     )
 }
 
@@ -290,13 +293,7 @@ fn compat_case(c: CompatCase) -> TestResult {
                 compat_ioctl(raw, libc::FIOCLEX as u32),
                 None,
             )?;
-            // SAFETY: a plain fcntl query on an fd we own.
-            let fdflags = unsafe { libc::fcntl(raw, libc::F_GETFD) };
-            expect_eq(
-                "FD_CLOEXEC after FIOCLEX",
-                fdflags & libc::FD_CLOEXEC != 0,
-                true,
-            )
+            cloexec_after(raw, "fioclex", true)
         }
     }
 }
